@@ -1,0 +1,54 @@
+// Command sender is the Lambda function that delivers outbox messages. The
+// table's stream invokes it for each new message, so mail goes out at once;
+// an EventBridge schedule invokes it every minute for retries that are due.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/guestbridge/guestbridge/functions/internal/boot"
+	"github.com/guestbridge/guestbridge/shared/app"
+)
+
+func main() {
+	a, err := boot.App(context.Background())
+	if err != nil {
+		slog.Error("start sender", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) (events.DynamoDBEventResponse, error) {
+		return handle(ctx, a, raw)
+	})
+}
+
+// handle delivers the messages named by a stream batch, reporting the ones that
+// could not be recorded as batch item failures so only those are retried; a
+// scheduled event delivers whatever is due.
+func handle(ctx context.Context, a *app.App, raw json.RawMessage) (events.DynamoDBEventResponse, error) {
+	var batch events.DynamoDBEvent
+	if err := json.Unmarshal(raw, &batch); err != nil || len(batch.Records) == 0 {
+		n, err := a.Sender.DeliverDue(ctx)
+		a.Log.InfoContext(ctx, "scheduled delivery", "sent", n, "err", err)
+		return events.DynamoDBEventResponse{}, err
+	}
+	var resp events.DynamoDBEventResponse
+	for _, rec := range batch.Records {
+		pk := rec.Change.Keys["PK"].String()
+		id, ok := strings.CutPrefix(pk, "OUTBOX#")
+		if !ok || rec.EventName != "INSERT" {
+			continue
+		}
+		if err := a.Sender.Deliver(ctx, id); err != nil {
+			a.Log.ErrorContext(ctx, "delivery not recorded", "message", id, "err", err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+		}
+	}
+	return resp, nil
+}

@@ -1,0 +1,35 @@
+// Package audit describes the audit log: who did what to whom, and when.
+package audit
+
+import "time"
+
+// Entry is one line of an organisation's audit log.
+type Entry struct {
+	ID      string            `json:"id"`
+	OrgID   string            `json:"orgId"`
+	At      time.Time         `json:"at"`
+	Actor   string            `json:"actor"` // a user id, or "system" for the sweep
+	Action  string            `json:"action"`
+	Target  string            `json:"target"`
+	Details map[string]string `json:"details,omitempty"`
+}
+
+// SystemActor is the actor of changes made by the expiry sweep.
+const SystemActor = "system"
+
+// Actions written to the log.
+const (
+	CaseCreated      = "case.created"
+	GuestInvited     = "guest.invited"
+	GuestReinvited   = "guest.reinvited"
+	GuestAccepted    = "guest.accepted"
+	GuestDeclined    = "guest.declined"
+	GuestExtended    = "guest.extended"
+	GuestEnded       = "guest.ended"
+	GuestExpired     = "guest.expired"
+	GuestReminded    = "guest.reminded"
+	GuestPasswordSet = "guest.password_set"
+	UserSignedIn     = "user.signed_in"
+	MessageFailed    = "message.failed"
+	MessageDelivered = "message.delivered"
+)

@@ -1,0 +1,172 @@
+// Package config reads Guestbridge's configuration from the environment:
+// defaults first, then the environment, then validation, once at start.
+package config
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+)
+
+// Config is the service configuration; see docs/architecture.md.
+type Config struct {
+	Table        string
+	PublicURL    string
+	MailFrom     string
+	Secret       []byte
+	SecretARN    string
+	MaxGuestDays int
+	ReminderDays int
+	SMSSenderID  string
+	Region       string
+	// Endpoints override the AWS endpoints, for the local stack.
+	DynamoDBEndpoint string
+	SESEndpoint      string
+	SNSEndpoint      string
+}
+
+// FromEnv reads the configuration from the environment.
+func FromEnv() (Config, error) {
+	c := Config{
+		Table:        "guestbridge",
+		PublicURL:    "http://localhost:8080",
+		MailFrom:     "no-reply@guestbridge.test",
+		MaxGuestDays: 365,
+		ReminderDays: 3,
+		SMSSenderID:  "Guestbrdg",
+		Region:       "eu-central-1",
+	}
+	str := func(name string, dst *string) {
+		if v, ok := os.LookupEnv(name); ok && v != "" {
+			*dst = v
+		}
+	}
+	var errs []error
+	integer := func(name string, dst *int) {
+		if v, ok := os.LookupEnv(name); ok && v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: not a number: %q", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	str("GB_TABLE", &c.Table)
+	str("GB_PUBLIC_URL", &c.PublicURL)
+	str("GB_MAIL_FROM", &c.MailFrom)
+	str("GB_SECRET_ARN", &c.SecretARN)
+	str("GB_SMS_SENDER_ID", &c.SMSSenderID)
+	str("AWS_REGION", &c.Region)
+	str("AWS_ENDPOINT_URL_DYNAMODB", &c.DynamoDBEndpoint)
+	str("AWS_ENDPOINT_URL_SESV2", &c.SESEndpoint)
+	str("AWS_ENDPOINT_URL_SNS", &c.SNSEndpoint)
+	integer("GB_MAX_GUEST_DAYS", &c.MaxGuestDays)
+	integer("GB_REMINDER_DAYS", &c.ReminderDays)
+	if v := os.Getenv("GB_SECRET"); v != "" {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			errs = append(errs, errors.New("GB_SECRET: not base64"))
+		}
+		c.Secret = b
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.validate(c.SecretARN != "")
+}
+
+func (c Config) validate(secretLater bool) error {
+	var errs []error
+	if c.Table == "" {
+		errs = append(errs, errors.New("GB_TABLE is empty"))
+	}
+	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		errs = append(errs, errors.New("GB_PUBLIC_URL must start with http:// or https://"))
+	}
+	if !secretLater && len(c.Secret) < 32 {
+		errs = append(errs, errors.New("GB_SECRET must be base64 of at least 32 bytes (or set GB_SECRET_ARN)"))
+	}
+	if c.MaxGuestDays < 1 || c.MaxGuestDays > 3650 {
+		errs = append(errs, errors.New("GB_MAX_GUEST_DAYS must be between 1 and 3650"))
+	}
+	if c.ReminderDays < 0 || c.ReminderDays > 60 {
+		errs = append(errs, errors.New("GB_REMINDER_DAYS must be between 0 and 60"))
+	}
+	return errors.Join(errs...)
+}
+
+// Clients are the AWS SDK clients, configured by endpoint.
+type Clients struct {
+	DynamoDB *dynamodb.Client
+	SES      *sesv2.Client
+	SNS      *sns.Client
+	AWS      aws.Config
+}
+
+// NewClients loads the AWS configuration and builds the clients. With local
+// endpoints and no credentials in the environment, static local credentials
+// are used: DynamoDB Local and the emulators accept any.
+func NewClients(ctx context.Context, c Config) (Clients, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
+	if c.DynamoDBEndpoint != "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return Clients{}, fmt.Errorf("load aws config: %w", err)
+	}
+	return Clients{
+		AWS: cfg,
+		DynamoDB: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+			if c.DynamoDBEndpoint != "" {
+				o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
+			}
+		}),
+		SES: sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
+			if c.SESEndpoint != "" {
+				o.BaseEndpoint = aws.String(c.SESEndpoint)
+			}
+		}),
+		SNS: sns.NewFromConfig(cfg, func(o *sns.Options) {
+			if c.SNSEndpoint != "" {
+				o.BaseEndpoint = aws.String(c.SNSEndpoint)
+			}
+		}),
+	}, nil
+}
+
+// LoadSecret fills c.Secret from Secrets Manager when GB_SECRET_ARN is set.
+func LoadSecret(ctx context.Context, c *Config, cl Clients) error {
+	if c.SecretARN == "" {
+		return nil
+	}
+	sm := secretsmanager.NewFromConfig(cl.AWS)
+	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(c.SecretARN)})
+	if err != nil {
+		return fmt.Errorf("read secret %s: %w", c.SecretARN, err)
+	}
+	v := aws.ToString(out.SecretString)
+	if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) >= 32 {
+		c.Secret = b
+	} else {
+		c.Secret = []byte(v)
+	}
+	if len(c.Secret) < 32 {
+		return errors.New("the secret in GB_SECRET_ARN is shorter than 32 bytes")
+	}
+	return nil
+}

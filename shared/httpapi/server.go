@@ -1,0 +1,195 @@
+// Package httpapi is Guestbridge's HTTP API: routing, decoding, the one
+// error-to-status mapping and the authentication edge. Handlers decode, call a
+// domain service and encode; they decide nothing themselves. The same handler
+// serves API Gateway (through the Lambda adapter) and the local server.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/guestbridge/guestbridge/shared/access"
+	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/audit"
+	"github.com/guestbridge/guestbridge/shared/casefile"
+	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/invite"
+	"github.com/guestbridge/guestbridge/shared/ratelimit"
+	"github.com/guestbridge/guestbridge/shared/secret"
+)
+
+// AuditLog reads an organisation's audit log.
+type AuditLog interface {
+	AuditLog(ctx context.Context, orgID string, limit int, cursor string) ([]audit.Entry, string, error)
+}
+
+// Deps are the services the API calls.
+type Deps struct {
+	Identity *identity.Service
+	Invites  *invite.Service
+	Cases    *casefile.Service
+	Audit    AuditLog
+	// Limiter holds limits that must hold across instances (per email);
+	// Local holds cheap per-instance limits (per client address).
+	Limiter ratelimit.Limiter
+	Local   ratelimit.Limiter
+	Log     *slog.Logger
+}
+
+// API serves the /v1 routes.
+type API struct {
+	d   Deps
+	mux *http.ServeMux
+}
+
+// Route is one method and path pattern the API serves; the authorization
+// matrix test walks this list.
+type Route struct {
+	Method, Pattern string
+	Public          bool
+}
+
+// New builds the API.
+func New(d Deps) *API {
+	a := &API{d: d, mux: http.NewServeMux()}
+	for _, rt := range a.routes() {
+		h := rt.handler
+		if !rt.Public {
+			h = a.authenticated(h)
+		}
+		a.mux.Handle(rt.Method+" "+rt.Pattern, h)
+	}
+	a.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, apperr.New(apperr.NotFound, "route_not_found", "No such route."))
+	})
+	return a
+}
+
+type route struct {
+	Route
+	handler http.Handler
+}
+
+func (a *API) routes() []route {
+	pub := func(m, p string, h http.HandlerFunc) route { return route{Route{m, p, true}, h} }
+	auth := func(m, p string, h http.HandlerFunc) route { return route{Route{m, p, false}, h} }
+	return []route{
+		pub("POST", "/v1/auth/login", a.login),
+		auth("POST", "/v1/auth/switch", a.switchOrg),
+		auth("GET", "/v1/me", a.me),
+		auth("POST", "/v1/me/password", a.setPassword),
+		pub("GET", "/v1/privileges", a.privileges),
+		auth("POST", "/v1/orgs/{org}/cases", a.createCase),
+		auth("GET", "/v1/orgs/{org}/cases", a.listCases),
+		auth("GET", "/v1/orgs/{org}/cases/{caseId}", a.getCase),
+		auth("POST", "/v1/orgs/{org}/guests", a.inviteGuest),
+		auth("GET", "/v1/orgs/{org}/guests", a.listGuests),
+		auth("GET", "/v1/orgs/{org}/guests/{guestId}", a.getGuest),
+		auth("PATCH", "/v1/orgs/{org}/guests/{guestId}", a.patchGuest),
+		auth("POST", "/v1/orgs/{org}/guests/{guestId}/end", a.endGuest),
+		auth("POST", "/v1/orgs/{org}/guests/{guestId}/reinvite", a.reinviteGuest),
+		pub("GET", "/v1/invitations/{token}", a.previewInvitation),
+		pub("POST", "/v1/invitations/{token}/accept", a.acceptInvitation),
+		pub("POST", "/v1/invitations/{token}/decline", a.declineInvitation),
+		auth("GET", "/v1/orgs/{org}/audit", a.auditLog),
+	}
+}
+
+// Routes lists every route the API serves.
+func (a *API) Routes() []Route {
+	var out []Route
+	for _, r := range a.routes() {
+		out = append(out, r.Route)
+	}
+	return out
+}
+
+// ServeHTTP adds a request id and a logger, recovers from panics and routes.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		id = secret.NewID("r_")
+	}
+	w.Header().Set("X-Request-Id", id)
+	log := a.d.Log.With("requestId", id)
+	r = r.WithContext(context.WithValue(r.Context(), loggerKey, log))
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			log.ErrorContext(r.Context(), "panic", "panic", p)
+			writeError(sw, r, apperr.New(apperr.Internal, "internal", "internal error"))
+		}
+		log.InfoContext(r.Context(), "request", "method", r.Method, "path", redactPath(r.URL.Path),
+			"status", sw.status, "durationMs", float64(time.Since(start).Microseconds())/1000)
+	}()
+	a.mux.ServeHTTP(sw, r)
+}
+
+// redactPath keeps invitation tokens out of the logs.
+func redactPath(p string) string {
+	const prefix = "/v1/invitations/"
+	if strings.HasPrefix(p, prefix) {
+		rest := p[len(prefix):]
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			return prefix + "…" + rest[i:]
+		}
+		return prefix + "…"
+	}
+	return p
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// authenticated resolves the bearer token into a principal, once, at the edge.
+func (a *API) authenticated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || tok == "" {
+			writeError(w, r, identity.ErrNoSession)
+			return
+		}
+		p, c, err := a.d.Identity.Resolve(r.Context(), tok)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), principalKey, p)
+		ctx = context.WithValue(ctx, claimsKey, c)
+		ctx = context.WithValue(ctx, loggerKey, logger(r).With("user", p.UserID, "org", p.OrgID))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func principal(r *http.Request) *access.Principal {
+	p, _ := r.Context().Value(principalKey).(*access.Principal)
+	return p
+}
+
+func claims(r *http.Request) identity.Claims {
+	c, _ := r.Context().Value(claimsKey).(identity.Claims)
+	return c
+}
+
+// clientKey identifies the caller's network address for per-address limits.
+// Behind API Gateway the Lambda adapter puts the source IP in RemoteAddr.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

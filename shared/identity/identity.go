@@ -1,0 +1,84 @@
+// Package identity holds accounts, organisations and memberships, and turns a
+// signed session token into the principal a request acts as.
+//
+// Session tokens are short-lived HMAC-signed JWTs. They only name who the
+// caller is and in which organisation they act; every request re-reads the
+// membership or the guest's grant, so ending a guest or changing a role takes
+// effect on the next request, whatever token the caller holds.
+package identity
+
+import (
+	"time"
+
+	"github.com/guestbridge/guestbridge/shared/access"
+	"github.com/guestbridge/guestbridge/shared/apperr"
+)
+
+// User is an account.
+type User struct {
+	ID           string    `json:"id"`
+	Email        string    `json:"email"`
+	Name         string    `json:"name"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+// HasPassword reports whether the account can sign in with a password.
+func (u *User) HasPassword() bool { return u.PasswordHash != "" }
+
+// Org is a company.
+type Org struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	MaxGuestDays int       `json:"maxGuestDays"`
+	ReminderDays int       `json:"reminderDays"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+// Member is a user's membership of their own company.
+type Member struct {
+	OrgID   string `json:"orgId"`
+	OrgName string `json:"orgName"`
+	UserID  string `json:"userId"`
+	Email   string `json:"email"`
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+}
+
+// Grant is a guest's access to a host company. It exists from accept to the
+// end of the period; GrantID changes with each accepted invitation so tokens
+// from an earlier grant do not revive.
+type Grant struct {
+	OrgID      string
+	GuestID    string
+	GrantID    string
+	UserID     string
+	CaseIDs    []string
+	ValidUntil time.Time
+}
+
+// Membership is one line of "where can I act": a member's company or a host
+// company the user is a guest of.
+type Membership struct {
+	OrgID      string      `json:"orgId"`
+	OrgName    string      `json:"orgName"`
+	Kind       access.Kind `json:"kind"`
+	Role       string      `json:"role,omitempty"`
+	GuestID    string      `json:"guestId,omitempty"`
+	Status     string      `json:"status,omitempty"` // for guests: pending, active, deactivated
+	ValidUntil *time.Time  `json:"validUntil,omitempty"`
+	grantID    string
+	refusal    error
+}
+
+// Errors of sign-in and session checks.
+var (
+	ErrBadCredentials = apperr.New(apperr.Unauthorized, "invalid_credentials", "Email or password is wrong.")
+	ErrNoSession      = apperr.New(apperr.Unauthorized, "unauthenticated", "Sign in first.")
+	ErrSessionExpired = apperr.New(apperr.Unauthorized, "session_expired", "Your session has expired; sign in again.")
+	ErrNoAccess       = apperr.New(apperr.Forbidden, "no_access", "You no longer have access to this company.")
+	ErrUserNotFound   = apperr.New(apperr.NotFound, "user_not_found", "No such user.")
+	ErrOrgNotFound    = apperr.New(apperr.NotFound, "org_not_found", "No such company.")
+	ErrEmailTaken     = apperr.New(apperr.Conflict, "email_taken", "An account with this email exists.")
+	ErrPasswordSet    = apperr.New(apperr.Conflict, "password_set", "This account already has a password; give the current one to change it.")
+)

@@ -1,0 +1,323 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/guestbridge/guestbridge/shared/access"
+	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/audit"
+	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/password"
+	"github.com/guestbridge/guestbridge/shared/secret"
+)
+
+// Store is the storage identity needs.
+type Store interface {
+	UserByEmail(ctx context.Context, email string) (User, error)
+	User(ctx context.Context, id string) (User, error)
+	Member(ctx context.Context, orgID, userID string) (Member, error)
+	// Memberships returns the user's member rows and guest profiles.
+	Memberships(ctx context.Context, userID string) ([]Member, []guest.Guest, error)
+	Grant(ctx context.Context, orgID, guestID string) (Grant, error)
+	Guest(ctx context.Context, orgID, guestID string) (guest.Guest, error)
+	SetPassword(ctx context.Context, userID, hash string, mustBeUnset bool, entry *audit.Entry) error
+}
+
+// Service signs people in and resolves their sessions.
+type Service struct {
+	store  Store
+	signer *Signer
+	clock  clock.Clock
+}
+
+// NewService returns an identity service.
+func NewService(s Store, signer *Signer, c clock.Clock) *Service {
+	return &Service{store: s, signer: signer, clock: c}
+}
+
+// Session is what a sign-in returns.
+type Session struct {
+	Token       string       `json:"token"`
+	ExpiresAt   time.Time    `json:"expiresAt"`
+	User        UserView     `json:"user"`
+	Acting      Membership   `json:"actingOrg"`
+	Memberships []Membership `json:"memberships"`
+}
+
+// UserView is the account as its owner sees it.
+type UserView struct {
+	ID          string `json:"id"`
+	Email       string `json:"email"`
+	Name        string `json:"name"`
+	HasPassword bool   `json:"hasPassword"`
+}
+
+func viewOf(u User) UserView {
+	return UserView{ID: u.ID, Email: u.Email, Name: u.Name, HasPassword: u.HasPassword()}
+}
+
+// Login checks email and password. Unknown email and wrong password give the
+// same answer in the same time, so the answer does not reveal who has an account.
+func (s *Service) Login(ctx context.Context, email, pw string) (Session, error) {
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, ErrUserNotFound) {
+		password.Burn(pw)
+		return Session{}, ErrBadCredentials
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	if !u.HasPassword() {
+		password.Burn(pw)
+		return Session{}, ErrBadCredentials
+	}
+	if err := password.Verify(pw, u.PasswordHash); err != nil {
+		return Session{}, ErrBadCredentials
+	}
+	ms, err := s.memberships(ctx, u.ID)
+	if err != nil {
+		return Session{}, err
+	}
+	acting, err := s.pickActing(ms)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.open(u, acting, ms, s.clock.Now().Add(SessionTTL), false)
+}
+
+// OpenSession issues a session for a user acting in the membership for orgID,
+// ending at or before until. Used after accepting an invitation.
+func (s *Service) OpenSession(ctx context.Context, userID, orgID string, until time.Time, viaLink bool) (Session, error) {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return Session{}, err
+	}
+	ms, err := s.memberships(ctx, userID)
+	if err != nil {
+		return Session{}, err
+	}
+	for _, m := range ms {
+		if m.OrgID == orgID && usable(m) {
+			return s.open(u, m, ms, until, viaLink)
+		}
+	}
+	return Session{}, ErrNoAccess
+}
+
+// Switch issues a token acting in orgID, where the caller is a member or an
+// active guest.
+func (s *Service) Switch(ctx context.Context, c Claims, orgID string) (Session, error) {
+	u, err := s.store.User(ctx, c.UserID)
+	if err != nil {
+		return Session{}, err
+	}
+	ms, err := s.memberships(ctx, c.UserID)
+	if err != nil {
+		return Session{}, err
+	}
+	for _, m := range ms {
+		if m.OrgID != orgID {
+			continue
+		}
+		if m.Kind == access.Guest && !usable(m) {
+			return Session{}, s.refusalOf(ctx, m)
+		}
+		// A session opened from a link keeps the link's end; others get a new one.
+		until := s.clock.Now().Add(SessionTTL)
+		if c.ViaLink && c.ExpiresAt.Before(until) {
+			until = c.ExpiresAt
+		}
+		return s.open(u, m, ms, until, c.ViaLink)
+	}
+	return Session{}, ErrOrgNotFound
+}
+
+func (s *Service) open(u User, acting Membership, ms []Membership, until time.Time, viaLink bool) (Session, error) {
+	now := s.clock.Now()
+	if acting.Kind == access.Guest && acting.ValidUntil != nil && acting.ValidUntil.Before(until) {
+		until = *acting.ValidUntil
+	}
+	tok, err := s.signer.Sign(Claims{
+		UserID: u.ID, OrgID: acting.OrgID, Kind: acting.Kind, GuestID: acting.GuestID,
+		GrantID: acting.grantID, ViaLink: viaLink, IssuedAt: now, ExpiresAt: until,
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{Token: tok, ExpiresAt: until.UTC().Truncate(time.Second), User: viewOf(u), Acting: acting, Memberships: ms}, nil
+}
+
+func usable(m Membership) bool {
+	return m.Kind == access.Member || m.Status == string(guest.Active)
+}
+
+// pickActing chooses where a sign-in lands: the user's own company, else the
+// guest access that lasts longest. A user with only ended guest accesses is
+// told why they cannot get in.
+func (s *Service) pickActing(ms []Membership) (Membership, error) {
+	var best *Membership
+	var refusal error = ErrNoAccess
+	for i := range ms {
+		m := &ms[i]
+		if m.Kind == access.Member {
+			return *m, nil
+		}
+		if !usable(*m) {
+			if m.Status == string(guest.Deactivated) {
+				refusal = m.refusal
+			}
+			continue
+		}
+		if best == nil || m.ValidUntil.After(*best.ValidUntil) {
+			best = m
+		}
+	}
+	if best == nil {
+		return Membership{}, refusal
+	}
+	return *best, nil
+}
+
+func (s *Service) refusalOf(_ context.Context, m Membership) error {
+	if m.refusal != nil {
+		return m.refusal
+	}
+	return ErrNoAccess
+}
+
+func (s *Service) memberships(ctx context.Context, userID string) ([]Membership, error) {
+	members, guests, err := s.store.Memberships(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	out := make([]Membership, 0, len(members)+len(guests))
+	for _, m := range members {
+		out = append(out, Membership{OrgID: m.OrgID, OrgName: m.OrgName, Kind: access.Member, Role: m.Role})
+	}
+	for _, g := range guests {
+		until := g.ValidUntil
+		out = append(out, Membership{
+			OrgID: g.OrgID, OrgName: g.OrgName, Kind: access.Guest, GuestID: g.ID,
+			Status: string(g.StatusAt(now)), ValidUntil: &until, grantID: g.GrantID, refusal: g.Refusal(now),
+		})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind == access.Member
+		}
+		return out[i].OrgName < out[j].OrgName
+	})
+	return out, nil
+}
+
+// Resolve checks a session token and returns the principal it acts as. It reads
+// the membership or grant on every call: deactivation, expiry and role changes
+// apply at once, whatever the token says.
+func (s *Service) Resolve(ctx context.Context, token string) (*access.Principal, Claims, error) {
+	c, err := s.signer.Verify(token)
+	if err != nil {
+		return nil, Claims{}, err
+	}
+	now := s.clock.Now()
+	switch c.Kind {
+	case access.Member:
+		m, err := s.store.Member(ctx, c.OrgID, c.UserID)
+		if errors.Is(err, ErrUserNotFound) {
+			return nil, c, ErrNoAccess
+		}
+		if err != nil {
+			return nil, c, err
+		}
+		return &access.Principal{
+			UserID: c.UserID, OrgID: c.OrgID, Kind: access.Member, Role: m.Role,
+			Privileges: access.BuiltinRoles[m.Role],
+		}, c, nil
+	case access.Guest:
+		g, err := s.store.Grant(ctx, c.OrgID, c.GuestID)
+		if err == nil && g.GrantID == c.GrantID && g.UserID == c.UserID && now.Before(g.ValidUntil) {
+			return &access.Principal{
+				UserID: c.UserID, OrgID: c.OrgID, Kind: access.Guest, GuestID: c.GuestID, CaseIDs: g.CaseIDs,
+			}, c, nil
+		}
+		if err != nil && !errors.Is(err, guest.ErrNotFound) {
+			return nil, c, err
+		}
+		// Refused: read the profile to say why.
+		prof, perr := s.store.Guest(ctx, c.OrgID, c.GuestID)
+		if perr != nil {
+			if errors.Is(perr, guest.ErrNotFound) {
+				return nil, c, ErrNoAccess
+			}
+			return nil, c, perr
+		}
+		if r := prof.Refusal(now); r != nil {
+			return nil, c, r
+		}
+		return nil, c, ErrNoAccess
+	}
+	return nil, c, ErrNoSession
+}
+
+// Me returns the caller's account and memberships.
+func (s *Service) Me(ctx context.Context, userID string) (UserView, []Membership, error) {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return UserView{}, nil, err
+	}
+	ms, err := s.memberships(ctx, userID)
+	if err != nil {
+		return UserView{}, nil, err
+	}
+	return viewOf(u), ms, nil
+}
+
+// SetPassword sets the caller's password. An account without a password (made
+// from an SMS link) may set one; changing an existing one needs the current.
+func (s *Service) SetPassword(ctx context.Context, p *access.Principal, current, next string) error {
+	if msg := password.Check(next); msg != "" {
+		return apperr.InvalidField("password", msg)
+	}
+	u, err := s.store.User(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if u.HasPassword() {
+		if current == "" {
+			return ErrPasswordSet
+		}
+		if password.Verify(current, u.PasswordHash) != nil {
+			return apperr.New(apperr.Forbidden, "invalid_credentials", "The current password is wrong.")
+		}
+	}
+	hash, err := password.Hash(next)
+	if err != nil {
+		return err
+	}
+	entry := audit.Entry{
+		ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID,
+		Action: audit.GuestPasswordSet, Target: p.UserID,
+	}
+	if p.Kind == access.Member {
+		entry.Action = "user.password_changed"
+	}
+	return s.store.SetPassword(ctx, u.ID, hash, !u.HasPassword(), &entry)
+}
+
+// SessionFor issues a session for u acting as m without reading the store,
+// for flows that have just written what they need (accepting an invitation).
+func (s *Service) SessionFor(u User, m Membership, until time.Time, viaLink bool) (Session, error) {
+	return s.open(u, m, []Membership{m}, until, viaLink)
+}
+
+// GuestMembership describes an active guest access for SessionFor.
+func GuestMembership(orgID, orgName, guestID, grantID string, validUntil time.Time) Membership {
+	return Membership{
+		OrgID: orgID, OrgName: orgName, Kind: access.Guest, GuestID: guestID,
+		Status: string(guest.Active), ValidUntil: &validUntil, grantID: grantID,
+	}
+}

@@ -1,0 +1,470 @@
+// Package invite runs the guest-account flows: invite a guest onto a case,
+// preview and accept or decline the link, extend, end and re-invite. It decides
+// what to write; the store writes each flow as one transaction.
+package invite
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/guestbridge/guestbridge/shared/access"
+	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/audit"
+	"github.com/guestbridge/guestbridge/shared/casefile"
+	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/password"
+	"github.com/guestbridge/guestbridge/shared/ratelimit"
+	"github.com/guestbridge/guestbridge/shared/secret"
+)
+
+// Store is the storage the flows need.
+type Store interface {
+	Org(ctx context.Context, id string) (identity.Org, error)
+	Member(ctx context.Context, orgID, userID string) (identity.Member, error)
+	Case(ctx context.Context, orgID, caseID string) (casefile.Case, error)
+	UserByEmail(ctx context.Context, email string) (identity.User, error)
+	User(ctx context.Context, id string) (identity.User, error)
+	Guest(ctx context.Context, orgID, guestID string) (guest.Guest, error)
+	Guests(ctx context.Context, orgID string) ([]guest.Guest, error)
+	Invitation(ctx context.Context, tokenHash string) (guest.Invitation, error)
+
+	CreateGuest(ctx context.Context, w NewGuest) error
+	Reinvite(ctx context.Context, w Reinvitation) error
+	Accept(ctx context.Context, w Acceptance) error
+	Decline(ctx context.Context, link guest.Invitation, at time.Time, entry audit.Entry) error
+	End(ctx context.Context, g guest.Guest, at time.Time, reason string, entry audit.Entry) error
+	Extend(ctx context.Context, g guest.Guest, until time.Time, entry audit.Entry) error
+}
+
+// NewGuest is everything an invitation writes at once.
+type NewGuest struct {
+	Guest    guest.Guest
+	NewCase  *casefile.Case
+	Links    []guest.Invitation
+	Messages []outbox.Message
+	Audit    []audit.Entry
+}
+
+// Reinvitation replaces a deactivated guest's period and links.
+type Reinvitation struct {
+	Previous guest.Guest // as read, for the optimistic check
+	Guest    guest.Guest
+	Links    []guest.Invitation
+	Messages []outbox.Message
+	Audit    audit.Entry
+}
+
+// Acceptance is everything accepting a link writes at once.
+type Acceptance struct {
+	Link    guest.Invitation
+	At      time.Time
+	GrantID string
+	// NewUser is set when the guest has no account yet.
+	NewUser *identity.User
+	// PasswordHash is set when an existing account without a password gets one.
+	PasswordHash string
+	UserID       string
+	Welcome      outbox.Message
+	Audit        audit.Entry
+}
+
+// Errors the store reports for accept races.
+var (
+	// ErrGuestChanged: the guest was ended or re-invited since the link was sent.
+	ErrGuestChanged = errors.New("invite: guest changed since the link was sent")
+	// ErrEmailTaken: an account with the email appeared since the invitation.
+	ErrEmailTaken = errors.New("invite: email registered meanwhile")
+)
+
+// Config tunes the flows.
+type Config struct {
+	DefaultMaxGuestDays int
+}
+
+// Service runs the flows.
+type Service struct {
+	store    Store
+	clock    clock.Clock
+	ids      *identity.Service
+	sealKey  []byte
+	limiter  ratelimit.Limiter
+	redeemRL ratelimit.Limiter
+	cfg      Config
+}
+
+// NewService wires the flows. limiter holds limits that must hold across
+// instances (invites, SMS per phone); redeem limits link redemption.
+func NewService(s Store, c clock.Clock, ids *identity.Service, sealKey []byte, limiter, redeem ratelimit.Limiter, cfg Config) *Service {
+	if cfg.DefaultMaxGuestDays <= 0 {
+		cfg.DefaultMaxGuestDays = 365
+	}
+	return &Service{store: s, clock: c, ids: ids, sealKey: sealKey, limiter: limiter, redeemRL: redeem, cfg: cfg}
+}
+
+// InviteRequest is the body of POST /v1/orgs/{org}/guests.
+type InviteRequest struct {
+	Email    string               `json:"email"`
+	Phone    string               `json:"phone,omitempty"`
+	Name     string               `json:"name"`
+	Channels []outbox.Channel     `json:"channels,omitempty"`
+	CaseID   string               `json:"caseId,omitempty"`
+	NewCase  *NewCaseRequest      `json:"newCase,omitempty"`
+	Period   *guest.PeriodRequest `json:"period"`
+}
+
+// NewCaseRequest creates a case in the same request as the invitation.
+type NewCaseRequest struct {
+	Title string `json:"title"`
+}
+
+func (s *Service) maxDays(org identity.Org) int {
+	if org.MaxGuestDays > 0 {
+		return org.MaxGuestDays
+	}
+	return s.cfg.DefaultMaxGuestDays
+}
+
+// Invite invites a guest onto an existing or a new case and queues the links.
+func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string, req InviteRequest) (View, error) {
+	if err := access.Authorize(p, access.ManageGuests, access.Resource{OrgID: orgID}); err != nil {
+		return View{}, err
+	}
+	now := s.clock.Now()
+	email, err := guest.NormalizeEmail("email", req.Email)
+	if err != nil {
+		return View{}, err
+	}
+	name, err := guest.CleanName("name", req.Name)
+	if err != nil {
+		return View{}, err
+	}
+	phone := strings.TrimSpace(req.Phone)
+	if phone != "" {
+		if err := guest.CheckPhone("phone", phone); err != nil {
+			return View{}, err
+		}
+	}
+	channels := req.Channels
+	if len(channels) == 0 {
+		channels = []outbox.Channel{outbox.Email}
+		if phone != "" {
+			channels = append(channels, outbox.SMS)
+		}
+	}
+	if err := guest.CheckChannels(channels, phone != ""); err != nil {
+		return View{}, err
+	}
+	if (req.CaseID == "") == (req.NewCase == nil) {
+		return View{}, apperr.InvalidField("caseId", "give either caseId or newCase")
+	}
+	var newCase *casefile.Case
+	if req.NewCase != nil {
+		title, err := casefile.CleanTitle("newCase.title", req.NewCase.Title)
+		if err != nil {
+			return View{}, err
+		}
+		newCase = &casefile.Case{ID: secret.NewID("c_"), OrgID: orgID, Title: title, CreatedBy: p.UserID, CreatedAt: now}
+	}
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return View{}, err
+	}
+	validUntil, err := req.Period.Resolve("period", now, s.maxDays(org))
+	if err != nil {
+		return View{}, err
+	}
+	c := newCase
+	if c == nil {
+		existing, err := s.store.Case(ctx, orgID, req.CaseID)
+		if errors.Is(err, casefile.ErrNotFound) {
+			return View{}, apperr.InvalidField("caseId", "no such case in this company")
+		}
+		if err != nil {
+			return View{}, err
+		}
+		c = &existing
+	}
+	if err := s.limiter.Allow(ctx, ratelimit.InvitePerUser, p.UserID); err != nil {
+		return View{}, err
+	}
+	if phone != "" && contains(channels, outbox.SMS) {
+		if err := s.limiter.Allow(ctx, ratelimit.SMSPerPhone, phone); err != nil {
+			return View{}, err
+		}
+	}
+	inviter := s.inviterName(ctx, p)
+	acct, err := s.store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, identity.ErrUserNotFound) {
+		return View{}, err
+	}
+
+	g := guest.Guest{
+		ID: secret.NewID("g_"), OrgID: orgID, OrgName: org.Name, Email: email, Name: name, Phone: phone,
+		Channels: channels, CaseIDs: []string{c.ID}, ValidUntil: validUntil, Active: true,
+		InvitedBy: p.UserID, CreatedAt: now, UpdatedAt: now,
+	}
+	w := NewGuest{Guest: g, NewCase: newCase}
+	if newCase != nil {
+		w.Audit = append(w.Audit, s.entry(p, audit.CaseCreated, newCase.ID, map[string]string{"title": newCase.Title}))
+	}
+	links, msgs, err := s.links(&w.Guest, org.Name, inviter, []casefile.Case{*c}, acct, now)
+	if err != nil {
+		return View{}, err
+	}
+	w.Links, w.Messages = links, msgs
+	w.Audit = append(w.Audit, s.entry(p, audit.GuestInvited, g.ID, map[string]string{
+		"email": email, "caseId": c.ID, "validUntil": validUntil.Format(time.RFC3339), "channels": joinChannels(channels),
+	}))
+	if err := s.store.CreateGuest(ctx, w); err != nil {
+		return View{}, err
+	}
+	return ViewOf(w.Guest, now), nil
+}
+
+// links makes one link per channel for g's current invitation, and the
+// messages that carry them, and records the invitation on g.
+func (s *Service) links(g *guest.Guest, orgName, inviter string, cases []casefile.Case, acct identity.User, now time.Time) ([]guest.Invitation, []outbox.Message, error) {
+	g.InvitationID = secret.NewID("i_")
+	g.InvitedAt = now
+	g.Deliveries = map[outbox.Channel]outbox.Delivery{}
+	ids, titles := make([]string, len(cases)), make([]string, len(cases))
+	for i, c := range cases {
+		ids[i], titles[i] = c.ID, c.Title
+	}
+	var links []guest.Invitation
+	var msgs []outbox.Message
+	for _, ch := range g.Channels {
+		tok, err := secret.NewToken()
+		if err != nil {
+			return nil, nil, err
+		}
+		sealed, err := secret.Seal(s.sealKey, tok)
+		if err != nil {
+			return nil, nil, err
+		}
+		exp := guest.LinkExpiry(ch, now, g.ValidUntil)
+		links = append(links, guest.Invitation{
+			TokenHash: secret.Hash(tok), InvitationID: g.InvitationID, OrgID: g.OrgID, GuestID: g.ID,
+			Channel: ch, Email: g.Email, Name: g.Name, ExpiresAt: exp, ValidUntil: g.ValidUntil,
+			State: guest.LinkPending, CreatedAt: now, OrgName: orgName, InviterName: inviter,
+			CaseIDs: ids, CaseTitles: titles, UserID: acct.ID, HasPassword: acct.HasPassword(),
+		})
+		to := g.Email
+		if ch == outbox.SMS {
+			to = g.Phone
+		}
+		msgs = append(msgs, outbox.Message{
+			ID: secret.NewID("m_"), Channel: ch, Kind: outbox.GuestInvite, To: to,
+			Data: map[string]string{
+				"guestName": g.Name, "orgName": orgName, "inviterName": inviter,
+				"caseTitles": strings.Join(titles, ", "), "validUntil": g.ValidUntil.Format(time.RFC3339),
+				"linkExpiresAt": exp.Format(time.RFC3339),
+			},
+			SealedToken: sealed, OrgID: g.OrgID, GuestID: g.ID, InvitationID: g.InvitationID,
+			Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+		})
+		g.Deliveries[ch] = outbox.Delivery{Status: outbox.Queued, UpdatedAt: now}
+	}
+	return links, msgs, nil
+}
+
+func (s *Service) inviterName(ctx context.Context, p *access.Principal) string {
+	m, err := s.store.Member(ctx, p.OrgID, p.UserID)
+	if err != nil || m.Name == "" {
+		return "Your contact"
+	}
+	return m.Name
+}
+
+func (s *Service) entry(p *access.Principal, action, target string, details map[string]string) audit.Entry {
+	return audit.Entry{ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID, Action: action, Target: target, Details: details}
+}
+
+// List returns the organisation's guests, optionally only those in one status.
+func (s *Service) List(ctx context.Context, p *access.Principal, orgID, status string) ([]View, error) {
+	if err := access.Authorize(p, access.ManageGuests, access.Resource{OrgID: orgID}); err != nil {
+		return nil, err
+	}
+	switch guest.Status(status) {
+	case "", guest.Pending, guest.Active, guest.Deactivated:
+	default:
+		return nil, apperr.InvalidField("status", "status must be active, pending or deactivated")
+	}
+	gs, err := s.store.Guests(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	out := make([]View, 0, len(gs))
+	for _, g := range gs {
+		v := ViewOf(g, now)
+		if status == "" || string(v.Status) == status {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// Get returns one guest.
+func (s *Service) Get(ctx context.Context, p *access.Principal, orgID, guestID string) (View, error) {
+	g, err := s.managed(ctx, p, orgID, guestID)
+	if err != nil {
+		return View{}, err
+	}
+	return ViewOf(g, s.clock.Now()), nil
+}
+
+func (s *Service) managed(ctx context.Context, p *access.Principal, orgID, guestID string) (guest.Guest, error) {
+	if err := access.Authorize(p, access.ManageGuests, access.Resource{OrgID: orgID}); err != nil {
+		return guest.Guest{}, err
+	}
+	return s.store.Guest(ctx, orgID, guestID)
+}
+
+// PatchRequest changes a guest's period.
+type PatchRequest struct {
+	Period *guest.PeriodRequest `json:"period,omitempty"`
+}
+
+// Patch extends or shortens an active or pending guest's period; the grant's
+// TTL moves with it.
+func (s *Service) Patch(ctx context.Context, p *access.Principal, orgID, guestID string, req PatchRequest) (View, error) {
+	g, err := s.managed(ctx, p, orgID, guestID)
+	if err != nil {
+		return View{}, err
+	}
+	if req.Period == nil {
+		return View{}, apperr.InvalidField("period", "nothing to change: give period")
+	}
+	now := s.clock.Now()
+	if g.StatusAt(now) == guest.Deactivated {
+		return View{}, guest.ErrDeactivated
+	}
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return View{}, err
+	}
+	until, err := req.Period.Resolve("period", now, s.maxDays(org))
+	if err != nil {
+		return View{}, err
+	}
+	e := s.entry(p, audit.GuestExtended, g.ID, map[string]string{
+		"from": g.ValidUntil.Format(time.RFC3339), "to": until.Format(time.RFC3339),
+	})
+	if err := s.store.Extend(ctx, g, until, e); err != nil {
+		return View{}, err
+	}
+	g.ValidUntil, g.UpdatedAt = until, now
+	return ViewOf(g, now), nil
+}
+
+// End deactivates a guest at once ("End guest account").
+func (s *Service) End(ctx context.Context, p *access.Principal, orgID, guestID string) (View, error) {
+	g, err := s.managed(ctx, p, orgID, guestID)
+	if err != nil {
+		return View{}, err
+	}
+	now := s.clock.Now()
+	if g.StatusAt(now) == guest.Deactivated {
+		return View{}, guest.ErrDeactivated
+	}
+	if err := s.store.End(ctx, g, now, guest.EndedByHand, s.entry(p, audit.GuestEnded, g.ID, nil)); err != nil {
+		return View{}, err
+	}
+	g.Active, g.EndedAt, g.EndReason, g.UpdatedAt = false, now, guest.EndedByHand, now
+	return ViewOf(g, now), nil
+}
+
+// ReinviteRequest gives a re-invited guest a new period.
+type ReinviteRequest struct {
+	Period *guest.PeriodRequest `json:"period"`
+}
+
+// Reinvite sends a deactivated guest a new invitation from their stored data.
+func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, guestID string, req ReinviteRequest) (View, error) {
+	g, err := s.managed(ctx, p, orgID, guestID)
+	if err != nil {
+		return View{}, err
+	}
+	now := s.clock.Now()
+	if g.StatusAt(now) != guest.Deactivated {
+		return View{}, guest.ErrNotEnded
+	}
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return View{}, err
+	}
+	until, err := req.Period.Resolve("period", now, s.maxDays(org))
+	if err != nil {
+		return View{}, err
+	}
+	if err := s.limiter.Allow(ctx, ratelimit.InvitePerUser, p.UserID); err != nil {
+		return View{}, err
+	}
+	if g.Phone != "" && contains(g.Channels, outbox.SMS) {
+		if err := s.limiter.Allow(ctx, ratelimit.SMSPerPhone, g.Phone); err != nil {
+			return View{}, err
+		}
+	}
+	var cases []casefile.Case
+	for _, id := range g.CaseIDs {
+		c, err := s.store.Case(ctx, orgID, id)
+		if err != nil {
+			return View{}, err
+		}
+		cases = append(cases, c)
+	}
+	acct := identity.User{ID: g.UserID}
+	if g.UserID != "" {
+		if acct, err = s.store.User(ctx, g.UserID); err != nil {
+			return View{}, err
+		}
+	} else if acct, err = s.store.UserByEmail(ctx, g.Email); err != nil && !errors.Is(err, identity.ErrUserNotFound) {
+		return View{}, err
+	}
+	next := g
+	next.OrgName = org.Name
+	next.ValidUntil, next.Active, next.Validated = until, true, false
+	next.EndedAt, next.EndReason, next.GrantID, next.ReminderFor = time.Time{}, "", "", time.Time{}
+	next.UpdatedAt = now
+	links, msgs, err := s.links(&next, org.Name, s.inviterName(ctx, p), cases, acct, now)
+	if err != nil {
+		return View{}, err
+	}
+	w := Reinvitation{Previous: g, Guest: next, Links: links, Messages: msgs,
+		Audit: s.entry(p, audit.GuestReinvited, g.ID, map[string]string{"validUntil": until.Format(time.RFC3339)})}
+	if err := s.store.Reinvite(ctx, w); err != nil {
+		return View{}, err
+	}
+	return ViewOf(next, now), nil
+}
+
+func contains(chs []outbox.Channel, c outbox.Channel) bool {
+	for _, x := range chs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func joinChannels(chs []outbox.Channel) string {
+	s := make([]string, len(chs))
+	for i, c := range chs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ",")
+}
+
+// checkNewPassword returns the hash of a chosen password.
+func checkNewPassword(pw string) (string, error) {
+	if msg := password.Check(pw); msg != "" {
+		return "", apperr.InvalidField("password", msg)
+	}
+	return password.Hash(pw)
+}

@@ -1,0 +1,61 @@
+package invite
+
+import (
+	"time"
+
+	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/outbox"
+)
+
+// View is a guest as the guest list shows it.
+type View struct {
+	ID         string           `json:"id"`
+	OrgID      string           `json:"orgId"`
+	Email      string           `json:"email"`
+	Name       string           `json:"name"`
+	Phone      string           `json:"phone,omitempty"`
+	Channels   []outbox.Channel `json:"channels"`
+	CaseIDs    []string         `json:"caseIds"`
+	Status     guest.Status     `json:"status"`
+	Active     bool             `json:"active"`
+	Validated  bool             `json:"validated"`
+	ValidUntil time.Time        `json:"validUntil"`
+	EndedAt    *time.Time       `json:"endedAt,omitempty"`
+	EndReason  string           `json:"endReason,omitempty"`
+	InvitedBy  string           `json:"invitedBy"`
+	CreatedAt  time.Time        `json:"createdAt"`
+	Invitation InvitationView   `json:"invitation"`
+}
+
+// InvitationView is the current invitation and its delivery per channel.
+type InvitationView struct {
+	ID       string                             `json:"id"`
+	SentAt   time.Time                          `json:"sentAt"`
+	Delivery map[outbox.Channel]outbox.Delivery `json:"delivery"`
+}
+
+// ViewOf renders g at now. Active is false as soon as the period is over, even
+// before the sweep writes it.
+func ViewOf(g guest.Guest, now time.Time) View {
+	v := View{
+		ID: g.ID, OrgID: g.OrgID, Email: g.Email, Name: g.Name, Phone: g.Phone, Channels: g.Channels,
+		CaseIDs: g.CaseIDs, Status: g.StatusAt(now), Validated: g.Validated, ValidUntil: g.ValidUntil,
+		EndReason: g.EndReason, InvitedBy: g.InvitedBy, CreatedAt: g.CreatedAt,
+		Invitation: InvitationView{ID: g.InvitationID, SentAt: g.InvitedAt, Delivery: g.Deliveries},
+	}
+	v.Active = v.Status != guest.Deactivated
+	if !g.EndedAt.IsZero() {
+		t := g.EndedAt
+		v.EndedAt = &t
+	}
+	if v.Status == guest.Deactivated && v.EndReason == "" {
+		v.EndReason = guest.Expired
+	}
+	if v.Channels == nil {
+		v.Channels = []outbox.Channel{}
+	}
+	if v.CaseIDs == nil {
+		v.CaseIDs = []string{}
+	}
+	return v
+}

@@ -1,0 +1,94 @@
+// Package notify delivers outbox messages through Amazon SES v2 (email) and
+// Amazon SNS (SMS).
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/guestbridge/guestbridge/shared/outbox"
+)
+
+// Mailer sends email with SES v2.
+type Mailer struct {
+	client *sesv2.Client
+	from   string
+}
+
+var _ outbox.Mailer = (*Mailer)(nil)
+
+// NewMailer returns a mailer sending from the verified address from.
+func NewMailer(c *sesv2.Client, from string) *Mailer { return &Mailer{client: c, from: from} }
+
+// SendEmail implements outbox.Mailer.
+func (m *Mailer) SendEmail(ctx context.Context, to, subject, text, html string) error {
+	body := &sestypes.Body{Text: &sestypes.Content{Data: aws.String(text), Charset: aws.String("UTF-8")}}
+	if html != "" {
+		body.Html = &sestypes.Content{Data: aws.String(html), Charset: aws.String("UTF-8")}
+	}
+	_, err := m.client.SendEmail(ctx, &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(m.from),
+		Destination:      &sestypes.Destination{ToAddresses: []string{to}},
+		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
+			Subject: &sestypes.Content{Data: aws.String(subject), Charset: aws.String("UTF-8")},
+			Body:    body,
+		}},
+	})
+	return classify("ses", err, permanentSES)
+}
+
+// SES errors that retrying does not fix.
+var permanentSES = map[string]bool{
+	"MessageRejected": true, "MailFromDomainNotVerifiedException": true, "AccountSuspendedException": true,
+	"SendingPausedException": true, "BadRequestException": true, "NotFoundException": true,
+}
+
+// Texter sends SMS with SNS.
+type Texter struct {
+	client   *sns.Client
+	senderID string
+}
+
+var _ outbox.Texter = (*Texter)(nil)
+
+// NewTexter returns a texter; senderID is shown as the sender where carriers allow.
+func NewTexter(c *sns.Client, senderID string) *Texter { return &Texter{client: c, senderID: senderID} }
+
+// SendSMS implements outbox.Texter. Messages are transactional: invitations
+// must arrive even on numbers that opted out of promotional texts.
+func (t *Texter) SendSMS(ctx context.Context, to, body string) error {
+	attrs := map[string]snstypes.MessageAttributeValue{
+		"AWS.SNS.SMS.SMSType": {DataType: aws.String("String"), StringValue: aws.String("Transactional")},
+	}
+	if t.senderID != "" {
+		attrs["AWS.SNS.SMS.SenderID"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(t.senderID)}
+	}
+	_, err := t.client.Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String(to), Message: aws.String(body), MessageAttributes: attrs})
+	return classify("sns", err, permanentSNS)
+}
+
+var permanentSNS = map[string]bool{
+	"InvalidParameter": true, "InvalidParameterValue": true, "OptedOut": true, "AuthorizationError": true,
+}
+
+func classify(service string, err error, permanent map[string]bool) error {
+	if err == nil {
+		return nil
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		if permanent[api.ErrorCode()] {
+			return fmt.Errorf("%w: %s %s: %s", outbox.ErrPermanent, service, api.ErrorCode(), api.ErrorMessage())
+		}
+		return fmt.Errorf("%s %s: %s", service, api.ErrorCode(), api.ErrorMessage())
+	}
+	return fmt.Errorf("%s unreachable: %w", service, err)
+}

@@ -1,0 +1,30 @@
+// Package store keeps Guestbridge's data in one DynamoDB table and implements
+// the storage interfaces of the domain packages.
+//
+// Item layout (PK / SK, and the sparse indexes where set):
+//
+//	organisation   ORG#<org>          META
+//	member         ORG#<org>          MEMBER#<user>      GSI1: USER#<user> / MEMBER#<org>
+//	case           ORG#<org>          CASE#<case>
+//	guest profile  ORG#<org>          GUEST#<guest>      GSI1: USER#<user> / GUEST#<org> (once accepted)
+//	                                                     GSI2: GUESTS#ACTIVE / <validUntil>#<org>#<guest> (while active)
+//	guest email    ORG#<org>          GUESTEMAIL#<email> (one guest per email and organisation)
+//	grant          ORG#<org>          GRANT#<guest>      ttl = end of period (TTL cleans up; checks never rely on it)
+//	audit entry    ORG#<org>          AUDIT#<time>#<id>
+//	user           USER#<user>        PROFILE
+//	email lookup   EMAIL#<email>      USER               (unique email per account)
+//	invitation     INV#<sha256(token)> INV               ttl = link expiry + 30 days
+//	outbox message OUTBOX#<id>        OUTBOX             GSI2: OUTBOX#DUE / <nextAttemptAt>#<id> (while queued)
+//	rate counter   RATE#<key>         <window start>     ttl = window end
+//	relay task     RELAY              TASK#<task>        ttl = heartbeat + 60 s (written by the relay)
+//
+// Access patterns:
+//   - sign in: EMAIL# lookup, USER# profile, GSI1 query of the user's memberships;
+//   - every authenticated request: one GetItem of the member or grant item;
+//   - invitation preview and accept: one GetItem of INV#; accept is one
+//     TransactWriteItems (link, guest, account, grant, welcome message, audit);
+//   - the guest list and cases: a Query of the organisation's partition by SK prefix;
+//   - the sweep: GSI2 query of GUESTS#ACTIVE up to now (expired) and up to
+//     now + reminder days (reminders);
+//   - the sender: GSI2 query of OUTBOX#DUE up to now.
+package store

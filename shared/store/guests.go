@@ -1,0 +1,381 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/guestbridge/guestbridge/shared/audit"
+	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/invite"
+	"github.com/guestbridge/guestbridge/shared/outbox"
+)
+
+var _ invite.Store = (*Store)(nil)
+
+// Guests lists a company's guest profiles.
+func (s *Store) Guests(ctx context.Context, orgID string) ([]guest.Guest, error) {
+	var out []guest.Guest
+	err := s.queryPrefix(ctx, orgPK(orgID), "GUEST#", func(item map[string]types.AttributeValue) error {
+		var it guestItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return err
+		}
+		out = append(out, it.toGuest())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("guests of %s: %w", orgID, err)
+	}
+	return out, nil
+}
+
+// Invitation reads a link by the hash of its token.
+func (s *Store) Invitation(ctx context.Context, tokenHash string) (guest.Invitation, error) {
+	var it invItem
+	if err := s.get(ctx, invPK(tokenHash), skInv, &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return guest.Invitation{}, guest.ErrLinkUnknown
+		}
+		return guest.Invitation{}, err
+	}
+	return it.invitation(), nil
+}
+
+// CreateGuest writes a new guest, its optional new case, its links, the
+// messages that carry them and the audit entries in one transaction. The guest
+// email item makes a second guest with the same email in one company fail.
+func (s *Store) CreateGuest(ctx context.Context, w invite.NewGuest) error {
+	items := []types.TransactWriteItem{
+		putNew(s.table, guestEmailItem{PK: orgPK(w.Guest.OrgID), SK: guestEmailSK(w.Guest.Email), Type: "guest-email", GuestID: w.Guest.ID}),
+		putNew(s.table, newGuestItem(w.Guest)),
+	}
+	if w.NewCase != nil {
+		items = append(items, putNew(s.table, newCaseItem(*w.NewCase)))
+	}
+	for _, l := range w.Links {
+		items = append(items, putNew(s.table, newInvItem(l)))
+	}
+	for _, m := range w.Messages {
+		items = append(items, putNew(s.table, newOutboxItem(m)))
+	}
+	for _, e := range w.Audit {
+		items = append(items, putNew(s.table, newAuditItem(e)))
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failedAt(cancelReasons(err), 0) {
+		return guest.ErrExists
+	}
+	if err != nil {
+		return fmt.Errorf("create guest: %w", err)
+	}
+	return nil
+}
+
+// guestUnchanged is the condition that a guest is still on the invitation
+// that was read, so concurrent ends, re-invites and accepts cannot interleave.
+func guestUnchanged(g guest.Guest) (string, map[string]types.AttributeValue) {
+	return "InvitationID = :inv AND Active = :true", map[string]types.AttributeValue{
+		":inv": str(g.InvitationID), ":true": boolean(true),
+	}
+}
+
+// Reinvite replaces a deactivated guest's profile with the new period and
+// writes the new links and messages.
+func (s *Store) Reinvite(ctx context.Context, w invite.Reinvitation) error {
+	put := types.TransactWriteItem{Put: &types.Put{
+		TableName:                 &s.table,
+		Item:                      marshal(newGuestItem(w.Guest)),
+		ConditionExpression:       aws.String("InvitationID = :inv AND UpdatedAt = :upd"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":inv": str(w.Previous.InvitationID), ":upd": marshalTime(w.Previous.UpdatedAt)},
+	}}
+	items := []types.TransactWriteItem{put, {Delete: &types.Delete{TableName: &s.table, Key: key(orgPK(w.Guest.OrgID), grantSK(w.Guest.ID))}}}
+	for _, l := range w.Links {
+		items = append(items, putNew(s.table, newInvItem(l)))
+	}
+	for _, m := range w.Messages {
+		items = append(items, putNew(s.table, newOutboxItem(m)))
+	}
+	items = append(items, putNew(s.table, newAuditItem(w.Audit)))
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failedAt(cancelReasons(err), 0) {
+		return conflictChanged
+	}
+	if err != nil {
+		return fmt.Errorf("reinvite guest: %w", err)
+	}
+	return nil
+}
+
+var conflictChanged = guestConflict()
+
+func guestConflict() error {
+	e := *guest.ErrExists
+	e.Code, e.Message = "guest_changed", "The guest was changed meanwhile; reload and try again."
+	return &e
+}
+
+// Accept writes an acceptance in one transaction; see invite.Service.Accept.
+func (s *Store) Accept(ctx context.Context, a invite.Acceptance) error {
+	l := a.Link
+	at := marshalTime(a.At)
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName:                &s.table,
+			Key:                      key(invPK(l.TokenHash), skInv),
+			UpdateExpression:         aws.String("SET #state = :accepted, UsedAt = :at"),
+			ConditionExpression:      aws.String("#state = :pending AND ExpiresAt > :at"),
+			ExpressionAttributeNames: map[string]string{"#state": "State"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":accepted": str(string(guest.LinkAccepted)), ":pending": str(string(guest.LinkPending)), ":at": at,
+			},
+		}},
+		{Update: &types.Update{
+			TableName: &s.table,
+			Key:       key(orgPK(l.OrgID), guestSK(l.GuestID)),
+			UpdateExpression: aws.String("SET Validated = :true, UserID = :uid, GrantID = :grant, UpdatedAt = :at, " +
+				"GSI1PK = :gsi1pk, GSI1SK = :gsi1sk"),
+			ConditionExpression: aws.String("InvitationID = :inv AND Active = :true AND ValidUntil > :at"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":true": boolean(true), ":uid": str(a.UserID), ":grant": str(a.GrantID), ":at": at,
+				":gsi1pk": str(userPK(a.UserID)), ":gsi1sk": str("GUEST#" + l.OrgID), ":inv": str(l.InvitationID),
+			},
+		}},
+		putItem(s.table, grantItem{
+			PK: orgPK(l.OrgID), SK: grantSK(l.GuestID), Type: "grant", GrantID: a.GrantID, OrgID: l.OrgID,
+			GuestID: l.GuestID, UserID: a.UserID, CaseIDs: l.CaseIDs, ValidUntil: l.ValidUntil, TTL: l.ValidUntil.Unix(),
+		}),
+		putNew(s.table, newOutboxItem(a.Welcome)),
+		putNew(s.table, newAuditItem(a.Audit)),
+	}
+	const emailIdx = 5
+	switch {
+	case a.NewUser != nil:
+		items = append(items,
+			putNew(s.table, emailItem{PK: emailPK(a.NewUser.Email), SK: skUser, Type: "email", UserID: a.NewUser.ID}),
+			putNew(s.table, newUserItem(*a.NewUser)))
+	case a.PasswordHash != "":
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                 &s.table,
+			Key:                       key(userPK(a.UserID), skProfile),
+			UpdateExpression:          aws.String("SET PasswordHash = :h"),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(PasswordHash)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":h": str(a.PasswordHash)},
+		}})
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	reasons := cancelReasons(err)
+	switch {
+	case failedAt(reasons, 0):
+		return s.linkRefusal(ctx, l.TokenHash, a.At)
+	case failedAt(reasons, 1):
+		return invite.ErrGuestChanged
+	case failedAt(reasons, emailIdx):
+		if a.NewUser != nil {
+			return invite.ErrEmailTaken
+		}
+		return identity.ErrPasswordSet
+	case reasons != nil && containsReason(reasons, "TransactionConflict"):
+		// Another accept of the same link is committing right now: it wins.
+		return guest.ErrLinkUsed
+	}
+	return fmt.Errorf("accept invitation: %w", err)
+}
+
+func containsReason(reasons []string, r string) bool {
+	for _, x := range reasons {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// linkRefusal says why a link's condition failed: used, or expired.
+func (s *Store) linkRefusal(ctx context.Context, hash string, at time.Time) error {
+	inv, err := s.Invitation(ctx, hash)
+	if err != nil {
+		return err
+	}
+	if uerr := inv.Usable(at); uerr != nil {
+		return uerr
+	}
+	return guest.ErrLinkUsed
+}
+
+// Decline marks a link declined and deactivates the guest.
+func (s *Store) Decline(ctx context.Context, l guest.Invitation, at time.Time, entry audit.Entry) error {
+	t := marshalTime(at)
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName:                &s.table,
+			Key:                      key(invPK(l.TokenHash), skInv),
+			UpdateExpression:         aws.String("SET #state = :declined, UsedAt = :at"),
+			ConditionExpression:      aws.String("#state = :pending AND ExpiresAt > :at"),
+			ExpressionAttributeNames: map[string]string{"#state": "State"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":declined": str(string(guest.LinkDeclined)), ":pending": str(string(guest.LinkPending)), ":at": t,
+			},
+		}},
+		{Update: &types.Update{
+			TableName:           &s.table,
+			Key:                 key(orgPK(l.OrgID), guestSK(l.GuestID)),
+			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
+			ConditionExpression: aws.String("InvitationID = :inv AND Active = :true"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":false": boolean(false), ":true": boolean(true), ":at": t, ":r": str("declined"), ":inv": str(l.InvitationID),
+			},
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	reasons := cancelReasons(err)
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(reasons, 0):
+		return s.linkRefusal(ctx, l.TokenHash, at)
+	case failedAt(reasons, 1):
+		return invite.ErrGuestChanged
+	}
+	return fmt.Errorf("decline invitation: %w", err)
+}
+
+// End deactivates a guest and deletes the grant in one transaction.
+func (s *Store) End(ctx context.Context, g guest.Guest, at time.Time, reason string, entry audit.Entry) error {
+	return s.deactivate(ctx, g, at, reason, "", entry)
+}
+
+// Expire deactivates a guest whose period is over; the condition re-checks the
+// end against now, so an extension that raced the sweep wins.
+func (s *Store) Expire(ctx context.Context, g guest.Guest, now time.Time, entry audit.Entry) error {
+	return s.deactivate(ctx, g, now, guest.Expired, " AND ValidUntil <= :at", entry)
+}
+
+func (s *Store) deactivate(ctx context.Context, g guest.Guest, at time.Time, reason, extraCond string, entry audit.Entry) error {
+	cond, vals := guestUnchanged(g)
+	vals[":false"], vals[":at"], vals[":r"] = boolean(false), marshalTime(at), str(reason)
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName:                 &s.table,
+			Key:                       key(orgPK(g.OrgID), guestSK(g.ID)),
+			UpdateExpression:          aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
+			ConditionExpression:       aws.String(cond + extraCond),
+			ExpressionAttributeValues: vals,
+		}},
+		{Delete: &types.Delete{TableName: &s.table, Key: key(orgPK(g.OrgID), grantSK(g.ID))}},
+		putNew(s.table, newAuditItem(entry)),
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failedAt(cancelReasons(err), 0) {
+		return conflictChanged
+	}
+	if err != nil {
+		return fmt.Errorf("deactivate guest: %w", err)
+	}
+	return nil
+}
+
+// Extend moves a guest's period end, in the profile, the sweep index and the
+// grant with its TTL.
+func (s *Store) Extend(ctx context.Context, g guest.Guest, until time.Time, entry audit.Entry) error {
+	cond, vals := guestUnchanged(g)
+	vals[":u"], vals[":sk"], vals[":now"] = marshalTime(until), str(activeGuestSK(until, g.OrgID, g.ID)), marshalTime(entry.At)
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName:                 &s.table,
+			Key:                       key(orgPK(g.OrgID), guestSK(g.ID)),
+			UpdateExpression:          aws.String("SET ValidUntil = :u, GSI2SK = :sk, UpdatedAt = :now"),
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeValues: vals,
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}
+	if g.GrantID != "" {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                &s.table,
+			Key:                      key(orgPK(g.OrgID), grantSK(g.ID)),
+			UpdateExpression:         aws.String("SET ValidUntil = :u, #ttl = :ttl"),
+			ConditionExpression:      aws.String("GrantID = :g"),
+			ExpressionAttributeNames: map[string]string{"#ttl": "ttl"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":u": marshalTime(until), ":ttl": num(until.Unix()), ":g": str(g.GrantID),
+			},
+		}})
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	reasons := cancelReasons(err)
+	if failedAt(reasons, 0) || failedAt(reasons, 2) {
+		return conflictChanged
+	}
+	if err != nil {
+		return fmt.Errorf("extend guest: %w", err)
+	}
+	return nil
+}
+
+// GuestsEndingBy lists active guests whose period ends at or before t (GSI2).
+func (s *Store) GuestsEndingBy(ctx context.Context, t time.Time) ([]guest.Guest, error) {
+	var out []guest.Guest
+	err := s.queryAll(ctx, &dynamodb.QueryInput{
+		IndexName:              aws.String(index2),
+		KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK <= :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(gsiActiveGuests), ":t": str(sortableTime(t) + "#~"),
+		},
+	}, func(item map[string]types.AttributeValue) error {
+		var it guestItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return err
+		}
+		out = append(out, it.toGuest())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("guests ending by %s: %w", t, err)
+	}
+	return out, nil
+}
+
+// MarkReminded records that g was reminded for its current end and queues the
+// reminder messages, once: the condition refuses a second reminder for the
+// same end.
+func (s *Store) MarkReminded(ctx context.Context, g guest.Guest, msgs []outbox.Message, entry audit.Entry) error {
+	cond, vals := guestUnchanged(g)
+	vals[":u"] = marshalTime(g.ValidUntil)
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 &s.table,
+		Key:                       key(orgPK(g.OrgID), guestSK(g.ID)),
+		UpdateExpression:          aws.String("SET ReminderFor = :u"),
+		ConditionExpression:       aws.String(cond + " AND ValidUntil = :u AND (attribute_not_exists(ReminderFor) OR ReminderFor <> :u)"),
+		ExpressionAttributeValues: vals,
+	}}}
+	for _, m := range msgs {
+		items = append(items, putNew(s.table, newOutboxItem(m)))
+	}
+	items = append(items, putNew(s.table, newAuditItem(entry)))
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failedAt(cancelReasons(err), 0) {
+		return conflictChanged
+	}
+	if err != nil {
+		return fmt.Errorf("mark reminded: %w", err)
+	}
+	return nil
+}
+
+func putItem(table string, item any) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{TableName: &table, Item: marshal(item)}}
+}
+
+func marshalTime(t time.Time) types.AttributeValue { return str(sortableTime(t)) }

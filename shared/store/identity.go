@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/guestbridge/guestbridge/shared/audit"
+	"github.com/guestbridge/guestbridge/shared/casefile"
+	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/identity"
+)
+
+var _ identity.Store = (*Store)(nil)
+
+// UserByEmail finds an account by its (normalised) email.
+func (s *Store) UserByEmail(ctx context.Context, email string) (identity.User, error) {
+	var e emailItem
+	if err := s.get(ctx, emailPK(email), skUser, &e); err != nil {
+		if errors.Is(err, errNoItem) {
+			return identity.User{}, identity.ErrUserNotFound
+		}
+		return identity.User{}, err
+	}
+	return s.User(ctx, e.UserID)
+}
+
+// User reads an account.
+func (s *Store) User(ctx context.Context, id string) (identity.User, error) {
+	var it userItem
+	if err := s.get(ctx, userPK(id), skProfile, &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return identity.User{}, identity.ErrUserNotFound
+		}
+		return identity.User{}, err
+	}
+	return it.user(), nil
+}
+
+// Org reads a company.
+func (s *Store) Org(ctx context.Context, id string) (identity.Org, error) {
+	var it orgItem
+	if err := s.get(ctx, orgPK(id), skMeta, &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return identity.Org{}, identity.ErrOrgNotFound
+		}
+		return identity.Org{}, err
+	}
+	return identity.Org{ID: it.ID, Name: it.Name, MaxGuestDays: it.MaxGuestDays, ReminderDays: it.ReminderDays, CreatedAt: it.CreatedAt}, nil
+}
+
+// Member reads a user's membership of a company; ErrUserNotFound if none.
+func (s *Store) Member(ctx context.Context, orgID, userID string) (identity.Member, error) {
+	var it memberItem
+	if err := s.get(ctx, orgPK(orgID), memberSK(userID), &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return identity.Member{}, identity.ErrUserNotFound
+		}
+		return identity.Member{}, err
+	}
+	return it.member(), nil
+}
+
+// Memberships lists a user's memberships and guest profiles (GSI1).
+func (s *Store) Memberships(ctx context.Context, userID string) ([]identity.Member, []guest.Guest, error) {
+	var members []identity.Member
+	var guests []guest.Guest
+	err := s.queryAll(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(index1),
+		KeyConditionExpression:    aws.String("GSI1PK = :u"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":u": str(userPK(userID))},
+	}, func(item map[string]types.AttributeValue) error {
+		var kind struct{ Type string }
+		if err := attributevalue.UnmarshalMap(item, &kind); err != nil {
+			return err
+		}
+		switch kind.Type {
+		case "member":
+			var m memberItem
+			if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+				return err
+			}
+			members = append(members, m.member())
+		case "guest":
+			var g guestItem
+			if err := attributevalue.UnmarshalMap(item, &g); err != nil {
+				return err
+			}
+			guests = append(guests, g.toGuest())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("memberships of %s: %w", userID, err)
+	}
+	return members, guests, nil
+}
+
+// Grant reads a guest's grant; guest.ErrNotFound if there is none.
+func (s *Store) Grant(ctx context.Context, orgID, guestID string) (identity.Grant, error) {
+	var it grantItem
+	if err := s.get(ctx, orgPK(orgID), grantSK(guestID), &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return identity.Grant{}, guest.ErrNotFound
+		}
+		return identity.Grant{}, err
+	}
+	return it.grant(), nil
+}
+
+// Guest reads a guest profile.
+func (s *Store) Guest(ctx context.Context, orgID, guestID string) (guest.Guest, error) {
+	var it guestItem
+	if err := s.get(ctx, orgPK(orgID), guestSK(guestID), &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return guest.Guest{}, guest.ErrNotFound
+		}
+		return guest.Guest{}, err
+	}
+	return it.toGuest(), nil
+}
+
+// SetPassword stores a password hash; with mustBeUnset the write only happens
+// if the account has none, so two racing first-password requests cannot both win.
+func (s *Store) SetPassword(ctx context.Context, userID, hash string, mustBeUnset bool, entry *audit.Entry) error {
+	cond := "attribute_exists(PK)"
+	if mustBeUnset {
+		cond += " AND attribute_not_exists(PasswordHash)"
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 &s.table,
+		Key:                       key(userPK(userID), skProfile),
+		UpdateExpression:          aws.String("SET PasswordHash = :h"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":h": str(hash)},
+	}}}
+	if entry != nil {
+		items = append(items, putNew(s.table, newAuditItem(*entry)))
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failedAt(cancelReasons(err), 0) {
+		return identity.ErrPasswordSet
+	}
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	return nil
+}
+
+// Seed data ---------------------------------------------------------------
+
+// CreateOrg writes a company.
+func (s *Store) CreateOrg(ctx context.Context, o identity.Org) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table,
+		Item: marshal(orgItem{PK: orgPK(o.ID), SK: skMeta, Type: "org", ID: o.ID, Name: o.Name,
+			MaxGuestDays: o.MaxGuestDays, ReminderDays: o.ReminderDays, CreatedAt: o.CreatedAt}),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if isConditionFailed(err) {
+		return identity.ErrEmailTaken
+	}
+	if err != nil {
+		return fmt.Errorf("create org: %w", err)
+	}
+	return nil
+}
+
+// CreateMember creates an account with its unique email and makes it a member
+// of a company, in one transaction.
+func (s *Store) CreateMember(ctx context.Context, u identity.User, m identity.Member) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		putNew(s.table, emailItem{PK: emailPK(u.Email), SK: skUser, Type: "email", UserID: u.ID}),
+		putNew(s.table, newUserItem(u)),
+		putNew(s.table, memberItem{PK: orgPK(m.OrgID), SK: memberSK(u.ID), GSI1PK: userPK(u.ID), GSI1SK: "MEMBER#" + m.OrgID,
+			Type: "member", OrgID: m.OrgID, OrgName: m.OrgName, UserID: u.ID, Email: u.Email, Name: u.Name, Role: m.Role}),
+	}})
+	if failedAt(cancelReasons(err), 0) {
+		return identity.ErrEmailTaken
+	}
+	if err != nil {
+		return fmt.Errorf("create member: %w", err)
+	}
+	return nil
+}
+
+// Cases -------------------------------------------------------------------
+
+// CreateCase writes a new case and its audit entry.
+func (s *Store) CreateCase(ctx context.Context, c casefile.Case, entry audit.Entry) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		putNew(s.table, newCaseItem(c)),
+		putNew(s.table, newAuditItem(entry)),
+	}})
+	if err != nil {
+		return fmt.Errorf("create case: %w", err)
+	}
+	return nil
+}
+
+// Case reads one case.
+func (s *Store) Case(ctx context.Context, orgID, caseID string) (casefile.Case, error) {
+	var it caseItem
+	if err := s.get(ctx, orgPK(orgID), caseSK(caseID), &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return casefile.Case{}, casefile.ErrNotFound
+		}
+		return casefile.Case{}, err
+	}
+	return it.toCase(), nil
+}
+
+// Cases lists a company's cases.
+func (s *Store) Cases(ctx context.Context, orgID string) ([]casefile.Case, error) {
+	var out []casefile.Case
+	err := s.queryPrefix(ctx, orgPK(orgID), "CASE#", func(item map[string]types.AttributeValue) error {
+		var it caseItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return err
+		}
+		out = append(out, it.toCase())
+		return nil
+	})
+	return out, err
+}
+
+// Audit -------------------------------------------------------------------
+
+// AuditLog returns a company's audit entries, newest first, at most limit,
+// starting after the cursor (an SK from a previous page).
+func (s *Store) AuditLog(ctx context.Context, orgID string, limit int, cursor string) ([]audit.Entry, string, error) {
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(orgPK(orgID)), ":p": str("AUDIT#"),
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit)),
+	}
+	if cursor != "" {
+		in.ExclusiveStartKey = key(orgPK(orgID), cursor)
+	}
+	res, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("audit log: %w", err)
+	}
+	out := make([]audit.Entry, 0, len(res.Items))
+	for _, item := range res.Items {
+		var it auditItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, "", err
+		}
+		out = append(out, it.entry())
+	}
+	next := ""
+	if sk, ok := res.LastEvaluatedKey["SK"].(*types.AttributeValueMemberS); ok {
+		next = sk.Value
+	}
+	return out, next, nil
+}

@@ -1,0 +1,117 @@
+// Package sweep is the scheduled job that ends guest periods: it deactivates
+// guests whose period is over and sends one reminder before the end. Access is
+// refused at the end of the period whether or not the sweep has run; the sweep
+// makes the guest list and the audit log say so.
+package sweep
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/audit"
+	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/secret"
+)
+
+// Store is the storage the sweep needs.
+type Store interface {
+	GuestsEndingBy(ctx context.Context, t time.Time) ([]guest.Guest, error)
+	Expire(ctx context.Context, g guest.Guest, now time.Time, entry audit.Entry) error
+	MarkReminded(ctx context.Context, g guest.Guest, msgs []outbox.Message, entry audit.Entry) error
+	Member(ctx context.Context, orgID, userID string) (identity.Member, error)
+}
+
+// Sweeper runs the sweep.
+type Sweeper struct {
+	store        Store
+	clock        clock.Clock
+	reminderDays int
+	log          *slog.Logger
+}
+
+// New returns a sweeper that reminds reminderDays before the end.
+func New(s Store, c clock.Clock, reminderDays int, log *slog.Logger) *Sweeper {
+	return &Sweeper{store: s, clock: c, reminderDays: reminderDays, log: log}
+}
+
+// Result counts what one run did.
+type Result struct {
+	Expired  int `json:"expired"`
+	Reminded int `json:"reminded"`
+}
+
+// Run does one sweep. A guest changed concurrently (extended, ended) is skipped:
+// the next run sees the new state.
+func (s *Sweeper) Run(ctx context.Context) (Result, error) {
+	now := s.clock.Now()
+	horizon := now.Add(time.Duration(s.reminderDays) * 24 * time.Hour)
+	gs, err := s.store.GuestsEndingBy(ctx, horizon)
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	var errs []error
+	for _, g := range gs {
+		switch {
+		case !now.Before(g.ValidUntil):
+			entry := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: audit.SystemActor,
+				Action: audit.GuestExpired, Target: g.ID, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)}}
+			err := s.store.Expire(ctx, g, now, entry)
+			if ok, err := counted(err); ok {
+				res.Expired++
+				s.log.InfoContext(ctx, "guest expired", "org", g.OrgID, "guest", g.ID)
+			} else if err != nil {
+				errs = append(errs, err)
+			}
+		case g.ReminderDue(now, s.reminderDays):
+			err := s.store.MarkReminded(ctx, g, s.reminders(ctx, g, now), audit.Entry{
+				ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: audit.SystemActor, Action: audit.GuestReminded,
+				Target: g.ID, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)},
+			})
+			if ok, err := counted(err); ok {
+				res.Reminded++
+			} else if err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+// counted tells whether a write happened; a conflict means another writer
+// changed the guest first and is not an error.
+func counted(err error) (bool, error) {
+	if err == nil {
+		return true, nil
+	}
+	if e := apperr.From(err); e != nil && e.Kind == apperr.Conflict {
+		return false, nil
+	}
+	return false, err
+}
+
+func (s *Sweeper) reminders(ctx context.Context, g guest.Guest, now time.Time) []outbox.Message {
+	inviter, err := s.store.Member(ctx, g.OrgID, g.InvitedBy)
+	data := map[string]string{
+		"guestName": g.Name, "guestEmail": g.Email, "orgName": g.OrgName, "inviterName": inviter.Name,
+		"validUntil": g.ValidUntil.Format(time.RFC3339),
+	}
+	if inviter.Name == "" {
+		data["inviterName"] = "your contact"
+	}
+	msg := func(to string, k outbox.Kind) outbox.Message {
+		return outbox.Message{ID: secret.NewID("m_"), Channel: outbox.Email, Kind: k, To: to, Data: data,
+			OrgID: g.OrgID, GuestID: g.ID, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
+	}
+	msgs := []outbox.Message{msg(g.Email, outbox.GuestReminder)}
+	if err == nil && inviter.Email != "" {
+		msgs = append(msgs, msg(inviter.Email, outbox.InviterNotice))
+	}
+	return msgs
+}
