@@ -187,3 +187,6 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, table string) error {
 	}
 	return nil
 }
+
+// DB returns the DynamoDB client, for tests and tools that inspect the table.
+func (s *Store) DB() *dynamodb.Client { return s.db }
