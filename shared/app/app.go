@@ -6,6 +6,7 @@ package app
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/guestbridge/guestbridge/shared/casefile"
 	"github.com/guestbridge/guestbridge/shared/clock"
@@ -45,7 +46,10 @@ func New(cfg config.Config, cl config.Clients, c clock.Clock, log *slog.Logger) 
 	ids := identity.NewService(st, identity.NewSigner(keys.Session, c.Now), c)
 	durable := store.NewLimiter(st, c)
 	local := ratelimit.NewMemory(c.Now)
-	inv := invite.NewService(st, c, ids, keys.Seal, durable, local, invite.Config{DefaultMaxGuestDays: cfg.MaxGuestDays})
+	inv := invite.NewService(st, c, ids, keys.Seal, durable, local, invite.Config{
+		DefaultMaxGuestDays: cfg.MaxGuestDays,
+		InviteLimit:         ratelimit.Rule{Name: ratelimit.InvitePerUser.Name, Limit: cfg.InvitesPerHour, Window: time.Hour},
+	})
 	cases := casefile.NewService(st, c)
 	api := httpapi.New(httpapi.Deps{
 		Identity: ids, Invites: inv, Cases: cases, Audit: st, Limiter: durable, Local: local, Log: log,

@@ -96,7 +96,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 func (e *env) build(smsURL string, opts ...envOption) *app.App {
 	cfg := config.Config{
 		Table: e.table, PublicURL: "http://guestbridge.test", MailFrom: "no-reply@guestbridge.test",
-		Secret: bytes.Repeat([]byte{7}, 32), MaxGuestDays: 365, ReminderDays: 3, Region: "eu-central-1",
+		Secret: bytes.Repeat([]byte{7}, 32), MaxGuestDays: 365, ReminderDays: 3, InvitesPerHour: 1000, Region: "eu-central-1",
 		DynamoDBEndpoint: stack.DynamoDBEndpoint, SESEndpoint: stack.SESEndpoint, SNSEndpoint: smsURL,
 	}
 	for _, o := range opts {

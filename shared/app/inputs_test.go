@@ -116,3 +116,14 @@ func TestDuplicateGuestIsAConflict(t *testing.T) {
 		"email": e.email("dupe"), "name": "Again", "caseId": cid, "period": map[string]int{"days": 3}})
 	e.expect(r, 409, "guest_exists")
 }
+
+func TestLinkRedemptionIsRateLimited(t *testing.T) {
+	e := newEnv(t)
+	var last resp
+	for i := 0; i < 61; i++ {
+		last = e.call("GET", "/v1/invitations/guess"+strconv.Itoa(i), "", nil)
+	}
+	e.expect(last, 429, "rate_limited")
+	e.clock.Advance(time.Minute)
+	e.expect(e.call("GET", "/v1/invitations/guess", "", nil), 404, "link_not_found")
+}

@@ -30,7 +30,9 @@ type Config struct {
 	MaxGuestDays int
 	ReminderDays int
 	SMSSenderID  string
-	Region       string
+	// InvitesPerHour bounds the invitations one person sends per hour.
+	InvitesPerHour int
+	Region         string
 	// Endpoints override the AWS endpoints, for the local stack.
 	DynamoDBEndpoint string
 	SESEndpoint      string
@@ -40,13 +42,14 @@ type Config struct {
 // FromEnv reads the configuration from the environment.
 func FromEnv() (Config, error) {
 	c := Config{
-		Table:        "guestbridge",
-		PublicURL:    "http://localhost:8080",
-		MailFrom:     "no-reply@guestbridge.test",
-		MaxGuestDays: 365,
-		ReminderDays: 3,
-		SMSSenderID:  "Guestbrdg",
-		Region:       "eu-central-1",
+		Table:          "guestbridge",
+		PublicURL:      "http://localhost:8080",
+		MailFrom:       "no-reply@guestbridge.test",
+		MaxGuestDays:   365,
+		ReminderDays:   3,
+		SMSSenderID:    "Guestbrdg",
+		InvitesPerHour: 60,
+		Region:         "eu-central-1",
 	}
 	str := func(name string, dst *string) {
 		if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -75,6 +78,7 @@ func FromEnv() (Config, error) {
 	str("AWS_ENDPOINT_URL_SNS", &c.SNSEndpoint)
 	integer("GB_MAX_GUEST_DAYS", &c.MaxGuestDays)
 	integer("GB_REMINDER_DAYS", &c.ReminderDays)
+	integer("GB_INVITES_PER_HOUR", &c.InvitesPerHour)
 	if v := os.Getenv("GB_SECRET"); v != "" {
 		b, err := base64.StdEncoding.DecodeString(v)
 		if err != nil {
@@ -102,6 +106,9 @@ func (c Config) validate(secretLater bool) error {
 	}
 	if c.MaxGuestDays < 1 || c.MaxGuestDays > 3650 {
 		errs = append(errs, errors.New("GB_MAX_GUEST_DAYS must be between 1 and 3650"))
+	}
+	if c.InvitesPerHour < 1 {
+		errs = append(errs, errors.New("GB_INVITES_PER_HOUR must be at least 1"))
 	}
 	if c.ReminderDays < 0 || c.ReminderDays > 60 {
 		errs = append(errs, errors.New("GB_REMINDER_DAYS must be between 0 and 60"))

@@ -84,6 +84,8 @@ var (
 // Config tunes the flows.
 type Config struct {
 	DefaultMaxGuestDays int
+	// InviteLimit bounds invitations per inviter; zero means ratelimit.InvitePerUser.
+	InviteLimit ratelimit.Rule
 }
 
 // Service runs the flows.
@@ -102,6 +104,9 @@ type Service struct {
 func NewService(s Store, c clock.Clock, ids *identity.Service, sealKey []byte, limiter, redeem ratelimit.Limiter, cfg Config) *Service {
 	if cfg.DefaultMaxGuestDays <= 0 {
 		cfg.DefaultMaxGuestDays = 365
+	}
+	if cfg.InviteLimit.Limit == 0 {
+		cfg.InviteLimit = ratelimit.InvitePerUser
 	}
 	return &Service{store: s, clock: c, ids: ids, sealKey: sealKey, limiter: limiter, redeemRL: redeem, cfg: cfg}
 }
@@ -189,7 +194,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 		}
 		c = &existing
 	}
-	if err := s.limiter.Allow(ctx, ratelimit.InvitePerUser, p.UserID); err != nil {
+	if err := s.limiter.Allow(ctx, s.cfg.InviteLimit, p.UserID); err != nil {
 		return View{}, err
 	}
 	if phone != "" && contains(channels, outbox.SMS) {
@@ -403,7 +408,7 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	if err != nil {
 		return View{}, err
 	}
-	if err := s.limiter.Allow(ctx, ratelimit.InvitePerUser, p.UserID); err != nil {
+	if err := s.limiter.Allow(ctx, s.cfg.InviteLimit, p.UserID); err != nil {
 		return View{}, err
 	}
 	if g.Phone != "" && contains(g.Channels, outbox.SMS) {
