@@ -1,0 +1,121 @@
+# Guestbridge: build, test and run locally. `make help` lists the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Prefer the Go toolchain in /usr/local/go over whatever else is on PATH.
+export PATH := /usr/local/go/bin:$(PATH)
+
+GO          ?= go
+ROOT        := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+FUNCTIONS   := api sender sweep
+LOCAL_TOOLS := tools/local
+NPM_STAMP   := $(LOCAL_TOOLS)/node_modules/.stamp
+CDK         := $(LOCAL_TOOLS)/node_modules/.bin/cdk
+# apt-get runs through sudo unless make runs as root.
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# When this make started, for the total time `make test` prints.
+START       := $(shell date +%s)
+
+.PHONY: help deps system-tools build dev dev-reset test bench bench-relay synth fmt lint
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+deps: system-tools $(NPM_STAMP) ## install what builds, tests and `make dev` need
+	@echo "==> go mod download"
+	$(GO) mod download
+	@echo "==> deps ready ($$($(GO) version | cut -d' ' -f3), java $$(java -version 2>&1 | head -1 | cut -d'"' -f2), node $$(node --version))"
+
+# Java 17+ runs DynamoDB Local; Node.js (20.19+) and npm run the SES emulator and the CDK CLI.
+# apt-get (and its update) runs only when one of them is missing. (The man1 directory is one
+# the JRE's post-install script needs and slim images lack.)
+system-tools:
+	@command -v $(GO) >/dev/null || { echo "Go not found (expected in /usr/local/go/bin)" >&2; exit 1; }
+	@missing=""; \
+	if ! command -v java >/dev/null || ! grep -qE 'version "(1[7-9]|[2-9][0-9])' <<<"$$(java -version 2>&1)"; then \
+		missing="$$missing openjdk-17-jre-headless"; \
+	fi; \
+	if ! command -v node >/dev/null; then \
+		missing="$$missing nodejs npm"; \
+	elif ! command -v npm >/dev/null; then \
+		missing="$$missing npm"; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+		echo "==> apt-get install$$missing"; \
+		$(SUDO) apt-get update; \
+		$(SUDO) mkdir -p /usr/share/man/man1; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	else \
+		echo "==> java and node found"; \
+	fi; \
+	node_version=$$(node --version); \
+	if ! printf '%s\n' v20.19.0 "$$node_version" | sort -V -C; then \
+		echo "Node.js $$node_version is too old: the SES emulator needs 20.19 or newer (Debian 12's apt has 18)" >&2; \
+		exit 1; \
+	fi
+
+# npm ci runs again only when the lock file (or package.json) is newer than the stamp.
+$(NPM_STAMP): $(LOCAL_TOOLS)/package-lock.json $(LOCAL_TOOLS)/package.json | system-tools
+	@echo "==> npm ci --prefix $(LOCAL_TOOLS)"
+	npm ci --prefix $(LOCAL_TOOLS) --no-audit --no-fund
+	@touch $@
+
+build: ## build the Lambda bundles into build/lambda/<function>/bootstrap (linux/arm64)
+	@for fn in $(FUNCTIONS); do \
+		echo "==> build/lambda/$$fn/bootstrap"; \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+			-o build/lambda/$$fn/bootstrap ./functions/$$fn; \
+	done
+
+dev: deps ## run everything locally (DynamoDB Local, SES emulator, API, sweep, sender, SMS capture, relay)
+	@echo "==> go run ./functions/local"
+	$(GO) run ./functions/local
+
+dev-reset: ## forget the local data (.local/: DynamoDB Local files, generated secret)
+	@echo "==> rm -rf .local"
+	rm -rf .local
+
+# The Go files of the module: everything but npm installs, build output and local data.
+GO_FILES := find . \( -path ./.git -o -path ./tools/local/node_modules -o -path ./cdk.out \
+	-o -path ./build -o -path ./.local \) -prune -o -name '*.go' -print0
+
+# Every step runs even when an earlier one failed, so one run shows every failure;
+# the exit status is that of the whole.
+test: deps ## go vet, then all tests (race detector on, except for ./infra/...)
+	@rc=0; \
+	echo "==> go vet ./..."; \
+	$(GO) vet ./... || rc=1; \
+	echo "==> go test -race (all packages except ./infra/...)"; \
+	$(GO) test -race -count=1 -timeout 12m $$($(GO) list ./... | grep -vE '/infra(/|$$)') || rc=1; \
+	if [ -d infra ]; then \
+		echo "==> go test ./infra/..."; \
+		$(GO) test -count=1 -timeout 10m ./infra/... || rc=1; \
+	fi; \
+	if [ $$rc = 0 ]; then result=passed; else result=FAILED; fi; \
+	echo "==> make test $$result in $$(( $$(date +%s) - $(START) ))s"; \
+	exit $$rc
+
+bench: deps ## run the API benchmark against the local stack
+	@echo "==> go run ./tools/bench"
+	$(GO) run ./tools/bench
+
+bench-relay: ## run the relay load generator
+	@echo "==> go run ./media-task/cmd/loadgen"
+	$(GO) run ./media-task/cmd/loadgen
+
+synth: deps build ## synthesize the CDK app into cdk.out/ (offline)
+	@echo "==> cdk synth"
+	cd $(ROOT) && $(CDK) synth --no-notices --no-version-reporting -q
+
+fmt: ## gofmt every Go file
+	@echo "==> gofmt -w"
+	$(GO_FILES) | xargs -0 -r gofmt -w
+
+lint: ## gofmt must have nothing to say; go vet
+	@echo "==> gofmt -l"
+	@unformatted=$$($(GO_FILES) | xargs -0 -r gofmt -l); \
+	if [ -n "$$unformatted" ]; then echo "not gofmt'ed (run make fmt):" >&2; echo "$$unformatted" >&2; exit 1; fi
+	@echo "==> go vet ./..."
+	$(GO) vet ./...
