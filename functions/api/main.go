@@ -12,13 +12,24 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/guestbridge/guestbridge/functions/internal/boot"
+	"github.com/guestbridge/guestbridge/shared/app"
+	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/config"
 )
 
 func main() {
-	a, err := boot.App(context.Background())
+	a, err := start(context.Background())
 	if err != nil {
 		slog.Error("start api", "err", err)
 		os.Exit(1)
 	}
 	lambda.Start(httpadapter.NewV2(a.Handler()).ProxyWithContext)
+}
+
+func start(ctx context.Context) (*app.App, error) {
+	cfg, ac, log, err := boot.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return app.NewAPI(cfg, config.NewDynamoDB(ac, cfg), clock.System{}, log)
 }

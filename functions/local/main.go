@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/guestbridge/guestbridge/shared/allinone"
 	"github.com/guestbridge/guestbridge/shared/app"
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
@@ -101,17 +102,13 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, err := config.NewClients(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	a, err := app.New(cfg, cl, clock.System{}, log)
+	a, err := allinone.New(ctx, cfg, clock.System{}, log)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "creating the table and the demo company ...")
-	if err := store.CreateTable(ctx, cl.DynamoDB, cfg.Table); err != nil {
+	if err := store.CreateTable(ctx, a.Store.DB(), cfg.Table); err != nil {
 		return err
 	}
 	if err := a.SeedDemo(ctx, demoPassword); err != nil {

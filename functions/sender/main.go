@@ -14,28 +14,40 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/guestbridge/guestbridge/functions/internal/boot"
-	"github.com/guestbridge/guestbridge/shared/app"
+	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/config"
+	"github.com/guestbridge/guestbridge/shared/notify"
+	"github.com/guestbridge/guestbridge/shared/outbox"
 )
 
 func main() {
-	a, err := boot.App(context.Background())
+	s, log, err := start(context.Background())
 	if err != nil {
 		slog.Error("start sender", "err", err)
 		os.Exit(1)
 	}
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) (events.DynamoDBEventResponse, error) {
-		return handle(ctx, a, raw)
+		return handle(ctx, s, log, raw)
 	})
+}
+
+func start(ctx context.Context) (*outbox.Sender, *slog.Logger, error) {
+	cfg, ac, log, err := boot.Load(ctx)
+	if err != nil {
+		return nil, log, err
+	}
+	s, err := notify.NewSender(cfg, config.NewDynamoDB(ac, cfg), ac, clock.System{}, log)
+	return s, log, err
 }
 
 // handle delivers the messages named by a stream batch, reporting the ones that
 // could not be recorded as batch item failures so only those are retried; a
 // scheduled event delivers whatever is due.
-func handle(ctx context.Context, a *app.App, raw json.RawMessage) (events.DynamoDBEventResponse, error) {
+func handle(ctx context.Context, s *outbox.Sender, log *slog.Logger, raw json.RawMessage) (events.DynamoDBEventResponse, error) {
 	var batch events.DynamoDBEvent
 	if err := json.Unmarshal(raw, &batch); err != nil || len(batch.Records) == 0 {
-		n, err := a.Sender.DeliverDue(ctx)
-		a.Log.InfoContext(ctx, "scheduled delivery", "sent", n, "err", err)
+		n, err := s.DeliverDue(ctx)
+		log.InfoContext(ctx, "scheduled delivery", "sent", n, "err", err)
 		return events.DynamoDBEventResponse{}, err
 	}
 	var resp events.DynamoDBEventResponse
@@ -45,8 +57,8 @@ func handle(ctx context.Context, a *app.App, raw json.RawMessage) (events.Dynamo
 		if !ok || rec.EventName != "INSERT" {
 			continue
 		}
-		if err := a.Sender.Deliver(ctx, id); err != nil {
-			a.Log.ErrorContext(ctx, "delivery not recorded", "message", id, "err", err)
+		if err := s.Deliver(ctx, id); err != nil {
+			log.ErrorContext(ctx, "delivery not recorded", "message", id, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 		}
 	}

@@ -10,18 +10,22 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/guestbridge/guestbridge/functions/internal/boot"
+	"github.com/guestbridge/guestbridge/shared/app"
+	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/sweep"
 )
 
 func main() {
-	a, err := boot.App(context.Background())
+	cfg, ac, log, err := boot.Load(context.Background())
 	if err != nil {
 		slog.Error("start sweep", "err", err)
 		os.Exit(1)
 	}
+	s := app.NewSweeper(cfg, config.NewDynamoDB(ac, cfg), clock.System{}, log)
 	lambda.Start(func(ctx context.Context) (sweep.Result, error) {
-		res, err := a.Sweeper.Run(ctx)
-		a.Log.InfoContext(ctx, "sweep done", "expired", res.Expired, "reminded", res.Reminded, "err", err)
+		res, err := s.Run(ctx)
+		log.InfoContext(ctx, "sweep done", "expired", res.Expired, "reminded", res.Reminded, "err", err)
 		return res, err
 	})
 }

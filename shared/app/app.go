@@ -1,9 +1,12 @@
-// Package app wires Guestbridge's services from configuration and AWS clients,
-// once per process: the Lambda mains and the local server build the same
-// thing here, so there is one code path.
+// Package app wires Guestbridge's API and sweep from configuration and a
+// DynamoDB client, once per process: the Lambda mains and the local server
+// build the same thing here, so there is one code path. It imports no SES or
+// SNS code, so the api and sweep binaries do not carry it.
 package app
 
 import (
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"log/slog"
 	"net/http"
 	"time"
@@ -14,8 +17,6 @@ import (
 	"github.com/guestbridge/guestbridge/shared/httpapi"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
-	"github.com/guestbridge/guestbridge/shared/notify"
-	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/store"
@@ -30,36 +31,36 @@ type App struct {
 	Invites  *invite.Service
 	Cases    *casefile.Service
 	API      *httpapi.API
-	Sender   *outbox.Sender
 	Sweeper  *sweep.Sweeper
 	Clock    clock.Clock
 	Log      *slog.Logger
 }
 
-// New wires the services. The clock is injected so tests can move time.
-func New(cfg config.Config, cl config.Clients, c clock.Clock, log *slog.Logger) (*App, error) {
+// NewAPI wires the HTTP API alone, for the api function.
+func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Logger) (*App, error) {
 	keys, err := secret.Derive(cfg.Secret)
 	if err != nil {
 		return nil, err
 	}
-	st := store.New(cl.DynamoDB, cfg.Table)
+	st := store.New(db, cfg.Table)
 	ids := identity.NewService(st, identity.NewSigner(keys.Session, c.Now), c)
 	durable := store.NewLimiter(st, c)
 	local := ratelimit.NewMemory(c.Now)
 	inv := invite.NewService(st, c, ids, keys.Seal, durable, local, invite.Config{
 		DefaultMaxGuestDays: cfg.MaxGuestDays,
 		InviteLimit:         ratelimit.Rule{Name: ratelimit.InvitePerUser.Name, Limit: cfg.InvitesPerHour, Window: time.Hour},
+		RedeemLimit:         ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute},
 	})
 	cases := casefile.NewService(st, c)
 	api := httpapi.New(httpapi.Deps{
 		Identity: ids, Invites: inv, Cases: cases, Audit: st, Limiter: durable, Local: local, Log: log,
 	})
-	snd := outbox.NewSender(st, notify.NewMailer(cl.SES, cfg.MailFrom), notify.NewTexter(cl.SNS, cfg.SMSSenderID),
-		c, keys.Seal, cfg.PublicURL, log)
-	return &App{
-		Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, API: api, Sender: snd,
-		Sweeper: sweep.New(st, c, cfg.ReminderDays, log), Clock: c, Log: log,
-	}, nil
+	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, API: api, Clock: c, Log: log}, nil
+}
+
+// NewSweeper wires the expiry sweep alone, for the sweep function.
+func NewSweeper(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Logger) *sweep.Sweeper {
+	return sweep.New(store.New(db, cfg.Table), c, cfg.ReminderDays, log)
 }
 
 // Handler is the HTTP handler of the API.

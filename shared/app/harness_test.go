@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/guestbridge/guestbridge/shared/allinone"
 	"github.com/guestbridge/guestbridge/shared/app"
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
@@ -53,7 +54,7 @@ var tableSeq atomic.Int64
 // env is one isolated Guestbridge: its own table, clock, SMS capture and API server.
 type env struct {
 	t     *testing.T
-	app   *app.App
+	app   *allinone.System
 	srv   *httptest.Server
 	clock *clock.Manual
 	sms   *smscapture.Capture
@@ -93,19 +94,17 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 
 // build wires an App on this env's table; options change its configuration
 // (a broken SES endpoint, say).
-func (e *env) build(smsURL string, opts ...envOption) *app.App {
+func (e *env) build(smsURL string, opts ...envOption) *allinone.System {
 	cfg := config.Config{
 		Table: e.table, PublicURL: "http://guestbridge.test", MailFrom: "no-reply@guestbridge.test",
-		Secret: bytes.Repeat([]byte{7}, 32), MaxGuestDays: 365, ReminderDays: 3, InvitesPerHour: 1000, Region: "eu-central-1",
+		Secret: bytes.Repeat([]byte{7}, 32), MaxGuestDays: 365, ReminderDays: 3, InvitesPerHour: 1000, RedeemsPerMinute: 60, Region: "eu-central-1",
 		DynamoDBEndpoint: stack.DynamoDBEndpoint, SESEndpoint: stack.SESEndpoint, SNSEndpoint: smsURL,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	cl, err := config.NewClients(context.Background(), cfg)
-	must(e.t, err)
 	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	a, err := app.New(cfg, cl, e.clock, quiet)
+	a, err := allinone.New(context.Background(), cfg, e.clock, quiet)
 	must(e.t, err)
 	return a
 }

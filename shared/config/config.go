@@ -12,12 +12,9 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
 // Config is the service configuration; see docs/architecture.md.
@@ -32,7 +29,10 @@ type Config struct {
 	SMSSenderID  string
 	// InvitesPerHour bounds the invitations one person sends per hour.
 	InvitesPerHour int
-	Region         string
+	// RedeemsPerMinute bounds link previews and accepts per client address
+	// and instance.
+	RedeemsPerMinute int
+	Region           string
 	// Endpoints override the AWS endpoints, for the local stack.
 	DynamoDBEndpoint string
 	SESEndpoint      string
@@ -42,14 +42,15 @@ type Config struct {
 // FromEnv reads the configuration from the environment.
 func FromEnv() (Config, error) {
 	c := Config{
-		Table:          "guestbridge",
-		PublicURL:      "http://localhost:8080",
-		MailFrom:       "no-reply@guestbridge.test",
-		MaxGuestDays:   365,
-		ReminderDays:   3,
-		SMSSenderID:    "Guestbrdg",
-		InvitesPerHour: 60,
-		Region:         "eu-central-1",
+		Table:            "guestbridge",
+		PublicURL:        "http://localhost:8080",
+		MailFrom:         "no-reply@guestbridge.test",
+		MaxGuestDays:     365,
+		ReminderDays:     3,
+		SMSSenderID:      "Guestbrdg",
+		InvitesPerHour:   60,
+		RedeemsPerMinute: 60,
+		Region:           "eu-central-1",
 	}
 	str := func(name string, dst *string) {
 		if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -79,6 +80,7 @@ func FromEnv() (Config, error) {
 	integer("GB_MAX_GUEST_DAYS", &c.MaxGuestDays)
 	integer("GB_REMINDER_DAYS", &c.ReminderDays)
 	integer("GB_INVITES_PER_HOUR", &c.InvitesPerHour)
+	integer("GB_REDEEMS_PER_MINUTE", &c.RedeemsPerMinute)
 	if v := os.Getenv("GB_SECRET"); v != "" {
 		b, err := base64.StdEncoding.DecodeString(v)
 		if err != nil {
@@ -107,6 +109,9 @@ func (c Config) validate(secretLater bool) error {
 	if c.MaxGuestDays < 1 || c.MaxGuestDays > 3650 {
 		errs = append(errs, errors.New("GB_MAX_GUEST_DAYS must be between 1 and 3650"))
 	}
+	if c.RedeemsPerMinute < 1 {
+		errs = append(errs, errors.New("GB_REDEEMS_PER_MINUTE must be at least 1"))
+	}
 	if c.InvitesPerHour < 1 {
 		errs = append(errs, errors.New("GB_INVITES_PER_HOUR must be at least 1"))
 	}
@@ -116,56 +121,47 @@ func (c Config) validate(secretLater bool) error {
 	return errors.Join(errs...)
 }
 
-// Clients are the AWS SDK clients, configured by endpoint.
-type Clients struct {
-	DynamoDB *dynamodb.Client
-	SES      *sesv2.Client
-	SNS      *sns.Client
-	AWS      aws.Config
-}
-
-// NewClients loads the AWS configuration and builds the clients. With local
-// endpoints and no credentials in the environment, static local credentials
-// are used: DynamoDB Local and the emulators accept any.
-func NewClients(ctx context.Context, c Config) (Clients, error) {
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
-	if c.DynamoDBEndpoint != "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+// AWS returns the AWS SDK configuration: the region, and credentials from the
+// environment, which is where Lambda and ECS put them (ECS through
+// AWS_CONTAINER_CREDENTIALS_*, which the relay reads with the full chain).
+// With a local endpoint and no credentials, static local ones are used:
+// DynamoDB Local and the emulators accept any. The SDK's shared-config loader
+// is not used on purpose: it links the STS, SSO and sign-in clients into every
+// Lambda binary, and a Lambda needs none of them.
+func AWS(_ context.Context, c Config) (aws.Config, error) {
+	id, key := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	switch {
+	case id != "" && key != "":
+	case c.DynamoDBEndpoint != "":
+		id, key = "local", "local"
+	default:
+		return aws.Config{}, errors.New("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or local endpoints")
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return Clients{}, fmt.Errorf("load aws config: %w", err)
-	}
-	return Clients{
-		AWS: cfg,
-		DynamoDB: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-			if c.DynamoDBEndpoint != "" {
-				o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
-				// DynamoDB Local's CRC32 header does not match the bodies of
-				// some error responses, which makes the SDK log a warning on
-				// every cancelled transaction; the real service's does.
-				o.DisableValidateResponseChecksum = true
-			}
-		}),
-		SES: sesv2.NewFromConfig(cfg, func(o *sesv2.Options) {
-			if c.SESEndpoint != "" {
-				o.BaseEndpoint = aws.String(c.SESEndpoint)
-			}
-		}),
-		SNS: sns.NewFromConfig(cfg, func(o *sns.Options) {
-			if c.SNSEndpoint != "" {
-				o.BaseEndpoint = aws.String(c.SNSEndpoint)
-			}
-		}),
+	return aws.Config{
+		Region:      c.Region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, key, os.Getenv("AWS_SESSION_TOKEN"))),
 	}, nil
 }
 
+// NewDynamoDB returns the DynamoDB client.
+func NewDynamoDB(ac aws.Config, c Config, extra ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamodb.NewFromConfig(ac, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
+		if c.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
+			// DynamoDB Local's CRC32 header does not match the bodies of some
+			// error responses, which makes the SDK log a warning on every
+			// cancelled transaction; the real service's does.
+			o.DisableValidateResponseChecksum = true
+		}
+	}}, extra...)...)
+}
+
 // LoadSecret fills c.Secret from Secrets Manager when GB_SECRET_ARN is set.
-func LoadSecret(ctx context.Context, c *Config, cl Clients) error {
+func LoadSecret(ctx context.Context, c *Config, ac aws.Config) error {
 	if c.SecretARN == "" {
 		return nil
 	}
-	sm := secretsmanager.NewFromConfig(cl.AWS)
+	sm := secretsmanager.NewFromConfig(ac)
 	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(c.SecretARN)})
 	if err != nil {
 		return fmt.Errorf("read secret %s: %w", c.SecretARN, err)

@@ -86,6 +86,9 @@ type Config struct {
 	DefaultMaxGuestDays int
 	// InviteLimit bounds invitations per inviter; zero means ratelimit.InvitePerUser.
 	InviteLimit ratelimit.Rule
+	// RedeemLimit bounds link redemptions per client address; zero means
+	// ratelimit.RedeemPerIP.
+	RedeemLimit ratelimit.Rule
 }
 
 // Service runs the flows.
@@ -104,6 +107,9 @@ type Service struct {
 func NewService(s Store, c clock.Clock, ids *identity.Service, sealKey []byte, limiter, redeem ratelimit.Limiter, cfg Config) *Service {
 	if cfg.DefaultMaxGuestDays <= 0 {
 		cfg.DefaultMaxGuestDays = 365
+	}
+	if cfg.RedeemLimit.Limit == 0 {
+		cfg.RedeemLimit = ratelimit.RedeemPerIP
 	}
 	if cfg.InviteLimit.Limit == 0 {
 		cfg.InviteLimit = ratelimit.InvitePerUser

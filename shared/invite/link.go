@@ -11,7 +11,6 @@ import (
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/password"
-	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
 
@@ -33,7 +32,7 @@ type Preview struct {
 }
 
 func (s *Service) link(ctx context.Context, token, clientKey string) (guest.Invitation, error) {
-	if err := s.redeemRL.Allow(ctx, ratelimit.RedeemPerIP, clientKey); err != nil {
+	if err := s.redeemRL.Allow(ctx, s.cfg.RedeemLimit, clientKey); err != nil {
 		return guest.Invitation{}, err
 	}
 	if !secret.WellFormed(token) {

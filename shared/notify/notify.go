@@ -6,15 +6,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/secret"
+	"github.com/guestbridge/guestbridge/shared/store"
 )
 
 // Mailer sends email with SES v2.
@@ -91,4 +97,34 @@ func classify(service string, err error, permanent map[string]bool) error {
 		return fmt.Errorf("%s %s: %s", service, api.ErrorCode(), api.ErrorMessage())
 	}
 	return fmt.Errorf("%s unreachable: %w", service, err)
+}
+
+// NewSES returns the SES v2 client, on endpoint when one is set (the local
+// emulator).
+func NewSES(ac aws.Config, endpoint string) *sesv2.Client {
+	return sesv2.NewFromConfig(ac, func(o *sesv2.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+}
+
+// NewSNS returns the SNS client, on endpoint when one is set (the local SMS
+// capture).
+func NewSNS(ac aws.Config, endpoint string) *sns.Client {
+	return sns.NewFromConfig(ac, func(o *sns.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+}
+
+// NewSender wires the outbox sender: the store on db, SES and SNS from ac.
+func NewSender(cfg config.Config, db *dynamodb.Client, ac aws.Config, c clock.Clock, log *slog.Logger) (*outbox.Sender, error) {
+	keys, err := secret.Derive(cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
+	return outbox.NewSender(store.New(db, cfg.Table), NewMailer(NewSES(ac, cfg.SESEndpoint), cfg.MailFrom),
+		NewTexter(NewSNS(ac, cfg.SNSEndpoint), cfg.SMSSenderID), c, keys.Seal, cfg.PublicURL, log), nil
 }

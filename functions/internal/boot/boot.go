@@ -1,5 +1,5 @@
-// Package boot builds the application once per Lambda cold start from the
-// environment.
+// Package boot reads the configuration and the AWS configuration once per
+// Lambda cold start.
 package boot
 
 import (
@@ -7,25 +7,26 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/guestbridge/guestbridge/shared/app"
-	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/guestbridge/guestbridge/shared/config"
 )
 
-// App reads the configuration, builds the AWS clients and wires the services.
-func App(ctx context.Context) (*app.App, error) {
+// Load returns the configuration (with the secret read from Secrets Manager
+// when GB_SECRET_ARN is set), the AWS configuration and a JSON logger.
+func Load(ctx context.Context) (config.Config, aws.Config, *slog.Logger, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	slog.SetDefault(log)
 	cfg, err := config.FromEnv()
 	if err != nil {
-		return nil, err
+		return cfg, aws.Config{}, log, err
 	}
-	cl, err := config.NewClients(ctx, cfg)
+	ac, err := config.AWS(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return cfg, ac, log, err
 	}
-	if err := config.LoadSecret(ctx, &cfg, cl); err != nil {
-		return nil, err
+	if err := config.LoadSecret(ctx, &cfg, ac); err != nil {
+		return cfg, ac, log, err
 	}
-	return app.New(cfg, cl, clock.System{}, log)
+	return cfg, ac, log, nil
 }

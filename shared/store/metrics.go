@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// CallMeter counts DynamoDB calls and their latency per operation, as an SDK
+// middleware, so benchmarks can show what each request costs in calls and how
+// much of its time the calls take.
+type CallMeter struct {
+	mu    sync.Mutex
+	calls map[string][]time.Duration
+}
+
+// NewCallMeter returns an empty meter.
+func NewCallMeter() *CallMeter { return &CallMeter{calls: map[string][]time.Duration{}} }
+
+// Register adds the meter to a client's middleware stack; pass it as an
+// APIOptions entry.
+func (m *CallMeter) Register(stack *middleware.Stack) error {
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("guestbridgeCallMeter",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			start := time.Now()
+			out, md, err := next.HandleFinalize(ctx, in)
+			op := awsmiddleware.GetOperationName(ctx)
+			m.mu.Lock()
+			m.calls[op] = append(m.calls[op], time.Since(start))
+			m.mu.Unlock()
+			return out, md, err
+		}), middleware.After)
+}
+
+// Snapshot returns the calls recorded so far, per operation, and resets.
+func (m *CallMeter) Snapshot() map[string][]time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := m.calls
+	m.calls = map[string][]time.Duration{}
+	for _, ds := range out {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	}
+	return out
+}
+
+// WithMeter returns an APIOptions function list entry for aws.Config.
+func WithMeter(m *CallMeter) func(*middleware.Stack) error { return m.Register }
