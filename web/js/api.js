@@ -1,0 +1,68 @@
+// api.js — the one place that talks to the Guestbridge API under /v1 and keeps
+// the session token (sessionStorage: it lives as long as the tab, never in a URL).
+
+const KEY = 'guestbridge.token';
+
+export const token = {
+  get: () => sessionStorage.getItem(KEY),
+  set: (t) => sessionStorage.setItem(KEY, t),
+  clear: () => sessionStorage.removeItem(KEY),
+};
+
+/** ApiError carries the API's {code, message, field} and the HTTP status. */
+export class ApiError extends Error {
+  constructor(status, code, message, field, retryAfter) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field || '';
+    this.retryAfter = retryAfter || '';
+  }
+}
+
+// Errors that mean the signed-in session is over: the app returns to sign-in.
+const SESSION_OVER = new Set(['session_expired', 'unauthenticated', 'guest_expired', 'guest_ended']);
+
+let authLost = () => {};
+/** onAuthLost registers what happens when a signed-in request finds the session over. */
+export function onAuthLost(fn) { authLost = fn; }
+
+/**
+ * api sends one request. body is sent as JSON when given. With auth (the
+ * default) the stored token goes along, and a 401 or an ended guest access
+ * clears the session; such errors are marked handled so callers stay quiet.
+ */
+export async function api(method, path, body, { auth = true } = {}) {
+  const headers = { Accept: 'application/json', 'X-Client-Platform': 'web' };
+  const t = auth ? token.get() : null;
+  if (t) headers.Authorization = `Bearer ${t}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(`/v1${path}`, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin', cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  try { data = await res.json(); } catch { /* not JSON */ }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    const err = new ApiError(res.status, e.code || `http_${res.status}`,
+      e.message || `The request failed (HTTP ${res.status}).`, e.field, res.headers.get('Retry-After'));
+    if (t && (res.status === 401 || (res.status === 403 && SESSION_OVER.has(err.code)))) {
+      err.handled = true;
+      authLost(err);
+    }
+    throw err;
+  }
+  return data;
+}
+
+/** orgPath builds /orgs/{org}/... with every segment escaped. */
+export function orgPath(orgId, ...parts) {
+  return ['/orgs', orgId, ...parts].map((p, i) => (i ? encodeURIComponent(p) : p)).join('/');
+}

@@ -1,0 +1,75 @@
+// cases.js — the case list (with "create" for members who may) and the case
+// detail page, shared by the member and the guest views.
+
+import { api, orgPath } from './api.js';
+import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce } from './ui.js';
+
+/** casesSection lists the acting company's cases (a guest gets only theirs). */
+export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
+  const org = ctx.me.actingOrg.orgId;
+  const list = h('div', { class: 'list' });
+  const parts = [h('div', { class: 'section-head' }, h('h1', { text: heading }))];
+  if (intro) parts.push(intro);
+  if (ctx.me.actingOrg.kind === 'member' && ctx.can('cases.write')) parts.push(createForm(org, () => load()));
+  parts.push(list);
+
+  async function load() {
+    list.replaceChildren(loading('cases'));
+    try {
+      const { cases = [] } = await api('GET', orgPath(org, 'cases'));
+      if (!cases.length) {
+        list.replaceChildren(h('p', { class: 'empty', text: 'There are no cases yet.' }));
+        return;
+      }
+      cases.sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
+      list.replaceChildren(table('Cases', ['Title', 'Created'], cases.map((c) => [
+        h('a', { href: `/cases/${encodeURIComponent(c.id)}`, 'data-nav': true, text: c.title }),
+        when(c.createdAt),
+      ])));
+    } catch (err) {
+      if (!err.handled) list.replaceChildren(failure(err, load));
+    }
+  }
+  load();
+  return h('section', { class: 'section' }, parts);
+}
+
+function createForm(org, done) {
+  const title = h('input', { type: 'text', name: 'title', required: true, maxlength: 200, 'data-field': 'title', autocomplete: 'off' });
+  const btn = h('button', { type: 'submit', class: 'btn primary', text: 'Create case' });
+  const form = h('form', { class: 'inline-form card', novalidate: true }, field('New case title', title), btn, errorBox());
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFormError(form);
+    btn.disabled = true;
+    try {
+      checkForm(form);
+      const c = await api('POST', orgPath(org, 'cases'), { title: title.value.trim() });
+      title.value = '';
+      announce(`Case “${c.title}” created.`);
+      done();
+    } catch (err) { showFormError(form, err); } finally { btn.disabled = false; }
+  });
+  return form;
+}
+
+/** caseDetail shows one case. */
+export function caseDetail(ctx, id) {
+  const org = ctx.me.actingOrg.orgId;
+  const back = h('a', { href: '/cases', 'data-nav': true, class: 'back', text: '← All cases' });
+  const body = h('div', {}, loading('the case'));
+  const sec = h('section', { class: 'section' }, back, h('h1', { text: 'Case' }), body);
+  (async () => {
+    try {
+      const c = await api('GET', orgPath(org, 'cases', id));
+      sec.querySelector('h1').textContent = c.title;
+      document.title = `${c.title} · Guestbridge`;
+      body.replaceChildren(h('dl', { class: 'facts card' },
+        h('dt', { text: 'Created' }), h('dd', {}, when(c.createdAt)),
+        h('dt', { text: 'Reference' }), h('dd', { class: 'mono', text: c.id })));
+    } catch (err) {
+      if (!err.handled) body.replaceChildren(failure(err));
+    }
+  })();
+  return sec;
+}

@@ -1,0 +1,255 @@
+// ui.js — small DOM helpers shared by every screen. Everything is built with
+// DOM calls and textContent: API data never passes through innerHTML.
+
+let seq = 0;
+export const uid = (p = 'gb') => `${p}-${++seq}`;
+
+/** h creates an element: attrs may hold class, text, on<event> handlers and attributes. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c != null && c !== false) el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+/** when renders an RFC 3339 time as a <time> element in the user's time zone. */
+export function when(iso, withTime = true) {
+  if (!iso) return h('span', { class: 'muted', text: '—' });
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return h('span', { text: iso });
+  return h('time', { datetime: iso, text: (withTime ? dateTime : dateOnly).format(d) });
+}
+export const fmt = (iso) => (iso ? dateTime.format(new Date(iso)) : '—');
+
+/** announce tells screen readers about a success through the polite live region. */
+export function announce(msg) {
+  const s = document.getElementById('status');
+  s.textContent = '';
+  setTimeout(() => { s.textContent = msg; }, 50);
+}
+
+/** setMain replaces the page content and moves focus to its first heading. */
+export function setMain(...nodes) {
+  const main = document.getElementById('main');
+  main.replaceChildren(...nodes);
+  const h1 = main.querySelector('h1');
+  if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
+}
+
+/** field wraps an input with its label and an optional hint. */
+export function field(label, input, hint) {
+  input.id ||= uid('f');
+  const parts = [h('label', { for: input.id, text: label }), input];
+  if (hint) {
+    const hid = uid('hint');
+    input.setAttribute('aria-describedby', hid);
+    parts.push(h('p', { id: hid, class: 'hint', text: hint }));
+  }
+  return h('div', { class: 'field' }, parts);
+}
+
+/** errorBox is a form's error line: an assertive live region that is present before it fills. */
+export const errorBox = () => h('div', { class: 'form-error', id: uid('err'), 'aria-live': 'assertive' });
+
+export function clearFormError(form) {
+  const box = form.querySelector('.form-error');
+  if (box) box.textContent = '';
+  form.querySelectorAll('[aria-invalid]').forEach((el) => {
+    el.removeAttribute('aria-invalid');
+    const ids = (el.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== box?.id);
+    if (ids.length) el.setAttribute('aria-describedby', ids.join(' ')); else el.removeAttribute('aria-describedby');
+  });
+}
+
+// findField looks for the input named by an API error field ("period.days"),
+// trying shorter prefixes ("period") when no input has the full name.
+function findField(form, name) {
+  for (let f = name; f; f = f.includes('.') ? f.slice(0, f.lastIndexOf('.')) : '') {
+    const el = form.querySelector(`[data-field="${CSS.escape(f)}"]`);
+    if (el) return el;
+  }
+  return null;
+}
+
+/** showFormError shows err's message in the form and highlights the input it names. */
+export function showFormError(form, err) {
+  if (err && err.handled) return;
+  clearFormError(form);
+  const box = form.querySelector('.form-error');
+  let msg = (err && err.message) || 'Something went wrong.';
+  if (err && err.status === 429 && err.retryAfter) msg += ` Try again in ${err.retryAfter} seconds.`;
+  box.textContent = msg;
+  const el = err && (err.el || (err.field && findField(form, err.field)));
+  if (!el) return;
+  const target = el.matches('fieldset') ? el.querySelector('input:not([disabled]), select') || el : el;
+  for (const x of new Set([el, target])) {
+    x.setAttribute('aria-invalid', 'true');
+    x.setAttribute('aria-describedby', `${x.getAttribute('aria-describedby') || ''} ${box.id}`.trim());
+  }
+  target.focus?.();
+}
+
+/** invalid makes an error for an input, shown like an API error. */
+export const invalid = (el, message) => Object.assign(new Error(message), { el });
+
+/** checkForm throws for the first input that fails the browser's own constraints. */
+export function checkForm(form) {
+  const bad = [...form.elements].find((el) => el.willValidate && !el.checkValidity());
+  if (!bad) return;
+  const label = bad.labels?.[0]?.textContent || bad.getAttribute('aria-label') || 'This field';
+  throw invalid(bad, `${label}: ${bad.validationMessage}`);
+}
+
+/** closeDialogs closes every open dialog (for example when the session ends). */
+export function closeDialogs() { document.querySelectorAll('dialog[open]').forEach((d) => d.close()); }
+
+/**
+ * openDialog shows a modal form. onSubmit(form) may throw an error that is
+ * shown in the dialog; when it resolves the dialog closes and focus returns
+ * to the opener.
+ */
+export function openDialog({ title, body, submitLabel, onSubmit, danger = false, opener }) {
+  const titleId = uid('dlg');
+  const submit = h('button', { type: 'submit', class: danger ? 'btn danger' : 'btn primary', text: submitLabel });
+  const dlg = h('dialog', { 'aria-labelledby': titleId });
+  const form = h('form', { novalidate: true },
+    h('h2', { id: titleId, text: title }), body, errorBox(),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn', text: 'Cancel', onclick: () => dlg.close() }), submit));
+  dlg.append(form);
+  const back = opener || document.activeElement;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFormError(form);
+    submit.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    try {
+      checkForm(form);
+      await onSubmit(form);
+      dlg.close();
+    } catch (e) {
+      showFormError(form, e);
+    } finally {
+      submit.disabled = false;
+      form.removeAttribute('aria-busy');
+    }
+  });
+  dlg.addEventListener('close', () => { dlg.remove(); if (back && back.isConnected) back.focus(); });
+  document.body.append(dlg);
+  dlg.showModal();
+  return dlg;
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+/** endOfDay turns a yyyy-mm-dd picked in the user's time zone into that day's last second as RFC 3339 UTC. */
+export function endOfDay(day) {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d, 23, 59, 59).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** periodFieldset asks for N days or a custom last day; .period() returns the API's period object. */
+export function periodFieldset(legend = 'Period', days = 7) {
+  const group = uid('period');
+  const num = h('input', { type: 'number', min: 1, step: 1, value: days, required: true, inputmode: 'numeric',
+    'aria-label': 'Number of days', 'data-field': 'period.days', class: 'short' });
+  const date = h('input', { type: 'date', min: isoDay(new Date()), required: true, disabled: true,
+    'aria-label': 'Last day of access', 'data-field': 'period.until' });
+  const rDays = h('input', { type: 'radio', name: group, value: 'days', checked: true });
+  const rDate = h('input', { type: 'radio', name: group, value: 'until' });
+  const sync = () => { num.disabled = !rDays.checked; date.disabled = !rDate.checked; };
+  rDays.addEventListener('change', sync);
+  rDate.addEventListener('change', () => { sync(); date.focus(); });
+  const fs = h('fieldset', { class: 'period', 'data-field': 'period' }, h('legend', { text: legend }),
+    h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rDays, 'Number of days'), num,
+      h('span', { class: 'muted', text: 'from now' })),
+    h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rDate, 'Custom date'), date),
+    h('p', { class: 'hint', text: 'A custom date lasts until the end of that day in your time zone.' }));
+  fs.period = () => (rDays.checked ? { days: Number(num.value) } : { until: endOfDay(date.value) });
+  return fs;
+}
+
+/** actionMenu is a "⋯" button opening a keyboard-navigable menu of actions. */
+export function actionMenu(label, items) {
+  const btn = h('button', { type: 'button', class: 'btn icon', 'aria-haspopup': 'menu',
+    'aria-expanded': 'false', 'aria-label': label, title: label, text: '⋯' });
+  const menu = h('ul', { role: 'menu', class: 'menu', hidden: true, 'aria-label': label });
+  const wrap = h('div', { class: 'menu-wrap' }, btn, menu);
+  const entries = () => [...menu.querySelectorAll('[role=menuitem]')];
+  const outside = (e) => { if (!wrap.contains(e.target)) close(false); };
+  const onScroll = () => close(false);
+  function open() {
+    menu.hidden = false;
+    // Fixed position, so that a scrolling table does not clip the menu.
+    const r = btn.getBoundingClientRect();
+    const below = r.bottom + 4 + menu.offsetHeight <= window.innerHeight;
+    menu.style.top = `${below ? r.bottom + 4 : Math.max(4, r.top - 4 - menu.offsetHeight)}px`;
+    menu.style.left = `${Math.max(4, r.right - menu.offsetWidth)}px`;
+    window.addEventListener('scroll', onScroll, true);
+    btn.setAttribute('aria-expanded', 'true');
+    entries()[0]?.focus();
+    document.addEventListener('pointerdown', outside, true);
+  }
+  function close(refocus = true) {
+    menu.hidden = true;
+    btn.setAttribute('aria-expanded', 'false');
+    document.removeEventListener('pointerdown', outside, true);
+    window.removeEventListener('scroll', onScroll, true);
+    if (refocus) btn.focus();
+  }
+  for (const it of items) {
+    menu.append(h('li', { role: 'none' }, h('button', { type: 'button', role: 'menuitem', tabindex: '-1',
+      class: it.danger ? 'danger' : null, text: it.label, onclick: () => { close(); it.run(btn); } })));
+  }
+  btn.addEventListener('click', () => (menu.hidden ? open() : close()));
+  btn.addEventListener('keydown', (e) => { if (e.key === 'ArrowDown' && menu.hidden) { e.preventDefault(); open(); } });
+  menu.addEventListener('keydown', (e) => {
+    const list = entries();
+    const i = list.indexOf(document.activeElement);
+    if (e.key === 'ArrowDown') { e.preventDefault(); list[(i + 1) % list.length].focus(); }
+    else if (e.key === 'ArrowUp') { e.preventDefault(); list[(i - 1 + list.length) % list.length].focus(); }
+    else if (e.key === 'Home') { e.preventDefault(); list[0].focus(); }
+    else if (e.key === 'End') { e.preventDefault(); list[list.length - 1].focus(); }
+    else if (e.key === 'Escape') { e.preventDefault(); close(); }
+    else if (e.key === 'Tab') close(false);
+  });
+  return wrap;
+}
+
+/** table builds a responsive table; on narrow screens each row becomes a card labelled by the headers. */
+export function table(caption, headers, rows) {
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'data' },
+    h('caption', { class: 'visually-hidden', text: caption }),
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col', text: t })))),
+    h('tbody', {}, rows.map((cells) => row(headers, cells)))));
+}
+
+/** row builds a table row whose cells are labelled for the narrow layout; each cell holds one element. */
+export function row(headers, cells) {
+  return h('tr', {}, cells.map((c, i) => h('td', { 'data-label': headers[i] }, Array.isArray(c) ? h('div', {}, c) : c)));
+}
+
+export const yesNo = (b) => h('span', { class: b ? 'yes' : 'no', text: b ? 'Yes' : 'No' });
+export const badge = (status, extra) => h('span', { class: `badge s-${status}` },
+  status.charAt(0).toUpperCase() + status.slice(1), extra ? ` · ${extra}` : '');
+
+/** loading is a placeholder line announced politely while data loads. */
+export const loading = (what) => h('p', { class: 'muted', role: 'status', text: `Loading ${what}…` });
+
+/** failure shows a load error inline with a retry button. */
+export function failure(err, retry) {
+  return h('div', { class: 'notice error', role: 'alert' }, h('p', { text: err.message }),
+    retry ? h('button', { type: 'button', class: 'btn', text: 'Try again', onclick: retry }) : null);
+}
