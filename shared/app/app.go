@@ -14,10 +14,12 @@ import (
 	"github.com/guestbridge/guestbridge/shared/casefile"
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
+	"github.com/guestbridge/guestbridge/shared/device"
 	"github.com/guestbridge/guestbridge/shared/httpapi"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
+	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/store"
 	"github.com/guestbridge/guestbridge/shared/sweep"
@@ -53,7 +55,8 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	})
 	cases := casefile.NewService(st, c)
 	api := httpapi.New(httpapi.Deps{
-		Identity: ids, Invites: inv, Cases: cases, Audit: st, Limiter: durable, Local: local, Log: log,
+		Identity: ids, Invites: inv, Cases: cases, Roles: role.NewService(st, c), Devices: device.NewService(st, c),
+		Audit: st, Limiter: durable, Local: local, Log: log,
 	})
 	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, API: api, Clock: c, Log: log}, nil
 }

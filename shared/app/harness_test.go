@@ -103,7 +103,11 @@ func (e *env) build(smsURL string, opts ...envOption) *allinone.System {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	var logTo io.Writer = io.Discard
+	if os.Getenv("GB_TEST_LOG") != "" {
+		logTo = os.Stderr
+	}
+	quiet := slog.New(slog.NewJSONHandler(logTo, nil))
 	a, err := allinone.New(context.Background(), cfg, e.clock, quiet)
 	must(e.t, err)
 	return a

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -43,8 +45,10 @@ func (a *App) SeedOrg(ctx context.Context, orgID, name string, accounts []DemoAc
 	if err != nil {
 		return err
 	}
-	for i, acc := range accounts {
-		u := identity.User{ID: fmt.Sprintf("u_%s_%d", orgID, i+1), Email: acc.Email, Name: acc.Name, PasswordHash: hash, CreatedAt: now}
+	for _, acc := range accounts {
+		// Ids follow from the email so a restart finds the same accounts.
+		sum := sha256.Sum256([]byte(acc.Email))
+		u := identity.User{ID: "u_" + hex.EncodeToString(sum[:8]), Email: acc.Email, Name: acc.Name, PasswordHash: hash, CreatedAt: now}
 		err := a.Store.CreateMember(ctx, u, identity.Member{OrgID: orgID, OrgName: name, UserID: u.ID, Email: u.Email, Name: u.Name, Role: acc.Role})
 		if err != nil && !errors.Is(err, identity.ErrEmailTaken) {
 			return fmt.Errorf("seed %s: %w", acc.Email, err)

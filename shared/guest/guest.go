@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 )
@@ -23,14 +24,16 @@ type Status string
 // Statuses.
 const (
 	Pending     Status = "pending"     // invited, not yet accepted
-	Active      Status = "active"      // accepted, within the period
-	Deactivated Status = "deactivated" // ended by hand or by expiry
+	Active      Status = "active"      // accepted, switched on, within the period
+	Inactive    Status = "inactive"    // switched off by an admin; can be switched on again
+	Deactivated Status = "deactivated" // ended by hand, by expiry or declined
 )
 
 // End reasons.
 const (
 	EndedByHand = "ended"
 	Expired     = "expired"
+	Declined    = "declined"
 )
 
 // Link lifetimes. The SMS link is valid for 24 hours (seed 000); an email link
@@ -42,17 +45,23 @@ const (
 
 // Guest is a guest's profile in one organisation.
 type Guest struct {
-	ID         string
-	OrgID      string
-	OrgName    string // the host company, denormalised for listings
-	UserID     string // set when the guest accepts
-	Email      string
-	Name       string
-	Phone      string
-	Channels   []outbox.Channel
-	CaseIDs    []string
+	ID       string
+	OrgID    string
+	OrgName  string // the host company, denormalised for listings
+	UserID   string // set when the guest accepts
+	Email    string
+	Name     string
+	Phone    string
+	Channels []outbox.Channel
+	Kind     access.GuestKind // case guest or guest of the company
+	CaseIDs  []string         // for case guests
+	// For company guests: the role, the workspace scope and the privileges
+	// given besides the role's.
+	RoleID     string
+	Workspace  access.Workspace
+	Privileges []access.Privilege
 	ValidUntil time.Time
-	Active     bool // false once ended or expired
+	Active     bool // the admin's switch; false once ended, expired or declined
 	Validated  bool // the guest accepted the current invitation
 	EndedAt    time.Time
 	EndReason  string
@@ -72,30 +81,41 @@ type Guest struct {
 // StatusAt tells the guest's status at now. A period that has ended counts as
 // deactivated even before the sweep records it.
 func (g *Guest) StatusAt(now time.Time) Status {
-	if !g.Active || !now.Before(g.ValidUntil) {
+	switch {
+	case g.EndReason != "" || !now.Before(g.ValidUntil):
 		return Deactivated
-	}
-	if !g.Validated {
+	case !g.Active:
+		return Inactive
+	case !g.Validated:
 		return Pending
 	}
 	return Active
 }
 
-// Refusal explains why a guest no longer has access at now, or returns nil.
+// Refusal explains why a guest has no access at now, or returns nil.
 func (g *Guest) Refusal(now time.Time) error {
-	if g.Active && now.Before(g.ValidUntil) {
-		return nil
-	}
-	if g.EndReason == EndedByHand {
+	switch {
+	case g.EndReason == EndedByHand:
 		return ErrEnded
+	case g.EndReason == Declined:
+		return ErrDeclined
+	case g.EndReason == Expired || !now.Before(g.ValidUntil):
+		return ErrExpired
+	case !g.Active:
+		return ErrInactive
 	}
-	return ErrExpired
+	return nil
 }
+
+// IsCompanyGuest tells a guest of the company from a guest on cases.
+func (g *Guest) IsCompanyGuest() bool { return g.Kind == access.CompanyGuest }
 
 // Errors that guests and inviters see.
 var (
 	ErrExpired     = apperr.New(apperr.Forbidden, "guest_expired", "Your guest access has expired.")
 	ErrEnded       = apperr.New(apperr.Forbidden, "guest_ended", "Your guest account was ended by the company.")
+	ErrInactive    = apperr.New(apperr.Forbidden, "guest_inactive", "Your guest access is switched off by the company.")
+	ErrDeclined    = apperr.New(apperr.Forbidden, "guest_declined", "You declined this invitation.")
 	ErrNotFound    = apperr.New(apperr.NotFound, "guest_not_found", "No such guest.")
 	ErrExists      = apperr.New(apperr.Conflict, "guest_exists", "This person is already a guest of the company; extend or re-invite them instead.")
 	ErrNotEnded    = apperr.New(apperr.Conflict, "guest_not_deactivated", "Only a deactivated guest can be re-invited.")
@@ -153,7 +173,7 @@ func LinkExpiry(ch outbox.Channel, now, validUntil time.Time) time.Time {
 // ReminderDue reports whether a guest should get their end-of-period reminder
 // at now, given how many days ahead reminders go out.
 func (g *Guest) ReminderDue(now time.Time, days int) bool {
-	if g.StatusAt(now) == Deactivated || g.ReminderFor.Equal(g.ValidUntil) {
+	if st := g.StatusAt(now); st == Deactivated || st == Inactive || g.ReminderFor.Equal(g.ValidUntil) {
 		return false
 	}
 	return !g.ValidUntil.After(now.Add(time.Duration(days) * 24 * time.Hour))

@@ -3,6 +3,8 @@ package guest
 import (
 	"time"
 
+	"github.com/guestbridge/guestbridge/shared/access"
+
 	"github.com/guestbridge/guestbridge/shared/outbox"
 )
 
@@ -25,6 +27,8 @@ type Invitation struct {
 	// Denormalised for the preview and the accept, so each is one read.
 	OrgName     string
 	InviterName string
+	Kind        access.GuestKind
+	RoleName    string // for company guests
 	CaseIDs     []string
 	CaseTitles  []string
 	UserID      string // the account with this email when the invitation was made

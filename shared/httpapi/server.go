@@ -16,9 +16,11 @@ import (
 	"github.com/guestbridge/guestbridge/shared/apperr"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/casefile"
+	"github.com/guestbridge/guestbridge/shared/device"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
+	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
 
@@ -32,6 +34,8 @@ type Deps struct {
 	Identity *identity.Service
 	Invites  *invite.Service
 	Cases    *casefile.Service
+	Roles    *role.Service
+	Devices  *device.Service
 	Audit    AuditLog
 	// Limiter holds limits that must hold across instances (per email);
 	// Local holds cheap per-instance limits (per client address).
@@ -96,6 +100,27 @@ func (a *API) routes() []route {
 		pub("POST", "/v1/invitations/{token}/accept", a.acceptInvitation),
 		pub("POST", "/v1/invitations/{token}/decline", a.declineInvitation),
 		auth("GET", "/v1/orgs/{org}/audit", a.auditLog),
+		auth("GET", "/v1/me/invitations", a.myInvitations),
+		auth("POST", "/v1/me/invitations/{id}/accept", a.acceptMyInvitation),
+		auth("POST", "/v1/me/invitations/{id}/decline", a.declineMyInvitation),
+		auth("GET", "/v1/orgs/{org}/roles", a.listRoles),
+		auth("POST", "/v1/orgs/{org}/roles", a.createRole),
+		auth("GET", "/v1/orgs/{org}/roles/{roleId}", a.getRole),
+		auth("PUT", "/v1/orgs/{org}/roles/{roleId}", a.updateRole),
+		auth("DELETE", "/v1/orgs/{org}/roles/{roleId}", a.deleteRole),
+		auth("GET", "/v1/orgs/{org}/members", a.listMembers),
+		auth("PATCH", "/v1/orgs/{org}/members/{userId}", a.assignRole),
+		auth("GET", "/v1/orgs/{org}/groups", a.listGroups),
+		auth("POST", "/v1/orgs/{org}/groups", a.createGroup),
+		auth("GET", "/v1/orgs/{org}/groups/{groupId}", a.getGroup),
+		auth("PUT", "/v1/orgs/{org}/groups/{groupId}", a.updateGroup),
+		auth("DELETE", "/v1/orgs/{org}/groups/{groupId}", a.deleteGroup),
+		auth("GET", "/v1/orgs/{org}/devices", a.listDevices),
+		auth("POST", "/v1/orgs/{org}/devices", a.createDevice),
+		auth("GET", "/v1/orgs/{org}/devices/{deviceId}", a.getDevice),
+		auth("PUT", "/v1/orgs/{org}/devices/{deviceId}", a.updateDevice),
+		auth("DELETE", "/v1/orgs/{org}/devices/{deviceId}", a.deleteDevice),
+		auth("POST", "/v1/orgs/{org}/devices/{deviceId}/commands", a.deviceCommand),
 	}
 }
 

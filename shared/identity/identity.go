@@ -53,20 +53,26 @@ type Grant struct {
 	GuestID    string
 	GrantID    string
 	UserID     string
+	Kind       access.GuestKind
+	Active     bool
 	CaseIDs    []string
+	RoleID     string
+	Workspace  access.Workspace
+	Privileges []access.Privilege
 	ValidUntil time.Time
 }
 
 // Membership is one line of "where can I act": a member's company or a host
 // company the user is a guest of.
 type Membership struct {
-	OrgID      string      `json:"orgId"`
-	OrgName    string      `json:"orgName"`
-	Kind       access.Kind `json:"kind"`
-	Role       string      `json:"role,omitempty"`
-	GuestID    string      `json:"guestId,omitempty"`
-	Status     string      `json:"status,omitempty"` // for guests: pending, active, deactivated
-	ValidUntil *time.Time  `json:"validUntil,omitempty"`
+	OrgID      string           `json:"orgId"`
+	OrgName    string           `json:"orgName"`
+	Kind       access.Kind      `json:"kind"`
+	GuestKind  access.GuestKind `json:"guestKind,omitempty"`
+	Role       string           `json:"role,omitempty"`
+	GuestID    string           `json:"guestId,omitempty"`
+	Status     string           `json:"status,omitempty"` // for guests: pending, active, deactivated
+	ValidUntil *time.Time       `json:"validUntil,omitempty"`
 	grantID    string
 	refusal    error
 }
@@ -80,5 +86,6 @@ var (
 	ErrUserNotFound   = apperr.New(apperr.NotFound, "user_not_found", "No such user.")
 	ErrOrgNotFound    = apperr.New(apperr.NotFound, "org_not_found", "No such company.")
 	ErrEmailTaken     = apperr.New(apperr.Conflict, "email_taken", "An account with this email exists.")
+	ErrRoleNotFound   = apperr.New(apperr.NotFound, "role_not_found", "No such role.")
 	ErrPasswordSet    = apperr.New(apperr.Conflict, "password_set", "This account already has a password; give the current one to change it.")
 )

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"time"
 
@@ -20,8 +21,11 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	User(ctx context.Context, id string) (User, error)
 	Member(ctx context.Context, orgID, userID string) (Member, error)
-	// Memberships returns the user's member rows and guest profiles.
-	Memberships(ctx context.Context, userID string) ([]Member, []guest.Guest, error)
+	// Memberships returns the user's member rows, and the guest profiles of
+	// the user (case guests) and of their email (company guests).
+	Memberships(ctx context.Context, userID, email string) ([]Member, []guest.Guest, error)
+	// RolePrivileges returns a custom role's privileges.
+	RolePrivileges(ctx context.Context, orgID, roleID string) ([]access.Privilege, error)
 	Grant(ctx context.Context, orgID, guestID string) (Grant, error)
 	Guest(ctx context.Context, orgID, guestID string) (guest.Guest, error)
 	SetPassword(ctx context.Context, userID, hash string, mustBeUnset bool, entry *audit.Entry) error
@@ -78,7 +82,7 @@ func (s *Service) Login(ctx context.Context, email, pw string) (Session, error) 
 	if err := password.Verify(pw, u.PasswordHash); err != nil {
 		return Session{}, ErrBadCredentials
 	}
-	ms, err := s.memberships(ctx, u.ID)
+	ms, err := s.memberships(ctx, u)
 	if err != nil {
 		return Session{}, err
 	}
@@ -96,7 +100,7 @@ func (s *Service) OpenSession(ctx context.Context, userID, orgID string, until t
 	if err != nil {
 		return Session{}, err
 	}
-	ms, err := s.memberships(ctx, userID)
+	ms, err := s.memberships(ctx, u)
 	if err != nil {
 		return Session{}, err
 	}
@@ -115,7 +119,7 @@ func (s *Service) Switch(ctx context.Context, c Claims, orgID string) (Session, 
 	if err != nil {
 		return Session{}, err
 	}
-	ms, err := s.memberships(ctx, c.UserID)
+	ms, err := s.memberships(ctx, u)
 	if err != nil {
 		return Session{}, err
 	}
@@ -124,7 +128,7 @@ func (s *Service) Switch(ctx context.Context, c Claims, orgID string) (Session, 
 			continue
 		}
 		if m.Kind == access.Guest && !usable(m) {
-			return Session{}, s.refusalOf(ctx, m)
+			return Session{}, refusalOf(m)
 		}
 		// A session opened from a link keeps the link's end; others get a new one.
 		until := s.clock.Now().Add(SessionTTL)
@@ -167,7 +171,7 @@ func (s *Service) pickActing(ms []Membership) (Membership, error) {
 			return *m, nil
 		}
 		if !usable(*m) {
-			if m.Status == string(guest.Deactivated) {
+			if m.refusal != nil {
 				refusal = m.refusal
 			}
 			continue
@@ -182,15 +186,15 @@ func (s *Service) pickActing(ms []Membership) (Membership, error) {
 	return *best, nil
 }
 
-func (s *Service) refusalOf(_ context.Context, m Membership) error {
+func refusalOf(m Membership) error {
 	if m.refusal != nil {
 		return m.refusal
 	}
 	return ErrNoAccess
 }
 
-func (s *Service) memberships(ctx context.Context, userID string) ([]Membership, error) {
-	members, guests, err := s.store.Memberships(ctx, userID)
+func (s *Service) memberships(ctx context.Context, u User) ([]Membership, error) {
+	members, guests, err := s.store.Memberships(ctx, u.ID, u.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -200,9 +204,18 @@ func (s *Service) memberships(ctx context.Context, userID string) ([]Membership,
 		out = append(out, Membership{OrgID: m.OrgID, OrgName: m.OrgName, Kind: access.Member, Role: m.Role})
 	}
 	for _, g := range guests {
+		if !g.Validated || g.UserID != u.ID {
+			// An invitation not yet accepted by this account is listed under
+			// "Companies", not here.
+			continue
+		}
 		until := g.ValidUntil
+		kind := g.Kind
+		if kind == "" {
+			kind = access.CaseGuest
+		}
 		out = append(out, Membership{
-			OrgID: g.OrgID, OrgName: g.OrgName, Kind: access.Guest, GuestID: g.ID,
+			OrgID: g.OrgID, OrgName: g.OrgName, Kind: access.Guest, GuestKind: kind, GuestID: g.ID, Role: g.RoleID,
 			Status: string(g.StatusAt(now)), ValidUntil: &until, grantID: g.GrantID, refusal: g.Refusal(now),
 		})
 	}
@@ -233,16 +246,27 @@ func (s *Service) Resolve(ctx context.Context, token string) (*access.Principal,
 		if err != nil {
 			return nil, c, err
 		}
+		privs, err := s.privilegesOf(ctx, c.OrgID, m.Role)
+		if err != nil {
+			return nil, c, err
+		}
 		return &access.Principal{
-			UserID: c.UserID, OrgID: c.OrgID, Kind: access.Member, Role: m.Role,
-			Privileges: access.BuiltinRoles[m.Role],
+			UserID: c.UserID, Name: m.Name, OrgID: c.OrgID, Kind: access.Member, Role: m.Role, Privileges: privs,
 		}, c, nil
 	case access.Guest:
 		g, err := s.store.Grant(ctx, c.OrgID, c.GuestID)
-		if err == nil && g.GrantID == c.GrantID && g.UserID == c.UserID && now.Before(g.ValidUntil) {
-			return &access.Principal{
-				UserID: c.UserID, OrgID: c.OrgID, Kind: access.Guest, GuestID: c.GuestID, CaseIDs: g.CaseIDs,
-			}, c, nil
+		if err == nil && g.GrantID == c.GrantID && g.UserID == c.UserID && g.Active && now.Before(g.ValidUntil) {
+			p := &access.Principal{
+				UserID: c.UserID, OrgID: c.OrgID, Kind: access.Guest, GuestKind: access.CaseGuest, GuestID: c.GuestID,
+				CaseIDs: g.CaseIDs,
+			}
+			if g.Kind == access.CompanyGuest {
+				p.GuestKind, p.Role, p.Workspace = access.CompanyGuest, g.RoleID, g.Workspace
+				if p.Privileges, err = s.guestPrivileges(ctx, g); err != nil {
+					return nil, c, err
+				}
+			}
+			return p, c, nil
 		}
 		if err != nil && !errors.Is(err, guest.ErrNotFound) {
 			return nil, c, err
@@ -263,13 +287,43 @@ func (s *Service) Resolve(ctx context.Context, token string) (*access.Principal,
 	return nil, c, ErrNoSession
 }
 
+// privilegesOf returns a role's privileges: built-in or the company's own.
+func (s *Service) privilegesOf(ctx context.Context, orgID, roleID string) ([]access.Privilege, error) {
+	if privs, ok := access.BuiltinRoles[roleID]; ok {
+		return privs, nil
+	}
+	return s.store.RolePrivileges(ctx, orgID, roleID)
+}
+
+// guestPrivileges are a company guest's privileges: their role's and those
+// given besides, limited to what a guest may hold. A role deleted meanwhile
+// gives nothing.
+func (s *Service) guestPrivileges(ctx context.Context, g Grant) ([]access.Privilege, error) {
+	var privs []access.Privilege
+	if g.RoleID != "" {
+		rp, err := s.privilegesOf(ctx, g.OrgID, g.RoleID)
+		if err != nil && !errors.Is(err, ErrRoleNotFound) {
+			return nil, err
+		}
+		privs = append(privs, rp...)
+	}
+	privs = append(privs, g.Privileges...)
+	out := []access.Privilege{}
+	for _, p := range privs {
+		if access.GuestGrantable(p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // Me returns the caller's account and memberships.
 func (s *Service) Me(ctx context.Context, userID string) (UserView, []Membership, error) {
 	u, err := s.store.User(ctx, userID)
 	if err != nil {
 		return UserView{}, nil, err
 	}
-	ms, err := s.memberships(ctx, userID)
+	ms, err := s.memberships(ctx, u)
 	if err != nil {
 		return UserView{}, nil, err
 	}
@@ -315,9 +369,9 @@ func (s *Service) SessionFor(u User, m Membership, until time.Time, viaLink bool
 }
 
 // GuestMembership describes an active guest access for SessionFor.
-func GuestMembership(orgID, orgName, guestID, grantID string, validUntil time.Time) Membership {
+func GuestMembership(orgID, orgName, guestID, grantID string, kind access.GuestKind, validUntil time.Time) Membership {
 	return Membership{
-		OrgID: orgID, OrgName: orgName, Kind: access.Guest, GuestID: guestID,
+		OrgID: orgID, OrgName: orgName, Kind: access.Guest, GuestKind: kind, GuestID: guestID,
 		Status: string(guest.Active), ValidUntil: &validUntil, grantID: grantID,
 	}
 }

@@ -6,6 +6,7 @@ package invite
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,11 +15,13 @@ import (
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/casefile"
 	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/device"
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/password"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
+	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
 
@@ -38,7 +41,15 @@ type Store interface {
 	Accept(ctx context.Context, w Acceptance) error
 	Decline(ctx context.Context, link guest.Invitation, at time.Time, entry audit.Entry) error
 	End(ctx context.Context, g guest.Guest, at time.Time, reason string, entry audit.Entry) error
-	Extend(ctx context.Context, g guest.Guest, until time.Time, entry audit.Entry) error
+	UpdateGuest(ctx context.Context, prev, next guest.Guest, entry audit.Entry) error
+
+	// For guests of the company.
+	Role(ctx context.Context, orgID, roleID string) (role.Role, error)
+	Group(ctx context.Context, orgID, id string) (device.Group, error)
+	Device(ctx context.Context, orgID, id string) (device.Device, error)
+	CompanyInvitations(ctx context.Context, email string) ([]guest.Guest, error)
+	AcceptAsUser(ctx context.Context, g guest.Guest, userID, grantID string, at time.Time, entry audit.Entry) error
+	DeclineGuest(ctx context.Context, g guest.Guest, at time.Time, entry audit.Entry) error
 }
 
 // NewGuest is everything an invitation writes at once.
@@ -61,7 +72,10 @@ type Reinvitation struct {
 
 // Acceptance is everything accepting a link writes at once.
 type Acceptance struct {
-	Link    guest.Invitation
+	Link guest.Invitation
+	// Profile is the guest as read, for a company guest: the grant takes its
+	// role and scope, and the write is conditional on it being unchanged.
+	Profile *guest.Guest
 	At      time.Time
 	GrantID string
 	// NewUser is set when the guest has no account yet.
@@ -125,7 +139,17 @@ type InviteRequest struct {
 	Channels []outbox.Channel     `json:"channels,omitempty"`
 	CaseID   string               `json:"caseId,omitempty"`
 	NewCase  *NewCaseRequest      `json:"newCase,omitempty"`
-	Period   *guest.PeriodRequest `json:"period"`
+	Period   *guest.PeriodRequest `json:"period,omitempty"`
+	// A guest of the company (seed 001) is invited with a role, a workspace
+	// scope, privileges and an Active switch instead of a case.
+	RoleID     string             `json:"roleId,omitempty"`
+	Workspace  *access.Workspace  `json:"workspace,omitempty"`
+	Privileges []access.Privilege `json:"privileges,omitempty"`
+	Active     *bool              `json:"active,omitempty"`
+}
+
+func (r InviteRequest) company() bool {
+	return r.RoleID != "" || r.Workspace != nil || r.Privileges != nil || r.Active != nil
 }
 
 // NewCaseRequest creates a case in the same request as the invitation.
@@ -170,6 +194,9 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 	if err := guest.CheckChannels(channels, phone != ""); err != nil {
 		return View{}, err
 	}
+	if req.company() {
+		return s.inviteCompanyGuest(ctx, p, orgID, req, email, name)
+	}
 	if (req.CaseID == "") == (req.NewCase == nil) {
 		return View{}, apperr.InvalidField("caseId", "give either caseId or newCase")
 	}
@@ -208,7 +235,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 			return View{}, err
 		}
 	}
-	inviter := s.inviterName(ctx, p)
+	inviter := s.inviterName(p)
 	acct, err := s.store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, identity.ErrUserNotFound) {
 		return View{}, err
@@ -216,14 +243,14 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 
 	g := guest.Guest{
 		ID: secret.NewID("g_"), OrgID: orgID, OrgName: org.Name, Email: email, Name: name, Phone: phone,
-		Channels: channels, CaseIDs: []string{c.ID}, ValidUntil: validUntil, Active: true,
+		Channels: channels, Kind: access.CaseGuest, CaseIDs: []string{c.ID}, ValidUntil: validUntil, Active: true,
 		InvitedBy: p.UserID, CreatedAt: now, UpdatedAt: now,
 	}
 	w := NewGuest{Guest: g, NewCase: newCase}
 	if newCase != nil {
 		w.Audit = append(w.Audit, s.entry(p, audit.CaseCreated, newCase.ID, map[string]string{"title": newCase.Title}))
 	}
-	links, msgs, err := s.links(&w.Guest, org.Name, inviter, []casefile.Case{*c}, acct, now)
+	links, msgs, err := s.links(&w.Guest, org.Name, inviter, "", []casefile.Case{*c}, acct, now)
 	if err != nil {
 		return View{}, err
 	}
@@ -239,7 +266,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 
 // links makes one link per channel for g's current invitation, and the
 // messages that carry them, and records the invitation on g.
-func (s *Service) links(g *guest.Guest, orgName, inviter string, cases []casefile.Case, acct identity.User, now time.Time) ([]guest.Invitation, []outbox.Message, error) {
+func (s *Service) links(g *guest.Guest, orgName, inviter, roleName string, cases []casefile.Case, acct identity.User, now time.Time) ([]guest.Invitation, []outbox.Message, error) {
 	g.InvitationID = secret.NewID("i_")
 	g.InvitedAt = now
 	g.Deliveries = map[outbox.Channel]outbox.Delivery{}
@@ -264,6 +291,7 @@ func (s *Service) links(g *guest.Guest, orgName, inviter string, cases []casefil
 			Channel: ch, Email: g.Email, Name: g.Name, ExpiresAt: exp, ValidUntil: g.ValidUntil,
 			State: guest.LinkPending, CreatedAt: now, OrgName: orgName, InviterName: inviter,
 			CaseIDs: ids, CaseTitles: titles, UserID: acct.ID, HasPassword: acct.HasPassword(),
+			Kind: g.Kind, RoleName: roleName,
 		})
 		to := g.Email
 		if ch == outbox.SMS {
@@ -274,7 +302,7 @@ func (s *Service) links(g *guest.Guest, orgName, inviter string, cases []casefil
 			Data: map[string]string{
 				"guestName": g.Name, "orgName": orgName, "inviterName": inviter,
 				"caseTitles": strings.Join(titles, ", "), "validUntil": g.ValidUntil.Format(time.RFC3339),
-				"linkExpiresAt": exp.Format(time.RFC3339),
+				"linkExpiresAt": exp.Format(time.RFC3339), "roleName": roleName, "kind": string(g.Kind),
 			},
 			SealedToken: sealed, OrgID: g.OrgID, GuestID: g.ID, InvitationID: g.InvitationID,
 			Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
@@ -284,12 +312,11 @@ func (s *Service) links(g *guest.Guest, orgName, inviter string, cases []casefil
 	return links, msgs, nil
 }
 
-func (s *Service) inviterName(ctx context.Context, p *access.Principal) string {
-	m, err := s.store.Member(ctx, p.OrgID, p.UserID)
-	if err != nil || m.Name == "" {
+func (s *Service) inviterName(p *access.Principal) string {
+	if p.Name == "" {
 		return "Your contact"
 	}
-	return m.Name
+	return p.Name
 }
 
 func (s *Service) entry(p *access.Principal, action, target string, details map[string]string) audit.Entry {
@@ -302,9 +329,9 @@ func (s *Service) List(ctx context.Context, p *access.Principal, orgID, status s
 		return nil, err
 	}
 	switch guest.Status(status) {
-	case "", guest.Pending, guest.Active, guest.Deactivated:
+	case "", guest.Pending, guest.Active, guest.Inactive, guest.Deactivated:
 	default:
-		return nil, apperr.InvalidField("status", "status must be active, pending or deactivated")
+		return nil, apperr.InvalidField("status", "status must be active, pending, inactive or deactivated")
 	}
 	gs, err := s.store.Guests(ctx, orgID)
 	if err != nil {
@@ -337,41 +364,74 @@ func (s *Service) managed(ctx context.Context, p *access.Principal, orgID, guest
 	return s.store.Guest(ctx, orgID, guestID)
 }
 
-// PatchRequest changes a guest's period.
+// PatchRequest changes a guest: the period for any guest; the Active switch,
+// role, scope and privileges for a guest of the company.
 type PatchRequest struct {
-	Period *guest.PeriodRequest `json:"period,omitempty"`
+	Period     *guest.PeriodRequest `json:"period,omitempty"`
+	Active     *bool                `json:"active,omitempty"`
+	RoleID     *string              `json:"roleId,omitempty"`
+	Workspace  *access.Workspace    `json:"workspace,omitempty"`
+	Privileges *[]access.Privilege  `json:"privileges,omitempty"`
 }
 
-// Patch extends or shortens an active or pending guest's period; the grant's
-// TTL moves with it.
+// Patch changes a guest who is not deactivated; the grant (and its TTL) moves
+// with the profile in the same transaction, so the change applies on the
+// guest's next request.
 func (s *Service) Patch(ctx context.Context, p *access.Principal, orgID, guestID string, req PatchRequest) (View, error) {
 	g, err := s.managed(ctx, p, orgID, guestID)
 	if err != nil {
 		return View{}, err
 	}
-	if req.Period == nil {
-		return View{}, apperr.InvalidField("period", "nothing to change: give period")
+	if req.Period == nil && req.Active == nil && req.RoleID == nil && req.Workspace == nil && req.Privileges == nil {
+		return View{}, apperr.InvalidField("body", "nothing to change: give period, active, roleId, workspace or privileges")
+	}
+	if !g.IsCompanyGuest() && (req.RoleID != nil || req.Workspace != nil || req.Privileges != nil) {
+		return View{}, apperr.InvalidField("roleId", "a guest on cases has no role or workspace")
 	}
 	now := s.clock.Now()
 	if g.StatusAt(now) == guest.Deactivated {
 		return View{}, guest.ErrDeactivated
 	}
-	org, err := s.store.Org(ctx, orgID)
-	if err != nil {
+	next := g
+	next.UpdatedAt = now
+	details := map[string]string{}
+	if req.Period != nil {
+		org, err := s.store.Org(ctx, orgID)
+		if err != nil {
+			return View{}, err
+		}
+		if next.ValidUntil, err = req.Period.Resolve("period", now, s.maxDays(org)); err != nil {
+			return View{}, err
+		}
+		details["from"], details["to"] = g.ValidUntil.Format(time.RFC3339), next.ValidUntil.Format(time.RFC3339)
+	}
+	if req.Active != nil {
+		next.Active = *req.Active
+		details["active"] = strconv.FormatBool(next.Active)
+	}
+	if req.RoleID != nil || req.Workspace != nil || req.Privileges != nil {
+		if req.RoleID != nil {
+			next.RoleID = *req.RoleID
+		}
+		if req.Workspace != nil {
+			next.Workspace = *req.Workspace
+		}
+		if req.Privileges != nil {
+			next.Privileges = *req.Privileges
+		}
+		if _, err := s.checkScope(ctx, orgID, next.RoleID, &next.Workspace, next.Privileges); err != nil {
+			return View{}, err
+		}
+		details["roleId"], details["mode"] = next.RoleID, string(next.Workspace.Mode)
+	}
+	action := audit.GuestExtended
+	if req.Period == nil {
+		action = "guest.changed"
+	}
+	if err := s.store.UpdateGuest(ctx, g, next, s.entry(p, action, g.ID, details)); err != nil {
 		return View{}, err
 	}
-	until, err := req.Period.Resolve("period", now, s.maxDays(org))
-	if err != nil {
-		return View{}, err
-	}
-	e := s.entry(p, audit.GuestExtended, g.ID, map[string]string{
-		"from": g.ValidUntil.Format(time.RFC3339), "to": until.Format(time.RFC3339),
-	})
-	if err := s.store.Extend(ctx, g, until, e); err != nil {
-		return View{}, err
-	}
-	g.ValidUntil, g.UpdatedAt = until, now
-	return ViewOf(g, now), nil
+	return ViewOf(next, now), nil
 }
 
 // End deactivates a guest at once ("End guest account").
@@ -442,8 +502,18 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	next.OrgName = org.Name
 	next.ValidUntil, next.Active, next.Validated = until, true, false
 	next.EndedAt, next.EndReason, next.GrantID, next.ReminderFor = time.Time{}, "", "", time.Time{}
+	if next.IsCompanyGuest() {
+		// The account stays the person's; they accept again under "Companies".
+		next.UserID = ""
+	}
 	next.UpdatedAt = now
-	links, msgs, err := s.links(&next, org.Name, s.inviterName(ctx, p), cases, acct, now)
+	roleName := ""
+	if next.IsCompanyGuest() {
+		if roleName, err = s.roleName(ctx, orgID, next.RoleID); err != nil {
+			return View{}, err
+		}
+	}
+	links, msgs, err := s.links(&next, org.Name, s.inviterName(p), roleName, cases, acct, now)
 	if err != nil {
 		return View{}, err
 	}

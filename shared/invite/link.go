@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/guest"
@@ -17,14 +18,16 @@ import (
 // Preview is what opening a link shows. Reading it never uses the link up:
 // mail scanners and chat previews fetch links too.
 type Preview struct {
-	OrgName       string         `json:"orgName"`
-	InviterName   string         `json:"inviterName"`
-	GuestName     string         `json:"guestName"`
-	Email         string         `json:"email"`
-	CaseTitles    []string       `json:"caseTitles"`
-	ValidUntil    time.Time      `json:"validUntil"`
-	LinkExpiresAt time.Time      `json:"linkExpiresAt"`
-	Channel       outbox.Channel `json:"channel"`
+	OrgName       string           `json:"orgName"`
+	InviterName   string           `json:"inviterName"`
+	GuestName     string           `json:"guestName"`
+	Email         string           `json:"email"`
+	Kind          access.GuestKind `json:"kind"`
+	RoleName      string           `json:"roleName,omitempty"`
+	CaseTitles    []string         `json:"caseTitles"`
+	ValidUntil    time.Time        `json:"validUntil"`
+	LinkExpiresAt time.Time        `json:"linkExpiresAt"`
+	Channel       outbox.Channel   `json:"channel"`
 	// AccountExists tells the link's holder to confirm with their current
 	// password; PasswordRequired whether a password must be given at all.
 	AccountExists    bool `json:"accountExists"`
@@ -64,14 +67,31 @@ func (s *Service) PreviewLink(ctx context.Context, token, clientKey string) (Pre
 	if err != nil {
 		return Preview{}, err
 	}
-	if g.InvitationID != inv.InvitationID || g.StatusAt(now) == guest.Deactivated {
-		return Preview{}, guest.ErrLinkExpired
+	if err := linkStanding(g, inv, now); err != nil {
+		return Preview{}, err
+	}
+	kind := inv.Kind
+	if kind == "" {
+		kind = access.CaseGuest
 	}
 	return Preview{
+		Kind: kind, RoleName: inv.RoleName,
 		OrgName: inv.OrgName, InviterName: inv.InviterName, GuestName: inv.Name, Email: inv.Email,
 		CaseTitles: inv.CaseTitles, ValidUntil: inv.ValidUntil, LinkExpiresAt: inv.ExpiresAt, Channel: inv.Channel,
 		AccountExists: inv.HasPassword, PasswordRequired: inv.Channel == outbox.Email || inv.HasPassword,
 	}, nil
+}
+
+// linkStanding says why a pending link of g can no longer be used: the guest
+// moved on to a newer invitation, was ended, or accepted another way.
+func linkStanding(g guest.Guest, inv guest.Invitation, now time.Time) error {
+	switch {
+	case g.InvitationID != inv.InvitationID || g.StatusAt(now) == guest.Deactivated:
+		return guest.ErrLinkExpired
+	case g.Validated:
+		return guest.ErrLinkUsed
+	}
+	return nil
 }
 
 // AcceptRequest is the body of POST /v1/invitations/{token}/accept.
@@ -106,6 +126,18 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 		return Accepted{}, err
 	}
 	a := Acceptance{Link: inv, At: now, GrantID: secret.NewID("gr_")}
+	if inv.Kind == access.CompanyGuest {
+		// The grant carries the role and scope as they are now, which the
+		// admin may have changed since the link was sent.
+		g, err := s.store.Guest(ctx, inv.OrgID, inv.GuestID)
+		if err != nil {
+			return Accepted{}, err
+		}
+		if err := linkStanding(g, inv, now); err != nil {
+			return Accepted{}, err
+		}
+		a.Profile = &g
+	}
 	user := identity.User{ID: inv.UserID, Email: inv.Email, Name: inv.Name}
 	if req.Name != "" {
 		if user.Name, err = guest.CleanName("name", req.Name); err != nil {
@@ -162,6 +194,13 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 		return Accepted{}, apperr.New(apperr.Conflict, "account_exists", "An account with this email exists now; open the link again and sign in with its password.")
 	}
 	if errors.Is(err, ErrGuestChanged) {
+		g, gerr := s.store.Guest(ctx, inv.OrgID, inv.GuestID)
+		if gerr != nil {
+			return Accepted{}, gerr
+		}
+		if serr := linkStanding(g, inv, now); serr != nil {
+			return Accepted{}, serr
+		}
 		return Accepted{}, guest.ErrLinkExpired
 	}
 	if err != nil {
@@ -173,7 +212,11 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 	if viaLink {
 		until = inv.ExpiresAt
 	}
-	m := identity.GuestMembership(inv.OrgID, inv.OrgName, inv.GuestID, a.GrantID, inv.ValidUntil)
+	kind := inv.Kind
+	if kind == "" {
+		kind = access.CaseGuest
+	}
+	m := identity.GuestMembership(inv.OrgID, inv.OrgName, inv.GuestID, a.GrantID, kind, inv.ValidUntil)
 	if user.PasswordHash == "" && a.PasswordHash != "" {
 		user.PasswordHash = a.PasswordHash
 	}
@@ -183,7 +226,11 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 	}
 	g := guest.Guest{
 		ID: inv.GuestID, OrgID: inv.OrgID, OrgName: inv.OrgName, UserID: user.ID, Email: inv.Email, Name: user.Name,
-		CaseIDs: inv.CaseIDs, ValidUntil: inv.ValidUntil, Active: true, Validated: true, InvitationID: inv.InvitationID,
+		Kind: kind, CaseIDs: inv.CaseIDs, ValidUntil: inv.ValidUntil, Active: true, Validated: true, InvitationID: inv.InvitationID,
+	}
+	if a.Profile != nil {
+		g = *a.Profile
+		g.UserID, g.Validated, g.GrantID = user.ID, true, a.GrantID
 	}
 	return Accepted{Session: sess, Guest: ViewOf(g, now)}, nil
 }

@@ -3,28 +3,33 @@ package invite
 import (
 	"time"
 
+	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 )
 
 // View is a guest as the guest list shows it.
 type View struct {
-	ID         string           `json:"id"`
-	OrgID      string           `json:"orgId"`
-	Email      string           `json:"email"`
-	Name       string           `json:"name"`
-	Phone      string           `json:"phone,omitempty"`
-	Channels   []outbox.Channel `json:"channels"`
-	CaseIDs    []string         `json:"caseIds"`
-	Status     guest.Status     `json:"status"`
-	Active     bool             `json:"active"`
-	Validated  bool             `json:"validated"`
-	ValidUntil time.Time        `json:"validUntil"`
-	EndedAt    *time.Time       `json:"endedAt,omitempty"`
-	EndReason  string           `json:"endReason,omitempty"`
-	InvitedBy  string           `json:"invitedBy"`
-	CreatedAt  time.Time        `json:"createdAt"`
-	Invitation InvitationView   `json:"invitation"`
+	ID         string             `json:"id"`
+	OrgID      string             `json:"orgId"`
+	Email      string             `json:"email"`
+	Name       string             `json:"name"`
+	Phone      string             `json:"phone,omitempty"`
+	Channels   []outbox.Channel   `json:"channels"`
+	Kind       access.GuestKind   `json:"kind"`
+	CaseIDs    []string           `json:"caseIds"`
+	RoleID     string             `json:"roleId,omitempty"`
+	Workspace  *access.Workspace  `json:"workspace,omitempty"`
+	Privileges []access.Privilege `json:"privileges,omitempty"`
+	Status     guest.Status       `json:"status"`
+	Active     bool               `json:"active"`
+	Validated  bool               `json:"validated"`
+	ValidUntil time.Time          `json:"validUntil"`
+	EndedAt    *time.Time         `json:"endedAt,omitempty"`
+	EndReason  string             `json:"endReason,omitempty"`
+	InvitedBy  string             `json:"invitedBy"`
+	CreatedAt  time.Time          `json:"createdAt"`
+	Invitation InvitationView     `json:"invitation"`
 }
 
 // InvitationView is the current invitation and its delivery per channel.
@@ -43,7 +48,12 @@ func ViewOf(g guest.Guest, now time.Time) View {
 		EndReason: g.EndReason, InvitedBy: g.InvitedBy, CreatedAt: g.CreatedAt,
 		Invitation: InvitationView{ID: g.InvitationID, SentAt: g.InvitedAt, Delivery: g.Deliveries},
 	}
-	v.Active = v.Status != guest.Deactivated
+	v.Active = g.Active && v.Status != guest.Deactivated
+	v.Kind = g.Kind
+	if g.IsCompanyGuest() {
+		ws := g.Workspace
+		v.RoleID, v.Workspace, v.Privileges = g.RoleID, &ws, g.Privileges
+	}
 	if !g.EndedAt.IsZero() {
 		t := g.EndedAt
 		v.EndedAt = &t

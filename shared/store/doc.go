@@ -6,10 +6,14 @@
 //	organisation   ORG#<org>          META
 //	member         ORG#<org>          MEMBER#<user>      GSI1: USER#<user> / MEMBER#<org>
 //	case           ORG#<org>          CASE#<case>
-//	guest profile  ORG#<org>          GUEST#<guest>      GSI1: USER#<user> / GUEST#<org> (once accepted)
+//	guest profile  ORG#<org>          GUEST#<guest>      GSI1: USER#<user> / GUEST#<org> (case guest, once accepted)
+//	                                                     GSI1: INVITEE#<email> / GUEST#<org> (company guest)
 //	                                                     GSI2: GUESTS#ACTIVE / <validUntil>#<org>#<guest> (while active)
 //	guest email    ORG#<org>          GUESTEMAIL#<email> (one guest per email and organisation)
 //	grant          ORG#<org>          GRANT#<guest>      ttl = end of period (TTL cleans up; checks never rely on it)
+//	custom role    ORG#<org>          ROLE#<role>
+//	group          ORG#<org>          GROUP#<group>
+//	device         ORG#<org>          DEVICE#<device>
 //	audit entry    ORG#<org>          AUDIT#<time>#<id>
 //	user           USER#<user>        PROFILE
 //	email lookup   EMAIL#<email>      USER               (unique email per account)
@@ -19,7 +23,8 @@
 //	relay task     RELAY              TASK#<task>        ttl = heartbeat + 60 s (written by the relay)
 //
 // Access patterns:
-//   - sign in: EMAIL# lookup, USER# profile, GSI1 query of the user's memberships;
+//   - sign in: EMAIL# lookup, USER# profile, GSI1 queries of the user's memberships
+//     (USER#) and of company invitations to their email (INVITEE#, also "Companies");
 //   - every authenticated request: one GetItem of the member or grant item;
 //   - invitation preview and accept: one GetItem of INV#; accept is one
 //     TransactWriteItems (link, guest, account, grant, welcome message, audit);

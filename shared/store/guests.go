@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
@@ -82,8 +83,8 @@ func (s *Store) CreateGuest(ctx context.Context, w invite.NewGuest) error {
 // guestUnchanged is the condition that a guest is still on the invitation
 // that was read, so concurrent ends, re-invites and accepts cannot interleave.
 func guestUnchanged(g guest.Guest) (string, map[string]types.AttributeValue) {
-	return "InvitationID = :inv AND Active = :true", map[string]types.AttributeValue{
-		":inv": str(g.InvitationID), ":true": boolean(true),
+	return "InvitationID = :inv AND attribute_not_exists(EndReason)", map[string]types.AttributeValue{
+		":inv": str(g.InvitationID),
 	}
 }
 
@@ -122,6 +123,82 @@ func guestConflict() error {
 	return &e
 }
 
+// grantFor is the grant an acceptance makes: from the profile read for a
+// company guest, from the link itself for a case guest.
+func grantFor(a invite.Acceptance) grantItem {
+	if a.Profile != nil {
+		return grantOf(*a.Profile, a.GrantID, a.UserID)
+	}
+	l := a.Link
+	return grantOf(guest.Guest{ID: l.GuestID, OrgID: l.OrgID, Kind: access.CaseGuest, Active: true, CaseIDs: l.CaseIDs,
+		ValidUntil: l.ValidUntil}, a.GrantID, a.UserID)
+}
+
+// validate is the update that marks a guest validated on accepting, on the
+// condition that the guest is still on this invitation, not ended, not yet
+// validated and within the period; with the profile read, also unchanged since.
+func (s *Store) validate(orgID, guestID, invitationID, userID, grantID string, at time.Time, profile *guest.Guest) types.TransactWriteItem {
+	set := "SET Validated = :true, UserID = :uid, GrantID = :grant, UpdatedAt = :at"
+	cond := "InvitationID = :inv AND attribute_not_exists(EndReason) AND Validated = :false AND ValidUntil > :at"
+	vals := map[string]types.AttributeValue{
+		":true": boolean(true), ":false": boolean(false), ":uid": str(userID), ":grant": str(grantID),
+		":at": marshalTime(at), ":inv": str(invitationID),
+	}
+	if profile == nil || profile.Kind != access.CompanyGuest {
+		set += ", GSI1PK = :gsi1pk, GSI1SK = :gsi1sk"
+		vals[":gsi1pk"], vals[":gsi1sk"] = str(userPK(userID)), str("GUEST#"+orgID)
+	}
+	if profile != nil {
+		cond += " AND UpdatedAt = :upd"
+		vals[":upd"] = marshalTime(profile.UpdatedAt)
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: &s.table, Key: key(orgPK(orgID), guestSK(guestID)),
+		UpdateExpression: aws.String(set), ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals,
+	}}
+}
+
+// AcceptAsUser accepts a company invitation from "Companies": the signed-in
+// account takes the guest access, in one transaction with the grant and audit.
+func (s *Store) AcceptAsUser(ctx context.Context, g guest.Guest, userID, grantID string, at time.Time, entry audit.Entry) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		s.validate(g.OrgID, g.ID, g.InvitationID, userID, grantID, at, &g),
+		putItem(s.table, grantOf(g, grantID, userID)),
+		putNew(s.table, newAuditItem(entry)),
+	}})
+	if failedAt(cancelReasons(err), 0) {
+		return invite.ErrGuestChanged
+	}
+	if err != nil {
+		return fmt.Errorf("accept company invitation: %w", err)
+	}
+	return nil
+}
+
+// DeclineGuest declines a company invitation from "Companies".
+func (s *Store) DeclineGuest(ctx context.Context, g guest.Guest, at time.Time, entry audit.Entry) error {
+	t := marshalTime(at)
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName:           &s.table,
+			Key:                 key(orgPK(g.OrgID), guestSK(g.ID)),
+			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
+			ConditionExpression: aws.String("InvitationID = :inv AND attribute_not_exists(EndReason) AND Validated = :false"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":false": boolean(false), ":at": t, ":r": str(guest.Declined), ":inv": str(g.InvitationID),
+			},
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}})
+	if failedAt(cancelReasons(err), 0) {
+		return invite.ErrGuestChanged
+	}
+	if err != nil {
+		return fmt.Errorf("decline company invitation: %w", err)
+	}
+	return nil
+}
+
 // Accept writes an acceptance in one transaction; see invite.Service.Accept.
 func (s *Store) Accept(ctx context.Context, a invite.Acceptance) error {
 	l := a.Link
@@ -137,21 +214,8 @@ func (s *Store) Accept(ctx context.Context, a invite.Acceptance) error {
 				":accepted": str(string(guest.LinkAccepted)), ":pending": str(string(guest.LinkPending)), ":at": at,
 			},
 		}},
-		{Update: &types.Update{
-			TableName: &s.table,
-			Key:       key(orgPK(l.OrgID), guestSK(l.GuestID)),
-			UpdateExpression: aws.String("SET Validated = :true, UserID = :uid, GrantID = :grant, UpdatedAt = :at, " +
-				"GSI1PK = :gsi1pk, GSI1SK = :gsi1sk"),
-			ConditionExpression: aws.String("InvitationID = :inv AND Active = :true AND ValidUntil > :at"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":true": boolean(true), ":uid": str(a.UserID), ":grant": str(a.GrantID), ":at": at,
-				":gsi1pk": str(userPK(a.UserID)), ":gsi1sk": str("GUEST#" + l.OrgID), ":inv": str(l.InvitationID),
-			},
-		}},
-		putItem(s.table, grantItem{
-			PK: orgPK(l.OrgID), SK: grantSK(l.GuestID), Type: "grant", GrantID: a.GrantID, OrgID: l.OrgID,
-			GuestID: l.GuestID, UserID: a.UserID, CaseIDs: l.CaseIDs, ValidUntil: l.ValidUntil, TTL: l.ValidUntil.Unix(),
-		}),
+		s.validate(l.OrgID, l.GuestID, l.InvitationID, a.UserID, a.GrantID, a.At, a.Profile),
+		putItem(s.table, grantFor(a)),
 		putNew(s.table, newOutboxItem(a.Welcome)),
 		putNew(s.table, newAuditItem(a.Audit)),
 	}
@@ -231,9 +295,9 @@ func (s *Store) Decline(ctx context.Context, l guest.Invitation, at time.Time, e
 			TableName:           &s.table,
 			Key:                 key(orgPK(l.OrgID), guestSK(l.GuestID)),
 			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
-			ConditionExpression: aws.String("InvitationID = :inv AND Active = :true"),
+			ConditionExpression: aws.String("InvitationID = :inv AND attribute_not_exists(EndReason) AND Validated = :false"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":false": boolean(false), ":true": boolean(true), ":at": t, ":r": str("declined"), ":inv": str(l.InvitationID),
+				":false": boolean(false), ":at": t, ":r": str(guest.Declined), ":inv": str(l.InvitationID),
 			},
 		}},
 		putNew(s.table, newAuditItem(entry)),
@@ -286,31 +350,33 @@ func (s *Store) deactivate(ctx context.Context, g guest.Guest, at time.Time, rea
 	return nil
 }
 
-// Extend moves a guest's period end, in the profile, the sweep index and the
-// grant with its TTL.
-func (s *Store) Extend(ctx context.Context, g guest.Guest, until time.Time, entry audit.Entry) error {
-	cond, vals := guestUnchanged(g)
-	vals[":u"], vals[":sk"], vals[":now"] = marshalTime(until), str(activeGuestSK(until, g.OrgID, g.ID)), marshalTime(entry.At)
+// UpdateGuest writes an admin's change of a guest (period, Active switch,
+// role, scope, privileges) to the profile, the sweep index and the grant with
+// its TTL, in one transaction. Only these attributes are set, so a delivery
+// status written meanwhile by the sender is kept.
+func (s *Store) UpdateGuest(ctx context.Context, prev, next guest.Guest, entry audit.Entry) error {
+	cond, vals := guestUnchanged(prev)
+	cond += " AND UpdatedAt = :prevUpd"
+	vals[":prevUpd"] = marshalTime(prev.UpdatedAt)
+	vals[":u"], vals[":sk"], vals[":upd"] = marshalTime(next.ValidUntil), str(activeGuestSK(next.ValidUntil, next.OrgID, next.ID)), marshalTime(next.UpdatedAt)
+	vals[":active"], vals[":role"], vals[":ws"], vals[":privs"] = boolean(next.Active), str(next.RoleID),
+		mustMarshal(next.Workspace), &types.AttributeValueMemberL{Value: strList(privStrings(next.Privileges))}
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:                 &s.table,
-			Key:                       key(orgPK(g.OrgID), guestSK(g.ID)),
-			UpdateExpression:          aws.String("SET ValidUntil = :u, GSI2SK = :sk, UpdatedAt = :now"),
+			Key:                       key(orgPK(next.OrgID), guestSK(next.ID)),
+			UpdateExpression:          aws.String("SET ValidUntil = :u, GSI2SK = :sk, UpdatedAt = :upd, Active = :active, RoleID = :role, Workspace = :ws, #privs = :privs"),
 			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeNames:  map[string]string{"#privs": "Privileges"},
 			ExpressionAttributeValues: vals,
 		}},
 		putNew(s.table, newAuditItem(entry)),
 	}
-	if g.GrantID != "" {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName:                &s.table,
-			Key:                      key(orgPK(g.OrgID), grantSK(g.ID)),
-			UpdateExpression:         aws.String("SET ValidUntil = :u, #ttl = :ttl"),
-			ConditionExpression:      aws.String("GrantID = :g"),
-			ExpressionAttributeNames: map[string]string{"#ttl": "ttl"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":u": marshalTime(until), ":ttl": num(until.Unix()), ":g": str(g.GrantID),
-			},
+	if next.GrantID != "" {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: marshal(grantOf(next, next.GrantID, next.UserID)),
+			ConditionExpression:       aws.String("GrantID = :g"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":g": str(next.GrantID)},
 		}})
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
@@ -319,9 +385,17 @@ func (s *Store) Extend(ctx context.Context, g guest.Guest, until time.Time, entr
 		return conflictChanged
 	}
 	if err != nil {
-		return fmt.Errorf("extend guest: %w", err)
+		return fmt.Errorf("update guest: %w", err)
 	}
 	return nil
+}
+
+func strList(ss []string) []types.AttributeValue {
+	out := make([]types.AttributeValue, len(ss))
+	for i, x := range ss {
+		out[i] = str(x)
+	}
+	return out
 }
 
 // GuestsEndingBy lists active guests whose period ends at or before t (GSI2).

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/casefile"
 	"github.com/guestbridge/guestbridge/shared/guest"
@@ -66,14 +67,46 @@ func (s *Store) Member(ctx context.Context, orgID, userID string) (identity.Memb
 	return it.member(), nil
 }
 
-// Memberships lists a user's memberships and guest profiles (GSI1).
-func (s *Store) Memberships(ctx context.Context, userID string) ([]identity.Member, []guest.Guest, error) {
+// Memberships lists a user's memberships and case-guest profiles (GSI1
+// USER#) and the company-guest profiles addressed to their email (GSI1
+// INVITEE#).
+func (s *Store) Memberships(ctx context.Context, userID, email string) ([]identity.Member, []guest.Guest, error) {
 	var members []identity.Member
+	guests, err := s.guestsByGSI1(ctx, userPK(userID), func(item map[string]types.AttributeValue) error {
+		var m memberItem
+		if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+			return err
+		}
+		members = append(members, m.member())
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("memberships of %s: %w", userID, err)
+	}
+	company, err := s.CompanyInvitations(ctx, email)
+	if err != nil {
+		return nil, nil, err
+	}
+	return members, append(guests, company...), nil
+}
+
+// CompanyInvitations lists the company-guest profiles addressed to email.
+func (s *Store) CompanyInvitations(ctx context.Context, email string) ([]guest.Guest, error) {
+	gs, err := s.guestsByGSI1(ctx, inviteePK(email), nil)
+	if err != nil {
+		return nil, fmt.Errorf("company invitations of %s: %w", email, err)
+	}
+	return gs, nil
+}
+
+// guestsByGSI1 queries one GSI1 partition, decoding guest items and handing
+// member items to onMember.
+func (s *Store) guestsByGSI1(ctx context.Context, pk string, onMember func(map[string]types.AttributeValue) error) ([]guest.Guest, error) {
 	var guests []guest.Guest
 	err := s.queryAll(ctx, &dynamodb.QueryInput{
 		IndexName:                 aws.String(index1),
-		KeyConditionExpression:    aws.String("GSI1PK = :u"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":u": str(userPK(userID))},
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
 	}, func(item map[string]types.AttributeValue) error {
 		var kind struct{ Type string }
 		if err := attributevalue.UnmarshalMap(item, &kind); err != nil {
@@ -81,11 +114,9 @@ func (s *Store) Memberships(ctx context.Context, userID string) ([]identity.Memb
 		}
 		switch kind.Type {
 		case "member":
-			var m memberItem
-			if err := attributevalue.UnmarshalMap(item, &m); err != nil {
-				return err
+			if onMember != nil {
+				return onMember(item)
 			}
-			members = append(members, m.member())
 		case "guest":
 			var g guestItem
 			if err := attributevalue.UnmarshalMap(item, &g); err != nil {
@@ -95,10 +126,16 @@ func (s *Store) Memberships(ctx context.Context, userID string) ([]identity.Memb
 		}
 		return nil
 	})
+	return guests, err
+}
+
+// RolePrivileges returns a custom role's privileges.
+func (s *Store) RolePrivileges(ctx context.Context, orgID, roleID string) ([]access.Privilege, error) {
+	r, err := s.Role(ctx, orgID, roleID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("memberships of %s: %w", userID, err)
+		return nil, err
 	}
-	return members, guests, nil
+	return r.Privileges, nil
 }
 
 // Grant reads a guest's grant; guest.ErrNotFound if there is none.

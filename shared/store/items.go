@@ -3,6 +3,7 @@ package store
 import (
 	"time"
 
+	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/casefile"
 	"github.com/guestbridge/guestbridge/shared/guest"
@@ -95,7 +96,11 @@ type guestItem struct {
 	Name           string
 	Phone          string `dynamodbav:",omitempty"`
 	Channels       []string
+	Kind           string `dynamodbav:",omitempty"`
 	CaseIDs        []string
+	RoleID         string `dynamodbav:",omitempty"`
+	Workspace      access.Workspace
+	Privileges     []string
 	ValidUntil     time.Time
 	Active         bool
 	Validated      bool
@@ -114,8 +119,8 @@ type guestItem struct {
 func newGuestItem(g guest.Guest) guestItem {
 	it := guestItem{
 		PK: orgPK(g.OrgID), SK: guestSK(g.ID), Type: "guest", ID: g.ID, OrgID: g.OrgID, OrgName: g.OrgName,
-		UserID: g.UserID, Email: g.Email, Name: g.Name, Phone: g.Phone, CaseIDs: g.CaseIDs,
-		ValidUntil: g.ValidUntil, Active: g.Active, Validated: g.Validated, EndedAt: g.EndedAt, EndReason: g.EndReason,
+		UserID: g.UserID, Email: g.Email, Name: g.Name, Phone: g.Phone, CaseIDs: g.CaseIDs, Kind: string(g.Kind),
+		RoleID: g.RoleID, Workspace: g.Workspace, Privileges: privStrings(g.Privileges), ValidUntil: g.ValidUntil, Active: g.Active, Validated: g.Validated, EndedAt: g.EndedAt, EndReason: g.EndReason,
 		InvitedBy: g.InvitedBy, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt, InvitationID: g.InvitationID,
 		InvitedAt: g.InvitedAt, ReminderFor: g.ReminderFor, GrantID: g.GrantID,
 		Deliveries: map[string]outbox.Delivery{},
@@ -126,10 +131,16 @@ func newGuestItem(g guest.Guest) guestItem {
 	for c, d := range g.Deliveries {
 		it.Deliveries[string(c)] = d
 	}
-	if g.UserID != "" {
+	switch {
+	case g.Kind == access.CompanyGuest:
+		// A company guest is found by email: the invitation waits under
+		// "Companies" for whoever holds an account with that email.
+		it.GSI1PK, it.GSI1SK = inviteePK(g.Email), "GUEST#"+g.OrgID
+	case g.UserID != "":
 		it.GSI1PK, it.GSI1SK = userPK(g.UserID), "GUEST#"+g.OrgID
 	}
-	if g.Active {
+	if g.EndReason == "" {
+		// Every guest not yet ended is in the sweep's index, switched on or off.
 		it.GSI2PK, it.GSI2SK = gsiActiveGuests, activeGuestSK(g.ValidUntil, g.OrgID, g.ID)
 	}
 	return it
@@ -138,10 +149,14 @@ func newGuestItem(g guest.Guest) guestItem {
 func (it guestItem) toGuest() guest.Guest {
 	g := guest.Guest{
 		ID: it.ID, OrgID: it.OrgID, OrgName: it.OrgName, UserID: it.UserID, Email: it.Email, Name: it.Name, Phone: it.Phone,
-		CaseIDs: it.CaseIDs, ValidUntil: it.ValidUntil, Active: it.Active, Validated: it.Validated, EndedAt: it.EndedAt,
+		CaseIDs: it.CaseIDs, Kind: access.GuestKind(it.Kind), RoleID: it.RoleID, Workspace: it.Workspace,
+		Privileges: privileges(it.Privileges), ValidUntil: it.ValidUntil, Active: it.Active, Validated: it.Validated, EndedAt: it.EndedAt,
 		EndReason: it.EndReason, InvitedBy: it.InvitedBy, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
 		InvitationID: it.InvitationID, InvitedAt: it.InvitedAt, ReminderFor: it.ReminderFor, GrantID: it.GrantID,
 		Deliveries: map[outbox.Channel]outbox.Delivery{},
+	}
+	if g.Kind == "" {
+		g.Kind = access.CaseGuest
 	}
 	for _, c := range it.Channels {
 		g.Channels = append(g.Channels, outbox.Channel(c))
@@ -165,14 +180,50 @@ type grantItem struct {
 	OrgID      string
 	GuestID    string
 	UserID     string
+	Kind       string
+	Active     bool
 	CaseIDs    []string
+	RoleID     string `dynamodbav:",omitempty"`
+	Workspace  access.Workspace
+	Privileges []string
 	ValidUntil time.Time
 	TTL        int64 `dynamodbav:"ttl"`
 }
 
+// grantOf projects the access part of a guest into its grant item: the grant
+// always says what the profile says, written in the same transaction.
+func grantOf(g guest.Guest, grantID, userID string) grantItem {
+	return grantItem{
+		PK: orgPK(g.OrgID), SK: grantSK(g.ID), Type: "grant", GrantID: grantID, OrgID: g.OrgID, GuestID: g.ID,
+		UserID: userID, Kind: string(g.Kind), Active: g.Active, CaseIDs: g.CaseIDs, RoleID: g.RoleID,
+		Workspace: g.Workspace, Privileges: privStrings(g.Privileges), ValidUntil: g.ValidUntil, TTL: g.ValidUntil.Unix(),
+	}
+}
+
 func (it grantItem) grant() identity.Grant {
-	return identity.Grant{OrgID: it.OrgID, GuestID: it.GuestID, GrantID: it.GrantID, UserID: it.UserID,
-		CaseIDs: it.CaseIDs, ValidUntil: it.ValidUntil}
+	kind := access.GuestKind(it.Kind)
+	if kind == "" {
+		kind = access.CaseGuest
+	}
+	return identity.Grant{OrgID: it.OrgID, GuestID: it.GuestID, GrantID: it.GrantID, UserID: it.UserID, Kind: kind,
+		Active: it.Active, CaseIDs: it.CaseIDs, RoleID: it.RoleID, Workspace: it.Workspace,
+		Privileges: privileges(it.Privileges), ValidUntil: it.ValidUntil}
+}
+
+func privStrings(ps []access.Privilege) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	return out
+}
+
+func privileges(ss []string) []access.Privilege {
+	out := make([]access.Privilege, len(ss))
+	for i, s := range ss {
+		out[i] = access.Privilege(s)
+	}
+	return out
 }
 
 type invItem struct {
@@ -192,6 +243,8 @@ type invItem struct {
 	UsedAt       time.Time
 	OrgName      string
 	InviterName  string
+	Kind         string `dynamodbav:",omitempty"`
+	RoleName     string `dynamodbav:",omitempty"`
 	CaseIDs      []string
 	CaseTitles   []string
 	UserID       string `dynamodbav:",omitempty"`
@@ -209,6 +262,7 @@ func newInvItem(inv guest.Invitation) invItem {
 		OrgID: inv.OrgID, GuestID: inv.GuestID, Channel: string(inv.Channel), Email: inv.Email, Name: inv.Name,
 		ExpiresAt: inv.ExpiresAt, ValidUntil: inv.ValidUntil, State: string(inv.State), CreatedAt: inv.CreatedAt,
 		UsedAt: inv.UsedAt, OrgName: inv.OrgName, InviterName: inv.InviterName, CaseIDs: inv.CaseIDs,
+		Kind: string(inv.Kind), RoleName: inv.RoleName,
 		CaseTitles: inv.CaseTitles, UserID: inv.UserID, HasPassword: inv.HasPassword,
 		TTL: inv.ExpiresAt.Add(invitationRetention).Unix(),
 	}
@@ -220,6 +274,7 @@ func (it invItem) invitation() guest.Invitation {
 		Channel: outbox.Channel(it.Channel), Email: it.Email, Name: it.Name, ExpiresAt: it.ExpiresAt,
 		ValidUntil: it.ValidUntil, State: guest.LinkState(it.State), CreatedAt: it.CreatedAt, UsedAt: it.UsedAt,
 		OrgName: it.OrgName, InviterName: it.InviterName, CaseIDs: it.CaseIDs, CaseTitles: it.CaseTitles,
+		Kind: access.GuestKind(it.Kind), RoleName: it.RoleName,
 		UserID: it.UserID, HasPassword: it.HasPassword,
 	}
 }

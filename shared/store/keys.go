@@ -25,6 +25,7 @@ func guestEmailSK(email string) string { return "GUESTEMAIL#" + email }
 func grantSK(guest string) string      { return "GRANT#" + guest }
 func userPK(user string) string        { return "USER#" + user }
 func emailPK(email string) string      { return "EMAIL#" + email }
+func inviteePK(email string) string    { return "INVITEE#" + email }
 func invPK(hash string) string         { return "INV#" + hash }
 func outboxPK(id string) string        { return "OUTBOX#" + id }
 

@@ -24,16 +24,18 @@ func NewCallMeter() *CallMeter { return &CallMeter{calls: map[string][]time.Dura
 // Register adds the meter to a client's middleware stack; pass it as an
 // APIOptions entry.
 func (m *CallMeter) Register(stack *middleware.Stack) error {
-	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("guestbridgeCallMeter",
-		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	// At the front of the Initialize step the time covers the whole SDK call:
+	// serialising, signing, retries, the round trip and decoding.
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("guestbridgeCallMeter",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			start := time.Now()
-			out, md, err := next.HandleFinalize(ctx, in)
+			out, md, err := next.HandleInitialize(ctx, in)
 			op := awsmiddleware.GetOperationName(ctx)
 			m.mu.Lock()
 			m.calls[op] = append(m.calls[op], time.Since(start))
 			m.mu.Unlock()
 			return out, md, err
-		}), middleware.After)
+		}), middleware.Before)
 }
 
 // Snapshot returns the calls recorded so far, per operation, and resets.

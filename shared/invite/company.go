@@ -1,0 +1,266 @@
+package invite
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/guestbridge/guestbridge/shared/access"
+	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/audit"
+	"github.com/guestbridge/guestbridge/shared/device"
+	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/role"
+	"github.com/guestbridge/guestbridge/shared/secret"
+)
+
+// inviteCompanyGuest invites a person as a guest of the company (seed 001):
+// with a role, a workspace scope, privileges and the Active switch. The
+// invitation goes by email to whoever has, or creates, an account with that
+// email; it also waits under their "Companies".
+func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, orgID string, req InviteRequest, email, name string) (View, error) {
+	if req.CaseID != "" || req.NewCase != nil {
+		return View{}, apperr.InvalidField("caseId", "a guest of the company is not added to cases: leave out caseId and newCase")
+	}
+	if req.Phone != "" || slices.Contains(req.Channels, outbox.SMS) {
+		return View{}, apperr.InvalidField("channels", "a guest of the company is invited by email only")
+	}
+	if req.RoleID == "" {
+		return View{}, apperr.InvalidField("roleId", "a guest of the company needs a role")
+	}
+	ws := access.Workspace{Mode: access.AllWorkspace}
+	if req.Workspace != nil {
+		ws = *req.Workspace
+	}
+	roleName, err := s.checkScope(ctx, orgID, req.RoleID, &ws, req.Privileges)
+	if err != nil {
+		return View{}, err
+	}
+	now := s.clock.Now()
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return View{}, err
+	}
+	// Every access ends: without a period, the company's maximum applies.
+	period := req.Period
+	if period == nil {
+		days := s.maxDays(org)
+		period = &guest.PeriodRequest{Days: &days}
+	}
+	validUntil, err := period.Resolve("period", now, s.maxDays(org))
+	if err != nil {
+		return View{}, err
+	}
+	if err := s.limiter.Allow(ctx, s.cfg.InviteLimit, p.UserID); err != nil {
+		return View{}, err
+	}
+	acct, err := s.store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, identity.ErrUserNotFound) {
+		return View{}, err
+	}
+	active := req.Active == nil || *req.Active
+	g := guest.Guest{
+		ID: secret.NewID("g_"), OrgID: orgID, OrgName: org.Name, Email: email, Name: name,
+		Channels: []outbox.Channel{outbox.Email}, Kind: access.CompanyGuest, RoleID: req.RoleID, Workspace: ws,
+		Privileges: req.Privileges, ValidUntil: validUntil, Active: active, InvitedBy: p.UserID, CreatedAt: now, UpdatedAt: now,
+	}
+	w := NewGuest{Guest: g}
+	if w.Links, w.Messages, err = s.links(&w.Guest, org.Name, s.inviterName(p), roleName, nil, acct, now); err != nil {
+		return View{}, err
+	}
+	w.Audit = []audit.Entry{s.entry(p, audit.GuestInvited, g.ID, map[string]string{
+		"email": email, "kind": string(access.CompanyGuest), "roleId": req.RoleID, "mode": string(ws.Mode),
+		"active": map[bool]string{true: "true", false: "false"}[active], "validUntil": validUntil.Format(time.RFC3339),
+	})}
+	if err := s.store.CreateGuest(ctx, w); err != nil {
+		return View{}, err
+	}
+	return ViewOf(w.Guest, now), nil
+}
+
+// checkScope validates a company guest's role, workspace and privileges against
+// the company's roles, groups and devices, and returns the role's name.
+func (s *Service) checkScope(ctx context.Context, orgID, roleID string, ws *access.Workspace, privs []access.Privilege) (string, error) {
+	name, err := s.roleName(ctx, orgID, roleID)
+	if errors.Is(err, role.ErrNotFound) {
+		return "", apperr.InvalidField("roleId", "no such role in this company")
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, p := range privs {
+		if !access.GuestGrantable(p) {
+			return "", apperr.InvalidField("privileges", "privilege "+string(p)+" cannot be given to a guest; see GET /v1/privileges")
+		}
+	}
+	switch ws.Mode {
+	case access.AllWorkspace:
+		if len(ws.Groups) > 0 || len(ws.Devices) > 0 {
+			return "", apperr.InvalidField("workspace", `mode "all" takes no groups or devices`)
+		}
+	case access.GroupsWorkspace:
+		if len(ws.Groups) == 0 || len(ws.Devices) > 0 {
+			return "", apperr.InvalidField("workspace.groups", `mode "groups" needs privileges per group, and no devices`)
+		}
+		for id, gp := range ws.Groups {
+			if _, err := s.store.Group(ctx, orgID, id); err != nil {
+				if errors.Is(err, device.ErrGroupNotFound) {
+					return "", apperr.InvalidField("workspace.groups", "no such group "+id)
+				}
+				return "", err
+			}
+			for _, p := range gp {
+				if !access.GuestGrantable(p) {
+					return "", apperr.InvalidField("workspace.groups", "privilege "+string(p)+" cannot be given to a guest")
+				}
+			}
+		}
+	case access.DevicesWorkspace:
+		if len(ws.Devices) == 0 || len(ws.Groups) > 0 {
+			return "", apperr.InvalidField("workspace.devices", `mode "devices" needs the selected devices, and no groups`)
+		}
+		for _, id := range ws.Devices {
+			if _, err := s.store.Device(ctx, orgID, id); err != nil {
+				if errors.Is(err, device.ErrDeviceNotFound) {
+					return "", apperr.InvalidField("workspace.devices", "no such device "+id)
+				}
+				return "", err
+			}
+		}
+	default:
+		return "", apperr.InvalidField("workspace.mode", `mode must be "all", "groups" or "devices"`)
+	}
+	return name, nil
+}
+
+func (s *Service) roleName(ctx context.Context, orgID, roleID string) (string, error) {
+	if r, ok := role.Builtin(roleID); ok {
+		return r.Name, nil
+	}
+	r, err := s.store.Role(ctx, orgID, roleID)
+	if err != nil {
+		return "", err
+	}
+	return r.Name, nil
+}
+
+// CompanyInvitation is one line of the "Companies" section.
+type CompanyInvitation struct {
+	ID         string           `json:"id"`
+	OrgID      string           `json:"orgId"`
+	OrgName    string           `json:"orgName"`
+	RoleID     string           `json:"roleId"`
+	Workspace  access.Workspace `json:"workspace"`
+	Status     string           `json:"status"` // pending, accepted, declined, inactive, ended, expired
+	InvitedAt  time.Time        `json:"invitedAt"`
+	ValidUntil time.Time        `json:"validUntil"`
+}
+
+func companyView(g guest.Guest, now time.Time) CompanyInvitation {
+	v := CompanyInvitation{ID: g.ID, OrgID: g.OrgID, OrgName: g.OrgName, RoleID: g.RoleID, Workspace: g.Workspace,
+		InvitedAt: g.InvitedAt, ValidUntil: g.ValidUntil}
+	switch st := g.StatusAt(now); {
+	case g.EndReason == guest.Declined:
+		v.Status = "declined"
+	case st == guest.Deactivated && g.EndReason == guest.EndedByHand:
+		v.Status = "ended"
+	case st == guest.Deactivated:
+		v.Status = "expired"
+	case !g.Validated:
+		v.Status = "pending"
+	case st == guest.Inactive:
+		v.Status = "inactive"
+	default:
+		v.Status = "accepted"
+	}
+	return v
+}
+
+// MyInvitations lists the company invitations addressed to the caller's email:
+// the "Companies" section.
+func (s *Service) MyInvitations(ctx context.Context, p *access.Principal) ([]CompanyInvitation, error) {
+	gs, _, err := s.myInvitations(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	out := []CompanyInvitation{}
+	for _, g := range gs {
+		out = append(out, companyView(g, now))
+	}
+	return out, nil
+}
+
+func (s *Service) myInvitations(ctx context.Context, p *access.Principal) ([]guest.Guest, identity.User, error) {
+	u, err := s.store.User(ctx, p.UserID)
+	if err != nil {
+		return nil, u, err
+	}
+	gs, err := s.store.CompanyInvitations(ctx, u.Email)
+	return gs, u, err
+}
+
+// mine finds one of the caller's company invitations; another person's is not
+// found, whatever its id: only the invited email may answer it.
+func (s *Service) mine(ctx context.Context, p *access.Principal, id string) (guest.Guest, identity.User, error) {
+	gs, u, err := s.myInvitations(ctx, p)
+	if err != nil {
+		return guest.Guest{}, u, err
+	}
+	for _, g := range gs {
+		if g.ID == id {
+			return g, u, nil
+		}
+	}
+	return guest.Guest{}, u, apperr.New(apperr.NotFound, "invitation_not_found", "No such invitation for your email.")
+}
+
+var errNotPending = apperr.New(apperr.Conflict, "invitation_answered", "This invitation was already answered or has ended.")
+
+// AcceptMine accepts a company invitation from "Companies".
+func (s *Service) AcceptMine(ctx context.Context, p *access.Principal, id string) (CompanyInvitation, error) {
+	g, u, err := s.mine(ctx, p, id)
+	if err != nil {
+		return CompanyInvitation{}, err
+	}
+	now := s.clock.Now()
+	if g.Validated || g.StatusAt(now) == guest.Deactivated {
+		return CompanyInvitation{}, errNotPending
+	}
+	grantID := secret.NewID("gr_")
+	e := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: u.ID, Action: audit.GuestAccepted, Target: g.ID,
+		Details: map[string]string{"via": "companies"}}
+	if err := s.store.AcceptAsUser(ctx, g, u.ID, grantID, now, e); err != nil {
+		if errors.Is(err, ErrGuestChanged) {
+			return CompanyInvitation{}, errNotPending
+		}
+		return CompanyInvitation{}, err
+	}
+	g.Validated, g.UserID, g.GrantID = true, u.ID, grantID
+	return companyView(g, now), nil
+}
+
+// DeclineMine declines a company invitation from "Companies".
+func (s *Service) DeclineMine(ctx context.Context, p *access.Principal, id string) (CompanyInvitation, error) {
+	g, u, err := s.mine(ctx, p, id)
+	if err != nil {
+		return CompanyInvitation{}, err
+	}
+	now := s.clock.Now()
+	if g.Validated || g.StatusAt(now) == guest.Deactivated {
+		return CompanyInvitation{}, errNotPending
+	}
+	e := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: u.ID, Action: audit.GuestDeclined, Target: g.ID,
+		Details: map[string]string{"via": "companies"}}
+	if err := s.store.DeclineGuest(ctx, g, now, e); err != nil {
+		if errors.Is(err, ErrGuestChanged) {
+			return CompanyInvitation{}, errNotPending
+		}
+		return CompanyInvitation{}, err
+	}
+	g.Active, g.EndReason, g.EndedAt = false, guest.Declined, now
+	return companyView(g, now), nil
+}
