@@ -34,7 +34,9 @@ func New(ctx context.Context, cfg config.Config, c clock.Clock, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	a.Sweeper = app.NewSweeper(cfg, db, c, log)
+	if a.Sweeper, err = app.NewSweeper(cfg, db, c, log); err != nil {
+		return nil, err
+	}
 	snd, err := notify.NewSender(cfg, db, ac, c, log)
 	if err != nil {
 		return nil, err

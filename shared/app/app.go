@@ -5,6 +5,7 @@
 package app
 
 import (
+	"encoding/hex"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"log/slog"
@@ -19,8 +20,10 @@ import (
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
+	"github.com/guestbridge/guestbridge/shared/relayctl"
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
+	"github.com/guestbridge/guestbridge/shared/session"
 	"github.com/guestbridge/guestbridge/shared/store"
 	"github.com/guestbridge/guestbridge/shared/sweep"
 )
@@ -32,6 +35,8 @@ type App struct {
 	Identity *identity.Service
 	Invites  *invite.Service
 	Cases    *casefile.Service
+	Sessions *session.Service
+	Minter   *session.Minter
 	API      *httpapi.API
 	Sweeper  *sweep.Sweeper
 	Clock    clock.Clock
@@ -54,16 +59,53 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 		RedeemLimit:         ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute},
 	})
 	cases := casefile.NewService(st, c)
+	seed := cfg.TicketKey
+	if len(seed) == 0 {
+		seed = keys.TicketSeed
+	}
+	minter, err := session.NewMinter(seed, c.Now)
+	if err != nil {
+		return nil, err
+	}
+	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log)
+	inv.OnGuestEnded(sessions.DisconnectGuest)
+	redeem := ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute}
 	api := httpapi.New(httpapi.Deps{
 		Identity: ids, Invites: inv, Cases: cases, Roles: role.NewService(st, c), Devices: device.NewService(st, c),
-		Audit: st, Limiter: durable, Local: local, Log: log,
+		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
+		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem,
 	})
-	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, API: api, Clock: c, Log: log}, nil
+	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, Sessions: sessions, Minter: minter,
+		API: api, Clock: c, Log: log}, nil
 }
 
-// NewSweeper wires the expiry sweep alone, for the sweep function.
-func NewSweeper(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Logger) *sweep.Sweeper {
-	return sweep.New(store.New(db, cfg.Table), c, cfg.ReminderDays, log)
+// RelayEventsKey is the key the relays sign their events with: configured, or
+// derived from the root secret (as hex text, the form the relay is given).
+func RelayEventsKey(cfg config.Config, keys secret.Keys) []byte {
+	if len(cfg.RelayEventsSecret) > 0 {
+		return cfg.RelayEventsSecret
+	}
+	return []byte(hex.EncodeToString(keys.RelayEvents))
+}
+
+// NewSweeper wires the expiry sweep alone, for the sweep function; expired
+// guests are also disconnected from live sessions.
+func NewSweeper(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Logger) (*sweep.Sweeper, error) {
+	keys, err := secret.Derive(cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
+	seed := cfg.TicketKey
+	if len(seed) == 0 {
+		seed = keys.TicketSeed
+	}
+	minter, err := session.NewMinter(seed, c.Now)
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(db, cfg.Table)
+	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log)
+	return sweep.New(st, c, cfg.ReminderDays, log, sessions.DisconnectGuest), nil
 }
 
 // Handler is the HTTP handler of the API.

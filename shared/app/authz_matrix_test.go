@@ -94,6 +94,16 @@ var rules = map[string]rule{
 	"PUT /v1/orgs/{org}/devices/{deviceId}":           {need: "devices.configure", ok: 200, res: "device"},
 	"DELETE /v1/orgs/{org}/devices/{deviceId}":        {need: "devices.configure", ok: 204, res: "fresh-device"},
 	"POST /v1/orgs/{org}/devices/{deviceId}/commands": {need: "devices.control", ok: 202, res: "device"},
+	"POST /v1/orgs/{org}/cases/{caseId}/sessions":     {need: "sessions.start", ok: 201, res: "session-start"},
+	"POST /v1/session-invites/{token}/join":           {public: 410},
+	"POST /v1/internal/relay/events":                  {public: 401},
+	// Session routes: sessions of the target company, the admin its primary.
+	"GET /v1/sessions/{id}":                            {ok: 200, res: "session-read"},
+	"POST /v1/sessions/{id}/join":                      {ok: 200, res: "session-participant"},
+	"POST /v1/sessions/{id}/end":                       {ok: 200, res: "session-primary"},
+	"POST /v1/sessions/{id}/invites":                   {ok: 201, res: "session-primary"},
+	"POST /v1/sessions/{id}/participants/{pid}/remove": {ok: 200, res: "session-primary"},
+	"PUT /v1/sessions/{id}/participants/{pid}/tools":   {ok: 200, res: "session-primary"},
 }
 
 var (
@@ -123,6 +133,9 @@ func expect(k string, r rule, c caller, tg target, scopeKey string) int {
 			return 404
 		}
 		return r.self
+	}
+	if strings.HasPrefix(r.res, "session-") && r.res != "session-start" {
+		return sessionExpect(r, c, tg)
 	}
 	// Organisation routes: the foreign admin's own company is the unrelated one.
 	if c.kind == "foreign" {
@@ -161,6 +174,37 @@ func expect(k string, r rule, c caller, tg target, scopeKey string) int {
 		return companyGuestExpect(r, c, tg, scopeKey)
 	}
 	panic("unknown caller kind " + c.kind)
+}
+
+// sessionExpect: a session is visible to members of its company; its primary
+// (the admin) alone changes it; its participants join.
+func sessionExpect(r rule, c caller, tg target) int {
+	ownSession := tg.own && !tg.foreignIDs
+	switch c.kind {
+	case "caseGuest", "companyGuest":
+		return 404
+	case "foreign":
+		if ownSession {
+			return 404
+		}
+		return r.ok
+	}
+	if !ownSession {
+		return 404
+	}
+	switch r.res {
+	case "session-read":
+		if slices.Contains(c.privs, "cases.read") {
+			return r.ok
+		}
+		return 403
+	case "session-participant", "session-primary":
+		if slices.Equal(c.privs, adminPrivs) {
+			return r.ok
+		}
+		return 403
+	}
+	panic("unknown session rule " + r.res)
 }
 
 // companyGuestExpect applies a company guest's scope: outside it nothing is
@@ -361,6 +405,24 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return techID
 	}
 
+	// freshSession starts a session in the target's company (acme's own
+	// targets) or the unrelated one, with the company's admin as primary.
+	freshSession := func(tg target) (sid, customer string) {
+		org, c := "acme", inScope
+		if !tg.own || tg.foreignIDs {
+			org, c = "other", foreignCase
+		}
+		e.registerRelay("task-1", e.relay.signalURL(), 0)
+		r := e.call("POST", "/v1/orgs/"+org+"/cases/"+c+"/sessions", adminOf(org), nil)
+		e.expect(r, 201, "")
+		for _, p := range r.Body["session"].(map[string]any)["participants"].([]any) {
+			if pm := p.(map[string]any); pm["kind"] == "customer" {
+				customer = pm["id"].(string)
+			}
+		}
+		return r.str("session", "id"), customer
+	}
+
 	type request struct {
 		method, path string
 		body         any
@@ -442,6 +504,27 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"DELETE", base + "/devices/" + freshDevice(tg), nil, "fresh-device@" + tg.groupID}
 		case "POST /v1/orgs/{org}/devices/{deviceId}/commands":
 			return request{"POST", base + "/devices/" + tg.deviceID + "/commands", map[string]string{"command": "identify"}, tg.deviceID}
+		case "POST /v1/orgs/{org}/cases/{caseId}/sessions":
+			e.registerRelay("task-1", e.relay.signalURL(), 0)
+			return request{"POST", base + "/cases/" + tg.caseID + "/sessions", nil, ""}
+		case "POST /v1/session-invites/{token}/join":
+			e.clock.Advance(time.Minute)
+			return request{"POST", "/v1/session-invites/not-a-token/join", nil, ""}
+		case "POST /v1/internal/relay/events":
+			return request{"POST", "/v1/internal/relay/events", map[string]string{"type": "joined"}, ""}
+		}
+		if strings.Contains(k, "/v1/sessions/{id}") {
+			sid, customer := freshSession(tg)
+			method, path, _ := strings.Cut(k, " ")
+			path = strings.NewReplacer("{id}", sid, "{pid}", customer).Replace(path)
+			var body any
+			switch {
+			case strings.HasSuffix(k, "/invites"):
+				body = map[string]string{"kind": "guest", "email": e.email(fmt.Sprintf("st%d", next()))}
+			case strings.HasSuffix(k, "/tools"):
+				body = map[string]any{"tools": []string{"chat"}}
+			}
+			return request{method, path, body, ""}
 		}
 		t.Fatalf("no request built for %s", k)
 		return request{}

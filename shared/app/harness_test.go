@@ -62,6 +62,7 @@ type env struct {
 	table string
 	org   string // the host company, "acme"
 	tag   string // makes emails unique across tests sharing the SES emulator
+	relay *fakeRelay
 }
 
 type envOption func(*config.Config)
@@ -89,6 +90,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}, testPassword))
 	e.srv = httptest.NewServer(e.app.Handler())
 	t.Cleanup(e.srv.Close)
+	e.relay = newFakeRelay(t, e.app.Minter.PublicKey())
+	e.registerRelay("task-1", e.relay.signalURL(), 0)
 	return e
 }
 
@@ -159,6 +162,12 @@ func (r resp) str(path ...string) string {
 // call sends a request; body may be a string (sent as is) or a value (JSON).
 func (e *env) call(method, path, token string, body any) resp {
 	e.t.Helper()
+	return e.do(e.request(method, path, token, body))
+}
+
+// request builds a request to the API.
+func (e *env) request(method, path, token string, body any) *http.Request {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -175,6 +184,12 @@ func (e *env) call(method, path, token string, body any) resp {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+// do sends a request and decodes the answer.
+func (e *env) do(req *http.Request) resp {
+	e.t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	must(e.t, err)
 	defer res.Body.Close()
@@ -232,7 +247,7 @@ var linkRe = regexp.MustCompile(`http://guestbridge\.test/invite#([A-Za-z0-9_-]+
 // emailLink reads the newest invitation link sent to addr from the SES emulator.
 func (e *env) emailLink(addr string) string {
 	e.t.Helper()
-	mails, err := devstack.SESEmails(context.Background(), stack.SESEndpoint)
+	mails, err := sesEmails()
 	must(e.t, err)
 	for i := len(mails) - 1; i >= 0; i-- {
 		m := mails[i]
@@ -317,3 +332,7 @@ func guestIn(r resp, id string) map[string]any {
 }
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func sesEmails() ([]devstack.Email, error) {
+	return devstack.SESEmails(context.Background(), stack.SESEndpoint)
+}

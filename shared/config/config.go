@@ -33,6 +33,14 @@ type Config struct {
 	// and instance.
 	RedeemsPerMinute int
 	Region           string
+	// TicketKey is the 32-byte Ed25519 seed that signs relay join tickets
+	// (GB_TICKET_KEY, base64); without it the key is derived from Secret.
+	TicketKey []byte
+	// RelayEventsSecret checks the relay's signed events
+	// (GB_RELAY_EVENTS_SECRET, or RELAY_EVENTS_SECRET_ARN in AWS); without it
+	// the key is derived from Secret.
+	RelayEventsSecret    []byte
+	RelayEventsSecretARN string
 	// Endpoints override the AWS endpoints, for the local stack.
 	DynamoDBEndpoint string
 	SESEndpoint      string
@@ -74,6 +82,17 @@ func FromEnv() (Config, error) {
 	str("GB_SECRET_ARN", &c.SecretARN)
 	str("GB_SMS_SENDER_ID", &c.SMSSenderID)
 	str("AWS_REGION", &c.Region)
+	str("RELAY_EVENTS_SECRET_ARN", &c.RelayEventsSecretARN)
+	if v := os.Getenv("GB_RELAY_EVENTS_SECRET"); v != "" {
+		c.RelayEventsSecret = []byte(v)
+	}
+	if v := os.Getenv("GB_TICKET_KEY"); v != "" {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(b) != 32 {
+			errs = append(errs, errors.New("GB_TICKET_KEY: must be base64 of a 32-byte Ed25519 seed"))
+		}
+		c.TicketKey = b
+	}
 	str("AWS_ENDPOINT_URL_DYNAMODB", &c.DynamoDBEndpoint)
 	str("AWS_ENDPOINT_URL_SESV2", &c.SESEndpoint)
 	str("AWS_ENDPOINT_URL_SNS", &c.SNSEndpoint)
@@ -167,6 +186,13 @@ func LoadSecret(ctx context.Context, c *Config, ac aws.Config) error {
 		return fmt.Errorf("read secret %s: %w", c.SecretARN, err)
 	}
 	v := aws.ToString(out.SecretString)
+	if c.RelayEventsSecretARN != "" && len(c.RelayEventsSecret) == 0 {
+		ev, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(c.RelayEventsSecretARN)})
+		if err != nil {
+			return fmt.Errorf("read secret %s: %w", c.RelayEventsSecretARN, err)
+		}
+		c.RelayEventsSecret = []byte(aws.ToString(ev.SecretString))
+	}
 	if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) >= 32 {
 		c.Secret = b
 	} else {

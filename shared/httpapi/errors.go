@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -67,13 +68,18 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		if errors.Is(err, io.EOF) {
+			// No body is an empty object: the fields' own checks name what
+			// is missing.
+			return nil
+		}
 		var mbe *http.MaxBytesError
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &mbe):
 			return apperr.InvalidField("body", "the request body is larger than 64 KiB")
-		case errors.As(err, &syn), errors.Is(err, errors.New("unexpected EOF")):
+		case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 			return apperr.InvalidField("body", "the request body is not valid JSON")
 		case errors.As(err, &typ):
 			return apperr.InvalidField(typ.Field, "wrong type: expected "+typ.Type.String())

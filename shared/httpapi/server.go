@@ -22,6 +22,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
+	"github.com/guestbridge/guestbridge/shared/session"
 )
 
 // AuditLog reads an organisation's audit log.
@@ -36,7 +37,12 @@ type Deps struct {
 	Cases    *casefile.Service
 	Roles    *role.Service
 	Devices  *device.Service
+	Sessions *session.Service
 	Audit    AuditLog
+	// RelayEventsKey checks the signature of the relays' events.
+	RelayEventsKey []byte
+	// RedeemLimit bounds link redemptions per client address.
+	RedeemLimit ratelimit.Rule
 	// Limiter holds limits that must hold across instances (per email);
 	// Local holds cheap per-instance limits (per client address).
 	Limiter ratelimit.Limiter
@@ -121,6 +127,15 @@ func (a *API) routes() []route {
 		auth("PUT", "/v1/orgs/{org}/devices/{deviceId}", a.updateDevice),
 		auth("DELETE", "/v1/orgs/{org}/devices/{deviceId}", a.deleteDevice),
 		auth("POST", "/v1/orgs/{org}/devices/{deviceId}/commands", a.deviceCommand),
+		auth("POST", "/v1/orgs/{org}/cases/{caseId}/sessions", a.startSession),
+		auth("GET", "/v1/sessions/{id}", a.getSession),
+		auth("POST", "/v1/sessions/{id}/end", a.endSession),
+		auth("POST", "/v1/sessions/{id}/join", a.joinSession),
+		auth("POST", "/v1/sessions/{id}/invites", a.inviteToSession),
+		auth("POST", "/v1/sessions/{id}/participants/{pid}/remove", a.removeParticipant),
+		auth("PUT", "/v1/sessions/{id}/participants/{pid}/tools", a.setParticipantTools),
+		pub("POST", "/v1/session-invites/{token}/join", a.joinByLink),
+		pub("POST", "/v1/internal/relay/events", a.relayEvent),
 	}
 }
 
@@ -155,15 +170,16 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mux.ServeHTTP(sw, r)
 }
 
-// redactPath keeps invitation tokens out of the logs.
+// redactPath keeps link tokens out of the logs.
 func redactPath(p string) string {
-	const prefix = "/v1/invitations/"
-	if strings.HasPrefix(p, prefix) {
-		rest := p[len(prefix):]
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			return prefix + "…" + rest[i:]
+	for _, prefix := range []string{"/v1/invitations/", "/v1/session-invites/"} {
+		if strings.HasPrefix(p, prefix) {
+			rest := p[len(prefix):]
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				return prefix + "…" + rest[i:]
+			}
+			return prefix + "…"
 		}
-		return prefix + "…"
 	}
 	return p
 }

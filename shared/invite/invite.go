@@ -105,15 +105,20 @@ type Config struct {
 	RedeemLimit ratelimit.Rule
 }
 
+// Disconnecter removes an ended guest's seats in live sessions, telling the
+// relay why (account_ended or expired).
+type Disconnecter func(ctx context.Context, orgID, email, reason string) error
+
 // Service runs the flows.
 type Service struct {
-	store    Store
-	clock    clock.Clock
-	ids      *identity.Service
-	sealKey  []byte
-	limiter  ratelimit.Limiter
-	redeemRL ratelimit.Limiter
-	cfg      Config
+	disconnect Disconnecter
+	store      Store
+	clock      clock.Clock
+	ids        *identity.Service
+	sealKey    []byte
+	limiter    ratelimit.Limiter
+	redeemRL   ratelimit.Limiter
+	cfg        Config
 }
 
 // NewService wires the flows. limiter holds limits that must hold across
@@ -130,6 +135,9 @@ func NewService(s Store, c clock.Clock, ids *identity.Service, sealKey []byte, l
 	}
 	return &Service{store: s, clock: c, ids: ids, sealKey: sealKey, limiter: limiter, redeemRL: redeem, cfg: cfg}
 }
+
+// OnGuestEnded sets what ending a guest does to their live session seats.
+func (s *Service) OnGuestEnded(d Disconnecter) { s.disconnect = d }
 
 // InviteRequest is the body of POST /v1/orgs/{org}/guests.
 type InviteRequest struct {
@@ -446,6 +454,13 @@ func (s *Service) End(ctx context.Context, p *access.Principal, orgID, guestID s
 	}
 	if err := s.store.End(ctx, g, now, guest.EndedByHand, s.entry(p, audit.GuestEnded, g.ID, nil)); err != nil {
 		return View{}, err
+	}
+	if s.disconnect != nil {
+		// The account is ended either way; a seat the relay could not be told
+		// of is refused on its next join and logged for the operator.
+		if err := s.disconnect(ctx, orgID, g.Email, "account_ended"); err != nil {
+			return View{}, apperr.Wrap(err, "disconnect ended guest")
+		}
 	}
 	g.Active, g.EndedAt, g.EndReason, g.UpdatedAt = false, now, guest.EndedByHand, now
 	return ViewOf(g, now), nil

@@ -36,7 +36,21 @@ const (
 	GuestWelcome  Kind = "guest_welcome"
 	GuestReminder Kind = "guest_reminder"
 	InviterNotice Kind = "inviter_reminder"
+	// SessionInvite invites a guest technician into a live session.
+	SessionInvite Kind = "session_invite"
+	// SessionCustomer gives the customer the link that opens the session as
+	// the camera side.
+	SessionCustomer Kind = "session_customer"
 )
+
+// LinkPath is the web client's path for a message's link: invitations to an
+// account open /invite, session links open /join.
+func (k Kind) LinkPath() string {
+	if k == SessionInvite || k == SessionCustomer {
+		return "/join"
+	}
+	return "/invite"
+}
 
 // Message is one email or SMS waiting to be delivered.
 type Message struct {

@@ -35,6 +35,25 @@ func Render(ch Channel, k Kind, data map[string]string, link string) (Rendered, 
 			"Your access lasts until %s. Open this link to accept and choose a password:\n\n%s\n\n"+
 			"The link works until %s and can be used once. If you did not expect this, ignore this email.\n",
 			d("guestName"), d("inviterName"), d("orgName"), d("caseTitles"), until, link, humanTime(d("linkExpiresAt")))
+	case SessionInvite:
+		if link == "" {
+			return Rendered{}, fmt.Errorf("outbox: session invitation without a link")
+		}
+		r.Subject = fmt.Sprintf("%s invites you to a live support session", d("inviterName"))
+		r.Text = fmt.Sprintf("Hello %s,\n\n%s invites you to join a live remote support session as a guest technician (%s).\n\n"+
+			"Join from a web browser on a computer:\n\n%s\n\nThe link works once: after you leave or close the browser it expires.\n",
+			d("guestName"), d("inviterName"), d("caseTitle"), link)
+	case SessionCustomer:
+		if link == "" {
+			return Rendered{}, fmt.Errorf("outbox: session link missing")
+		}
+		if ch == SMS {
+			r.Text = fmt.Sprintf("%s is ready to help you (%s). Open to share your camera: %s", d("inviterName"), d("caseTitle"), link)
+			return r, nil
+		}
+		r.Subject = "Your live support session"
+		r.Text = fmt.Sprintf("Hello %s,\n\n%s is ready to help you with %s. Open this link to share your camera:\n\n%s\n",
+			d("guestName"), d("inviterName"), d("caseTitle"), link)
 	case GuestWelcome:
 		r.Subject = fmt.Sprintf("Welcome to %s", d("orgName"))
 		r.Text = fmt.Sprintf("Hello %s,\n\nyour guest access to %s is set up and lasts until %s.\n"+

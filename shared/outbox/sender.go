@@ -135,7 +135,7 @@ func (s *Sender) send(ctx context.Context, m Message) error {
 		if err != nil {
 			return fmt.Errorf("%w: the sealed link cannot be opened with this key", ErrPermanent)
 		}
-		link = s.publicURL + "/invite#" + tok
+		link = s.publicURL + m.Kind.LinkPath() + "#" + tok
 	}
 	r, err := Render(m.Channel, m.Kind, m.Data, link)
 	if err != nil {

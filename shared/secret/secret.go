@@ -65,8 +65,10 @@ func Matches(token, storedHash string) bool {
 
 // Keys are the keys derived from the service's root secret.
 type Keys struct {
-	Session []byte // HMAC key for session tokens
-	Seal    []byte // AES-256-GCM key for tokens held in the outbox until sent
+	Session     []byte // HMAC key for session tokens
+	Seal        []byte // AES-256-GCM key for tokens held in the outbox until sent
+	TicketSeed  []byte // Ed25519 seed for relay join tickets
+	RelayEvents []byte // HMAC key of the relay's events
 }
 
 // Derive computes the service keys from the root secret, so one configured
@@ -75,7 +77,8 @@ func Derive(root []byte) (Keys, error) {
 	if len(root) < 32 {
 		return Keys{}, errors.New("secret: root secret must be at least 32 bytes")
 	}
-	return Keys{Session: derive(root, "session-token"), Seal: derive(root, "outbox-seal")}, nil
+	return Keys{Session: derive(root, "session-token"), Seal: derive(root, "outbox-seal"),
+		TicketSeed: derive(root, "relay-ticket"), RelayEvents: derive(root, "relay-events")}, nil
 }
 
 func derive(root []byte, label string) []byte {

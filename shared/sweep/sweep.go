@@ -29,15 +29,17 @@ type Store interface {
 
 // Sweeper runs the sweep.
 type Sweeper struct {
+	disconnect   func(ctx context.Context, orgID, email, reason string) error
 	store        Store
 	clock        clock.Clock
 	reminderDays int
 	log          *slog.Logger
 }
 
-// New returns a sweeper that reminds reminderDays before the end.
-func New(s Store, c clock.Clock, reminderDays int, log *slog.Logger) *Sweeper {
-	return &Sweeper{store: s, clock: c, reminderDays: reminderDays, log: log}
+// New returns a sweeper that reminds reminderDays before the end and calls
+// disconnect (if not nil) for each expired guest's live session seats.
+func New(s Store, c clock.Clock, reminderDays int, log *slog.Logger, disconnect func(ctx context.Context, orgID, email, reason string) error) *Sweeper {
+	return &Sweeper{store: s, clock: c, reminderDays: reminderDays, log: log, disconnect: disconnect}
 }
 
 // Result counts what one run did.
@@ -66,6 +68,11 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 			if ok, err := counted(err); ok {
 				res.Expired++
 				s.log.InfoContext(ctx, "guest expired", "org", g.OrgID, "guest", g.ID)
+				if s.disconnect != nil {
+					if err := s.disconnect(ctx, g.OrgID, g.Email, "expired"); err != nil {
+						errs = append(errs, err)
+					}
+				}
 			} else if err != nil {
 				errs = append(errs, err)
 			}

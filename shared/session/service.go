@@ -1,0 +1,643 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/guestbridge/guestbridge/shared/access"
+	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/audit"
+	"github.com/guestbridge/guestbridge/shared/casefile"
+	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/secret"
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
+)
+
+// RelayTask is a live relay as its registry item tells.
+type RelayTask struct {
+	TaskID      string
+	SignalURL   string
+	Load        int
+	Draining    bool
+	HeartbeatAt time.Time
+}
+
+// heartbeatFresh is how recent a relay's heartbeat must be to get sessions.
+const heartbeatFresh = 30 * time.Second
+
+// Store is the storage sessions need.
+type Store interface {
+	Case(ctx context.Context, orgID, caseID string) (casefile.Case, error)
+	Member(ctx context.Context, orgID, userID string) (identity.Member, error)
+	RelayTasks(ctx context.Context) ([]RelayTask, error)
+	CreateSession(ctx context.Context, s Session, parts []Participant, links []Link, msgs []outbox.Message, entry audit.Entry) error
+	Session(ctx context.Context, id string) (Session, error)
+	Participants(ctx context.Context, sessionID string) ([]Participant, error)
+	AddParticipant(ctx context.Context, p Participant, link *Link, msgs []outbox.Message, entry audit.Entry) error
+	Link(ctx context.Context, tokenHash string) (Link, error)
+	// UseLink marks a link used on the condition that it was not; two tabs
+	// racing for one link get one success.
+	UseLink(ctx context.Context, tokenHash string, at time.Time) error
+	EndSession(ctx context.Context, s Session, at time.Time, reason string, entry audit.Entry) error
+	RemoveParticipant(ctx context.Context, p Participant, at time.Time, reason string, entry audit.Entry) error
+	SetTools(ctx context.Context, p Participant, tools []toolmatrix.Tool, entry audit.Entry) error
+	MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, entry audit.Entry) error
+	LiveParticipantsByEmail(ctx context.Context, orgID, email string) ([]Participant, error)
+}
+
+// Relay is how revocations reach the relay at once.
+type Relay interface {
+	End(ctx context.Context, signalURL, sessionID, reason string) error
+	Remove(ctx context.Context, signalURL, sessionID, participantID, reason string) error
+	SetTools(ctx context.Context, signalURL, sessionID, participantID string, tools []toolmatrix.Tool) error
+}
+
+// Service runs sessions.
+type Service struct {
+	store     Store
+	minter    *Minter
+	relay     Relay
+	clock     clock.Clock
+	sealKey   []byte
+	publicURL string
+	log       *slog.Logger
+}
+
+// NewService wires sessions.
+func NewService(s Store, m *Minter, r Relay, c clock.Clock, sealKey []byte, publicURL string, log *slog.Logger) *Service {
+	return &Service{store: s, minter: m, relay: r, clock: c, sealKey: sealKey, publicURL: publicURL, log: log}
+}
+
+// StartRequest is the body of POST /v1/orgs/{org}/cases/{caseId}/sessions.
+type StartRequest struct {
+	Customer *CustomerRequest `json:"customer,omitempty"`
+}
+
+// CustomerRequest says who the customer is and where their link goes.
+type CustomerRequest struct {
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// Joining is what a participant needs to connect to the relay.
+type Joining struct {
+	SessionID       string            `json:"sessionId"`
+	ParticipantID   string            `json:"participantId"`
+	Kind            toolmatrix.Kind   `json:"kind"`
+	RelayURL        string            `json:"relayUrl"`
+	Ticket          string            `json:"ticket"`
+	TicketExpiresAt time.Time         `json:"ticketExpiresAt"`
+	Tools           []toolmatrix.Tool `json:"tools"`
+}
+
+// Started is the answer to starting a session.
+type Started struct {
+	Session View    `json:"session"`
+	Primary Joining `json:"primary"`
+	// CustomerLink opens the session as the camera side; it was also sent to
+	// the customer's email or phone when given.
+	CustomerLink string `json:"customerLink"`
+}
+
+func (s *Service) entry(orgID, actor, action, target string, details map[string]string) audit.Entry {
+	return audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: action, Target: target, Details: details}
+}
+
+// Start opens a session on a case; the caller becomes its primary.
+func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID string, req StartRequest) (Started, error) {
+	if err := access.Authorize(p, access.StartSession, access.Resource{OrgID: orgID}); err != nil {
+		return Started{}, err
+	}
+	if err := access.Authorize(p, access.ReadCase, access.Resource{OrgID: orgID, CaseID: caseID}); err != nil {
+		return Started{}, err
+	}
+	c, err := s.store.Case(ctx, orgID, caseID)
+	if err != nil {
+		return Started{}, err
+	}
+	var cust CustomerRequest
+	if req.Customer != nil {
+		cust = *req.Customer
+	}
+	if cust.Name = strings.TrimSpace(cust.Name); cust.Name == "" {
+		cust.Name = "Customer"
+	}
+	if cust.Email != "" {
+		if cust.Email, err = guest.NormalizeEmail("customer.email", cust.Email); err != nil {
+			return Started{}, err
+		}
+	}
+	if cust.Phone != "" {
+		if err := guest.CheckPhone("customer.phone", cust.Phone); err != nil {
+			return Started{}, err
+		}
+	}
+	task, err := s.place(ctx)
+	if err != nil {
+		return Started{}, err
+	}
+	now := s.clock.Now()
+	sess := Session{ID: secret.NewID("s_"), OrgID: orgID, CaseID: c.ID, PrimaryUserID: p.UserID, State: Live,
+		RelayTaskID: task.TaskID, SignalURL: task.SignalURL, CreatedAt: now}
+	primary := Participant{ID: secret.NewID("p_"), SessionID: sess.ID, OrgID: orgID, Kind: toolmatrix.Primary,
+		UserID: p.UserID, Name: p.Name, Tools: toolmatrix.Tools(toolmatrix.Primary), InvitedAt: now}
+	customer := Participant{ID: secret.NewID("p_"), SessionID: sess.ID, OrgID: orgID, Kind: toolmatrix.Customer,
+		Email: cust.Email, Name: cust.Name, Tools: toolmatrix.Tools(toolmatrix.Customer), InvitedAt: now}
+	link, token, err := s.newLink(customer, CustomerLinkTTL)
+	if err != nil {
+		return Started{}, err
+	}
+	var msgs []outbox.Message
+	data := map[string]string{"caseTitle": c.Title, "inviterName": p.Name, "guestName": cust.Name}
+	if cust.Email != "" {
+		m, err := s.message(outbox.Email, outbox.SessionCustomer, cust.Email, token, data, sess)
+		if err != nil {
+			return Started{}, err
+		}
+		msgs = append(msgs, m)
+	}
+	if cust.Phone != "" {
+		m, err := s.message(outbox.SMS, outbox.SessionCustomer, cust.Phone, token, data, sess)
+		if err != nil {
+			return Started{}, err
+		}
+		msgs = append(msgs, m)
+	}
+	e := s.entry(orgID, p.UserID, "session.started", sess.ID, map[string]string{"caseId": c.ID, "relay": task.TaskID})
+	if err := s.store.CreateSession(ctx, sess, []Participant{primary, customer}, []Link{link}, msgs, e); err != nil {
+		return Started{}, err
+	}
+	j, err := s.joining(sess, primary, time.Time{})
+	if err != nil {
+		return Started{}, err
+	}
+	return Started{Session: s.view(sess, []Participant{primary, customer}), Primary: j,
+		CustomerLink: s.publicURL + "/join#" + token}, nil
+}
+
+// place picks the least-loaded live relay that is not draining.
+func (s *Service) place(ctx context.Context) (RelayTask, error) {
+	tasks, err := s.store.RelayTasks(ctx)
+	if err != nil {
+		return RelayTask{}, err
+	}
+	now := s.clock.Now()
+	var best *RelayTask
+	for i := range tasks {
+		t := &tasks[i]
+		if t.Draining || now.Sub(t.HeartbeatAt) > heartbeatFresh || t.SignalURL == "" {
+			continue
+		}
+		if best == nil || t.Load < best.Load || (t.Load == best.Load && t.TaskID < best.TaskID) {
+			best = t
+		}
+	}
+	if best == nil {
+		return RelayTask{}, ErrNoRelay
+	}
+	return *best, nil
+}
+
+func (s *Service) newLink(p Participant, ttl time.Duration) (Link, string, error) {
+	tok, err := secret.NewToken()
+	if err != nil {
+		return Link{}, "", err
+	}
+	now := s.clock.Now()
+	return Link{TokenHash: secret.Hash(tok), SessionID: p.SessionID, OrgID: p.OrgID, ParticipantID: p.ID, Kind: p.Kind,
+		ExpiresAt: now.Add(ttl), CreatedAt: now}, tok, nil
+}
+
+func (s *Service) message(ch outbox.Channel, kind outbox.Kind, to, token string, data map[string]string, sess Session) (outbox.Message, error) {
+	sealed, err := secret.Seal(s.sealKey, token)
+	if err != nil {
+		return outbox.Message{}, err
+	}
+	now := s.clock.Now()
+	return outbox.Message{ID: secret.NewID("m_"), Channel: ch, Kind: kind, To: to, Data: data, SealedToken: sealed,
+		OrgID: sess.OrgID, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+func (s *Service) joining(sess Session, p Participant, until time.Time) (Joining, error) {
+	tok, exp, err := s.minter.Ticket(p, until)
+	if err != nil {
+		return Joining{}, err
+	}
+	tools := p.Tools
+	if tools == nil {
+		tools = []toolmatrix.Tool{}
+	}
+	return Joining{SessionID: sess.ID, ParticipantID: p.ID, Kind: p.Kind, RelayURL: sess.SignalURL, Ticket: tok,
+		TicketExpiresAt: exp, Tools: tools}, nil
+}
+
+// sessionFor reads a session of the caller's organisation.
+func (s *Service) sessionFor(ctx context.Context, p *access.Principal, id string) (Session, []Participant, error) {
+	sess, err := s.store.Session(ctx, id)
+	if err != nil {
+		return Session{}, nil, err
+	}
+	if p == nil || p.OrgID != sess.OrgID || p.Kind != access.Member {
+		return Session{}, nil, ErrNotFound
+	}
+	parts, err := s.store.Participants(ctx, id)
+	if err != nil {
+		return Session{}, nil, err
+	}
+	return sess, parts, nil
+}
+
+// primaryOf checks that the caller is the session's primary technician.
+func (s *Service) primaryOf(ctx context.Context, p *access.Principal, id string) (Session, []Participant, error) {
+	sess, parts, err := s.sessionFor(ctx, p, id)
+	if err != nil {
+		return Session{}, nil, err
+	}
+	if sess.PrimaryUserID != p.UserID {
+		return Session{}, nil, ErrNotPrimary
+	}
+	return sess, parts, nil
+}
+
+// InviteRequest is the body of POST /v1/sessions/{id}/invites.
+type InviteRequest struct {
+	Kind   string `json:"kind"` // internal or guest
+	UserID string `json:"userId,omitempty"`
+	Email  string `json:"email,omitempty"`
+	Name   string `json:"name,omitempty"`
+}
+
+// Invite adds a secondary technician of the company, or a guest technician
+// by email with a single-use link. Only the primary, and not from a mobile
+// client, may invite.
+func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Platform, id string, req InviteRequest) (ParticipantView, error) {
+	sess, parts, err := s.primaryOf(ctx, p, id)
+	if err != nil {
+		return ParticipantView{}, err
+	}
+	if platform.Mobile() {
+		return ParticipantView{}, ErrMobileInvite
+	}
+	if sess.State != Live {
+		return ParticipantView{}, ErrSessionEnded
+	}
+	now := s.clock.Now()
+	switch req.Kind {
+	case "internal":
+		if req.UserID == "" || req.Email != "" {
+			return ParticipantView{}, apperr.InvalidField("userId", "an internal invitation names the technician by userId")
+		}
+		m, err := s.store.Member(ctx, sess.OrgID, req.UserID)
+		if errors.Is(err, identity.ErrUserNotFound) {
+			return ParticipantView{}, apperr.InvalidField("userId", "no such technician in this company")
+		}
+		if err != nil {
+			return ParticipantView{}, err
+		}
+		for _, x := range parts {
+			if x.UserID == m.UserID && !x.Removed {
+				return ParticipantView{}, ErrAlreadyInvite
+			}
+		}
+		part := Participant{ID: secret.NewID("p_"), SessionID: sess.ID, OrgID: sess.OrgID, Kind: toolmatrix.Secondary,
+			UserID: m.UserID, Name: m.Name, Tools: toolmatrix.Tools(toolmatrix.Secondary), InvitedAt: now}
+		e := s.entry(sess.OrgID, p.UserID, "session.invited", part.ID, map[string]string{"kind": "secondary", "userId": m.UserID, "sessionId": sess.ID})
+		if err := s.store.AddParticipant(ctx, part, nil, nil, e); err != nil {
+			return ParticipantView{}, err
+		}
+		return viewOf(part), nil
+	case "guest":
+		if req.UserID != "" {
+			return ParticipantView{}, apperr.InvalidField("userId", "a guest technician is invited by email")
+		}
+		email, err := guest.NormalizeEmail("email", req.Email)
+		if err != nil {
+			return ParticipantView{}, err
+		}
+		name := strings.TrimSpace(req.Name)
+		if name == "" {
+			name = email
+		}
+		part := Participant{ID: secret.NewID("p_"), SessionID: sess.ID, OrgID: sess.OrgID, Kind: toolmatrix.Guest,
+			Email: email, Name: name, Tools: toolmatrix.Tools(toolmatrix.Guest), InvitedAt: now}
+		link, token, err := s.newLink(part, GuestLinkTTL)
+		if err != nil {
+			return ParticipantView{}, err
+		}
+		c, err := s.store.Case(ctx, sess.OrgID, sess.CaseID)
+		if err != nil {
+			return ParticipantView{}, err
+		}
+		msg, err := s.message(outbox.Email, outbox.SessionInvite, email, token,
+			map[string]string{"caseTitle": c.Title, "inviterName": p.Name, "guestName": name}, sess)
+		if err != nil {
+			return ParticipantView{}, err
+		}
+		e := s.entry(sess.OrgID, p.UserID, "session.invited", part.ID, map[string]string{"kind": "guest", "email": email, "sessionId": sess.ID})
+		if err := s.store.AddParticipant(ctx, part, &link, []outbox.Message{msg}, e); err != nil {
+			return ParticipantView{}, err
+		}
+		return viewOf(part), nil
+	}
+	return ParticipantView{}, apperr.InvalidField("kind", `kind must be "internal" or "guest"`)
+}
+
+// JoinLink redeems a guest technician's or the customer's link: the backend
+// check (link unused, session live, web browser for guests) and a ticket. A
+// guest's link works once: a second tab or device gets 410.
+func (s *Service) JoinLink(ctx context.Context, token string, platform Platform) (Joining, error) {
+	if !secret.WellFormed(token) {
+		return Joining{}, ErrLinkExpired
+	}
+	hash := secret.Hash(token)
+	link, err := s.store.Link(ctx, hash)
+	if err != nil {
+		return Joining{}, err
+	}
+	if !secret.Matches(token, link.TokenHash) {
+		return Joining{}, ErrLinkExpired
+	}
+	if link.Kind == toolmatrix.Guest && platform.Mobile() {
+		return Joining{}, ErrMobileGuest
+	}
+	sess, err := s.store.Session(ctx, link.SessionID)
+	if err != nil {
+		return Joining{}, err
+	}
+	parts, err := s.store.Participants(ctx, sess.ID)
+	if err != nil {
+		return Joining{}, err
+	}
+	i := slices.IndexFunc(parts, func(x Participant) bool { return x.ID == link.ParticipantID })
+	if i < 0 {
+		return Joining{}, ErrLinkExpired
+	}
+	part := parts[i]
+	if err := part.CanJoin(sess); err != nil {
+		if errors.Is(err, ErrRemoved) {
+			return Joining{}, ErrLinkExpired
+		}
+		return Joining{}, err
+	}
+	now := s.clock.Now()
+	if link.Kind == toolmatrix.Guest {
+		if link.Used || !now.Before(link.ExpiresAt) {
+			return Joining{}, ErrLinkExpired
+		}
+		if err := s.store.UseLink(ctx, hash, now); err != nil {
+			return Joining{}, err
+		}
+	} else if !now.Before(link.ExpiresAt) {
+		return Joining{}, ErrLinkExpired
+	}
+	return s.joining(sess, part, time.Time{})
+}
+
+// Join gives a signed-in primary or secondary technician a ticket.
+func (s *Service) Join(ctx context.Context, p *access.Principal, id string) (Joining, error) {
+	sess, parts, err := s.sessionFor(ctx, p, id)
+	if err != nil {
+		return Joining{}, err
+	}
+	i := slices.IndexFunc(parts, func(x Participant) bool { return x.UserID == p.UserID && x.UserID != "" })
+	if i < 0 {
+		return Joining{}, ErrNotInvited
+	}
+	if err := parts[i].CanJoin(sess); err != nil {
+		return Joining{}, err
+	}
+	return s.joining(sess, parts[i], time.Time{})
+}
+
+// View is a session's details.
+type View struct {
+	ID            string                                `json:"id"`
+	OrgID         string                                `json:"orgId"`
+	CaseID        string                                `json:"caseId"`
+	PrimaryUserID string                                `json:"primaryUserId"`
+	State         State                                 `json:"state"`
+	RelayURL      string                                `json:"relayUrl"`
+	CreatedAt     time.Time                             `json:"createdAt"`
+	EndedAt       *time.Time                            `json:"endedAt,omitempty"`
+	Participants  []ParticipantView                     `json:"participants"`
+	Matrix        map[toolmatrix.Kind][]toolmatrix.Tool `json:"matrix"`
+}
+
+// ParticipantView is one participant as the details show it.
+type ParticipantView struct {
+	ID        string            `json:"id"`
+	Kind      toolmatrix.Kind   `json:"kind"`
+	UserID    string            `json:"userId,omitempty"`
+	Email     string            `json:"email,omitempty"`
+	Name      string            `json:"name"`
+	Tools     []toolmatrix.Tool `json:"tools"`
+	InvitedAt time.Time         `json:"invitedAt"`
+	JoinedAt  *time.Time        `json:"joinedAt,omitempty"`
+	LeftAt    *time.Time        `json:"leftAt,omitempty"`
+	Removed   bool              `json:"removed"`
+	Reason    string            `json:"removedReason,omitempty"`
+}
+
+func opt(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func viewOf(p Participant) ParticipantView {
+	tools := p.Tools
+	if tools == nil {
+		tools = []toolmatrix.Tool{}
+	}
+	return ParticipantView{ID: p.ID, Kind: p.Kind, UserID: p.UserID, Email: p.Email, Name: p.Name, Tools: tools,
+		InvitedAt: p.InvitedAt, JoinedAt: opt(p.JoinedAt), LeftAt: opt(p.LeftAt), Removed: p.Removed, Reason: p.RemovedWhy}
+}
+
+func (s *Service) view(sess Session, parts []Participant) View {
+	v := View{ID: sess.ID, OrgID: sess.OrgID, CaseID: sess.CaseID, PrimaryUserID: sess.PrimaryUserID, State: sess.State,
+		RelayURL: sess.SignalURL, CreatedAt: sess.CreatedAt, EndedAt: opt(sess.EndedAt), Participants: []ParticipantView{},
+		Matrix: map[toolmatrix.Kind][]toolmatrix.Tool{}}
+	sort.SliceStable(parts, func(i, j int) bool { return parts[i].InvitedAt.Before(parts[j].InvitedAt) })
+	for _, p := range parts {
+		v.Participants = append(v.Participants, viewOf(p))
+	}
+	for _, k := range toolmatrix.Kinds {
+		v.Matrix[k] = toolmatrix.Tools(k)
+	}
+	return v
+}
+
+// Get returns a session's details to members of its company who may read cases.
+func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (View, error) {
+	sess, parts, err := s.sessionFor(ctx, p, id)
+	if err != nil {
+		return View{}, err
+	}
+	isParticipant := slices.ContainsFunc(parts, func(x Participant) bool { return x.UserID == p.UserID })
+	if !isParticipant && !p.Has(access.CasesRead) {
+		return View{}, access.ErrForbidden
+	}
+	return s.view(sess, parts), nil
+}
+
+// End ends the session: every participant is disconnected with
+// session_ended and no ticket or link of it works again.
+func (s *Service) End(ctx context.Context, p *access.Principal, id string) (View, error) {
+	sess, parts, err := s.primaryOf(ctx, p, id)
+	if err != nil {
+		return View{}, err
+	}
+	if sess.State != Live {
+		return View{}, ErrSessionEnded
+	}
+	now := s.clock.Now()
+	if err := s.store.EndSession(ctx, sess, now, ReasonEnded, s.entry(sess.OrgID, p.UserID, "session.ended", sess.ID, nil)); err != nil {
+		return View{}, err
+	}
+	sess.State, sess.EndedAt, sess.EndReason = Ended, now, ReasonEnded
+	s.push(ctx, sess, func(ctx context.Context) error { return s.relay.End(ctx, sess.SignalURL, sess.ID, ReasonEnded) })
+	return s.view(sess, parts), nil
+}
+
+// push tells the relay at once. The store already holds the truth, which the
+// relay also checks on every join; a failed push is logged for the operator.
+func (s *Service) push(ctx context.Context, sess Session, call func(context.Context) error) {
+	if err := call(ctx); err != nil {
+		s.log.ErrorContext(ctx, "relay not told of a revocation", "session", sess.ID, "relay", sess.RelayTaskID, "err", err)
+	}
+}
+
+// Remove disconnects a participant and bans them from the session.
+func (s *Service) Remove(ctx context.Context, p *access.Principal, id, participantID string) (ParticipantView, error) {
+	sess, parts, err := s.primaryOf(ctx, p, id)
+	if err != nil {
+		return ParticipantView{}, err
+	}
+	i := slices.IndexFunc(parts, func(x Participant) bool { return x.ID == participantID })
+	if i < 0 {
+		return ParticipantView{}, ErrParticipant
+	}
+	part := parts[i]
+	if part.Kind == toolmatrix.Primary {
+		return ParticipantView{}, apperr.New(apperr.Conflict, "cannot_remove_primary", "The primary technician ends the session instead.")
+	}
+	if err := s.removeParticipant(ctx, sess, part, ReasonRemoved, p.UserID); err != nil {
+		return ParticipantView{}, err
+	}
+	part.Removed, part.RemovedWhy = true, ReasonRemoved
+	return viewOf(part), nil
+}
+
+func (s *Service) removeParticipant(ctx context.Context, sess Session, part Participant, reason, actor string) error {
+	if !part.Removed {
+		e := s.entry(sess.OrgID, actor, "session.participant_removed", part.ID, map[string]string{"sessionId": sess.ID, "reason": reason})
+		if err := s.store.RemoveParticipant(ctx, part, s.clock.Now(), reason, e); err != nil {
+			return err
+		}
+	}
+	s.push(ctx, sess, func(ctx context.Context) error { return s.relay.Remove(ctx, sess.SignalURL, sess.ID, part.ID, reason) })
+	return nil
+}
+
+// ToolsRequest is the body of PUT /v1/sessions/{id}/participants/{pid}/tools.
+type ToolsRequest struct {
+	Tools []toolmatrix.Tool `json:"tools"`
+}
+
+// SetTools switches tools for one participant, never beyond their kind.
+func (s *Service) SetTools(ctx context.Context, p *access.Principal, id, participantID string, req ToolsRequest) (ParticipantView, error) {
+	sess, parts, err := s.primaryOf(ctx, p, id)
+	if err != nil {
+		return ParticipantView{}, err
+	}
+	if req.Tools == nil {
+		return ParticipantView{}, apperr.InvalidField("tools", "give the list of tools the participant may use")
+	}
+	for _, t := range req.Tools {
+		if !t.Valid() {
+			return ParticipantView{}, apperr.InvalidField("tools", "unknown tool "+string(t))
+		}
+	}
+	i := slices.IndexFunc(parts, func(x Participant) bool { return x.ID == participantID })
+	if i < 0 {
+		return ParticipantView{}, ErrParticipant
+	}
+	part := parts[i]
+	tools := toolmatrix.Restrict(part.Kind, req.Tools)
+	e := s.entry(sess.OrgID, p.UserID, "session.tools_changed", part.ID, map[string]string{"sessionId": sess.ID, "tools": joinTools(tools)})
+	if err := s.store.SetTools(ctx, part, tools, e); err != nil {
+		return ParticipantView{}, err
+	}
+	part.Tools = tools
+	if sess.State == Live {
+		s.push(ctx, sess, func(ctx context.Context) error { return s.relay.SetTools(ctx, sess.SignalURL, sess.ID, part.ID, tools) })
+	}
+	return viewOf(part), nil
+}
+
+func joinTools(ts []toolmatrix.Tool) string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = string(t)
+	}
+	return strings.Join(out, ",")
+}
+
+// Event is what the relay reports of joins and leaves.
+type Event struct {
+	Type          string    `json:"type"` // joined or left
+	SessionID     string    `json:"sessionId"`
+	ParticipantID string    `json:"participantId"`
+	At            time.Time `json:"at"`
+}
+
+// Record stores a relay event on the participant, and in the audit log.
+func (s *Service) Record(ctx context.Context, ev Event) error {
+	if ev.Type != "joined" && ev.Type != "left" {
+		return apperr.InvalidField("type", `type must be "joined" or "left"`)
+	}
+	sess, err := s.store.Session(ctx, ev.SessionID)
+	if err != nil {
+		return err
+	}
+	at := ev.At
+	if at.IsZero() {
+		at = s.clock.Now()
+	}
+	e := s.entry(sess.OrgID, "relay", "session.participant_"+ev.Type, ev.ParticipantID, map[string]string{"sessionId": sess.ID})
+	return s.store.MarkPresence(ctx, sess.ID, ev.ParticipantID, ev.Type == "joined", at, e)
+}
+
+// DisconnectGuest removes the live session seats of a guest whose account
+// was ended or whose period expired, telling the relay why.
+func (s *Service) DisconnectGuest(ctx context.Context, orgID, email, reason string) error {
+	parts, err := s.store.LiveParticipantsByEmail(ctx, orgID, email)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, part := range parts {
+		sess, err := s.store.Session(ctx, part.SessionID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if sess.State != Live {
+			continue
+		}
+		if err := s.removeParticipant(ctx, sess, part, reason, audit.SystemActor); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,350 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/guestbridge/guestbridge/shared/audit"
+	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/session"
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
+)
+
+var _ session.Store = (*Store)(nil)
+
+func sessionPK(id string) string     { return "SESSION#" + id }
+func participantSK(id string) string { return "PART#" + id }
+func slinkPK(hash string) string     { return "SLINK#" + hash }
+
+// participantEmailPK finds a company's live session seats by email, to
+// disconnect a guest whose account ends.
+func participantEmailPK(org, email string) string { return "PARTEMAIL#" + org + "#" + email }
+
+type sessionItem struct {
+	PK, SK        string
+	Type          string
+	ID            string
+	OrgID         string
+	CaseID        string
+	PrimaryUserID string
+	State         string
+	RelayTaskID   string
+	SignalURL     string
+	CreatedAt     time.Time
+	EndedAt       time.Time
+	EndReason     string `dynamodbav:",omitempty"`
+}
+
+type participantItem struct {
+	PK, SK         string
+	GSI1PK, GSI1SK string `dynamodbav:",omitempty"`
+	Type           string
+	ID             string
+	SessionID      string
+	OrgID          string
+	Kind           string
+	UserID         string `dynamodbav:",omitempty"`
+	Email          string `dynamodbav:",omitempty"`
+	Name           string
+	Tools          []string
+	InvitedAt      time.Time
+	JoinedAt       time.Time `dynamodbav:",omitempty"`
+	LeftAt         time.Time `dynamodbav:",omitempty"`
+	Removed        bool
+	RemovedWhy     string `dynamodbav:",omitempty"`
+}
+
+func newParticipantItem(p session.Participant) participantItem {
+	it := participantItem{PK: sessionPK(p.SessionID), SK: participantSK(p.ID), Type: "participant", ID: p.ID,
+		SessionID: p.SessionID, OrgID: p.OrgID, Kind: string(p.Kind), UserID: p.UserID, Email: p.Email, Name: p.Name,
+		InvitedAt: p.InvitedAt, JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Removed: p.Removed, RemovedWhy: p.RemovedWhy,
+		Tools: toolStrings(p.Tools)}
+	if p.Email != "" && !p.Removed {
+		it.GSI1PK, it.GSI1SK = participantEmailPK(p.OrgID, p.Email), "SESSION#"+p.SessionID
+	}
+	return it
+}
+
+func (it participantItem) participant() session.Participant {
+	p := session.Participant{ID: it.ID, SessionID: it.SessionID, OrgID: it.OrgID, Kind: toolmatrix.Kind(it.Kind),
+		UserID: it.UserID, Email: it.Email, Name: it.Name, InvitedAt: it.InvitedAt, JoinedAt: it.JoinedAt,
+		LeftAt: it.LeftAt, Removed: it.Removed, RemovedWhy: it.RemovedWhy, Tools: []toolmatrix.Tool{}}
+	for _, t := range it.Tools {
+		p.Tools = append(p.Tools, toolmatrix.Tool(t))
+	}
+	return p
+}
+
+func toolStrings(ts []toolmatrix.Tool) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = string(t)
+	}
+	return out
+}
+
+type slinkItem struct {
+	PK, SK        string
+	Type          string
+	SessionID     string
+	OrgID         string
+	ParticipantID string
+	Kind          string
+	Used          bool
+	UsedAt        time.Time
+	ExpiresAt     time.Time
+	CreatedAt     time.Time
+	TTL           int64 `dynamodbav:"ttl"`
+}
+
+// RelayTasks lists the relays' registry items.
+func (s *Store) RelayTasks(ctx context.Context) ([]session.RelayTask, error) {
+	var out []session.RelayTask
+	err := s.queryPrefix(ctx, "RELAY", "TASK#", func(item map[string]types.AttributeValue) error {
+		var it struct {
+			TaskID      string `dynamodbav:"taskId"`
+			SignalURL   string `dynamodbav:"signalUrl"`
+			Load        int    `dynamodbav:"load"`
+			Draining    bool   `dynamodbav:"draining"`
+			HeartbeatAt string `dynamodbav:"heartbeatAt"`
+		}
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return err
+		}
+		hb, _ := time.Parse(time.RFC3339, it.HeartbeatAt)
+		out = append(out, session.RelayTask{TaskID: it.TaskID, SignalURL: it.SignalURL, Load: it.Load, Draining: it.Draining, HeartbeatAt: hb})
+		return nil
+	})
+	return out, err
+}
+
+// CreateSession writes a session with its first participants, the links and
+// messages, and the audit entry, in one transaction.
+func (s *Store) CreateSession(ctx context.Context, sess session.Session, parts []session.Participant, links []session.Link, msgs []outbox.Message, entry audit.Entry) error {
+	items := []types.TransactWriteItem{putNew(s.table, sessionItem{PK: sessionPK(sess.ID), SK: skMeta, Type: "session",
+		ID: sess.ID, OrgID: sess.OrgID, CaseID: sess.CaseID, PrimaryUserID: sess.PrimaryUserID, State: string(sess.State),
+		RelayTaskID: sess.RelayTaskID, SignalURL: sess.SignalURL, CreatedAt: sess.CreatedAt})}
+	for _, p := range parts {
+		items = append(items, putNew(s.table, newParticipantItem(p)))
+	}
+	for _, l := range links {
+		items = append(items, putNew(s.table, newSlinkItem(l)))
+	}
+	for _, m := range msgs {
+		items = append(items, putNew(s.table, newOutboxItem(m)))
+	}
+	items = append(items, putNew(s.table, newAuditItem(entry)))
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+func newSlinkItem(l session.Link) slinkItem {
+	return slinkItem{PK: slinkPK(l.TokenHash), SK: skInv, Type: "session-link", SessionID: l.SessionID, OrgID: l.OrgID,
+		ParticipantID: l.ParticipantID, Kind: string(l.Kind), Used: l.Used, ExpiresAt: l.ExpiresAt, CreatedAt: l.CreatedAt,
+		TTL: l.ExpiresAt.Add(invitationRetention).Unix()}
+}
+
+// Session reads a session.
+func (s *Store) Session(ctx context.Context, id string) (session.Session, error) {
+	var it sessionItem
+	if err := s.get(ctx, sessionPK(id), skMeta, &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return session.Session{}, session.ErrNotFound
+		}
+		return session.Session{}, err
+	}
+	return session.Session{ID: it.ID, OrgID: it.OrgID, CaseID: it.CaseID, PrimaryUserID: it.PrimaryUserID,
+		State: session.State(it.State), RelayTaskID: it.RelayTaskID, SignalURL: it.SignalURL, CreatedAt: it.CreatedAt,
+		EndedAt: it.EndedAt, EndReason: it.EndReason}, nil
+}
+
+// Participants lists a session's participants.
+func (s *Store) Participants(ctx context.Context, sessionID string) ([]session.Participant, error) {
+	var out []session.Participant
+	err := s.queryPrefix(ctx, sessionPK(sessionID), "PART#", func(item map[string]types.AttributeValue) error {
+		var it participantItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return err
+		}
+		out = append(out, it.participant())
+		return nil
+	})
+	return out, err
+}
+
+// AddParticipant adds an invited participant, on the condition that the
+// session is live.
+func (s *Store) AddParticipant(ctx context.Context, p session.Participant, link *session.Link, msgs []outbox.Message, entry audit.Entry) error {
+	items := []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: &s.table, Key: key(sessionPK(p.SessionID), skMeta),
+			ConditionExpression:       aws.String("#st = :live"),
+			ExpressionAttributeNames:  map[string]string{"#st": "State"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":live": str(string(session.Live))}}},
+		putNew(s.table, newParticipantItem(p)),
+		putNew(s.table, newAuditItem(entry)),
+	}
+	if link != nil {
+		items = append(items, putNew(s.table, newSlinkItem(*link)))
+	}
+	for _, m := range msgs {
+		items = append(items, putNew(s.table, newOutboxItem(m)))
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failedAt(cancelReasons(err), 0) {
+		return session.ErrSessionEnded
+	}
+	if err != nil {
+		return fmt.Errorf("add participant: %w", err)
+	}
+	return nil
+}
+
+// Link reads a session link by the hash of its token.
+func (s *Store) Link(ctx context.Context, hash string) (session.Link, error) {
+	var it slinkItem
+	if err := s.get(ctx, slinkPK(hash), skInv, &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return session.Link{}, session.ErrLinkExpired
+		}
+		return session.Link{}, err
+	}
+	return session.Link{TokenHash: hash, SessionID: it.SessionID, OrgID: it.OrgID, ParticipantID: it.ParticipantID,
+		Kind: toolmatrix.Kind(it.Kind), Used: it.Used, ExpiresAt: it.ExpiresAt, CreatedAt: it.CreatedAt}, nil
+}
+
+// UseLink consumes a single-use link with a conditional write.
+func (s *Store) UseLink(ctx context.Context, hash string, at time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      key(slinkPK(hash), skInv),
+		UpdateExpression:         aws.String("SET #used = :true, UsedAt = :at"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND #used = :false AND ExpiresAt > :at"),
+		ExpressionAttributeNames: map[string]string{"#used": "Used"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":true": boolean(true), ":false": boolean(false), ":at": marshalTime(at),
+		},
+	})
+	if isConditionFailed(err) {
+		return session.ErrLinkExpired
+	}
+	if err != nil {
+		return fmt.Errorf("use session link: %w", err)
+	}
+	return nil
+}
+
+// EndSession marks a session ended, once.
+func (s *Store) EndSession(ctx context.Context, sess session.Session, at time.Time, reason string, entry audit.Entry) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(sessionPK(sess.ID), skMeta),
+			UpdateExpression:         aws.String("SET #st = :ended, EndedAt = :at, EndReason = :r"),
+			ConditionExpression:      aws.String("#st = :live"),
+			ExpressionAttributeNames: map[string]string{"#st": "State"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":ended": str(string(session.Ended)), ":live": str(string(session.Live)), ":at": marshalTime(at), ":r": str(reason),
+			},
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}})
+	if failedAt(cancelReasons(err), 0) {
+		return session.ErrSessionEnded
+	}
+	if err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	return nil
+}
+
+// RemoveParticipant bans a participant from the session.
+func (s *Store) RemoveParticipant(ctx context.Context, p session.Participant, at time.Time, reason string, entry audit.Entry) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(sessionPK(p.SessionID), participantSK(p.ID)),
+			UpdateExpression:          aws.String("SET #removed = :true, RemovedWhy = :r, LeftAt = if_not_exists(LeftAt, :at) REMOVE GSI1PK, GSI1SK"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeNames:  map[string]string{"#removed": "Removed"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":true": boolean(true), ":r": str(reason), ":at": marshalTime(at)},
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}})
+	if failedAt(cancelReasons(err), 0) {
+		return session.ErrParticipant
+	}
+	if err != nil {
+		return fmt.Errorf("remove participant: %w", err)
+	}
+	return nil
+}
+
+// SetTools stores the tools a participant may use.
+func (s *Store) SetTools(ctx context.Context, p session.Participant, tools []toolmatrix.Tool, entry audit.Entry) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(sessionPK(p.SessionID), participantSK(p.ID)),
+			UpdateExpression:          aws.String("SET #tools = :t"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeNames:  map[string]string{"#tools": "Tools"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberL{Value: strList(toolStrings(tools))}},
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}})
+	if failedAt(cancelReasons(err), 0) {
+		return session.ErrParticipant
+	}
+	if err != nil {
+		return fmt.Errorf("set tools: %w", err)
+	}
+	return nil
+}
+
+// MarkPresence records a join or a leave reported by the relay.
+func (s *Store) MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, entry audit.Entry) error {
+	set := "SET LeftAt = :at"
+	if joined {
+		set = "SET JoinedAt = :at REMOVE LeftAt"
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(sessionPK(sessionID), participantSK(participantID)),
+			UpdateExpression: aws.String(set), ConditionExpression: aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": marshalTime(at)},
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}})
+	if failedAt(cancelReasons(err), 0) {
+		return session.ErrParticipant
+	}
+	if err != nil {
+		return fmt.Errorf("record presence: %w", err)
+	}
+	return nil
+}
+
+// LiveParticipantsByEmail lists the not-removed seats of email in a company's
+// sessions (GSI1).
+func (s *Store) LiveParticipantsByEmail(ctx context.Context, orgID, email string) ([]session.Participant, error) {
+	var out []session.Participant
+	err := s.queryAll(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(index1),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(participantEmailPK(orgID, email))},
+	}, func(item map[string]types.AttributeValue) error {
+		var it participantItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return err
+		}
+		out = append(out, it.participant())
+		return nil
+	})
+	return out, err
+}
