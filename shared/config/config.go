@@ -186,6 +186,7 @@ func LoadSecret(ctx context.Context, c *Config, ac aws.Config) error {
 		return fmt.Errorf("read secret %s: %w", c.SecretARN, err)
 	}
 	v := aws.ToString(out.SecretString)
+	c.Secret = ParseSecret(v)
 	if c.RelayEventsSecretARN != "" && len(c.RelayEventsSecret) == 0 {
 		ev, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(c.RelayEventsSecretARN)})
 		if err != nil {
@@ -193,13 +194,17 @@ func LoadSecret(ctx context.Context, c *Config, ac aws.Config) error {
 		}
 		c.RelayEventsSecret = []byte(aws.ToString(ev.SecretString))
 	}
-	if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) >= 32 {
-		c.Secret = b
-	} else {
-		c.Secret = []byte(v)
-	}
 	if len(c.Secret) < 32 {
 		return errors.New("the secret in GB_SECRET_ARN is shorter than 32 bytes")
 	}
 	return nil
+}
+
+// ParseSecret reads the root secret as stored in Secrets Manager: base64 of
+// at least 32 bytes, or else the text itself.
+func ParseSecret(v string) []byte {
+	if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) >= 32 {
+		return b
+	}
+	return []byte(v)
 }
