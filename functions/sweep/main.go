@@ -22,7 +22,11 @@ func main() {
 		slog.Error("start sweep", "err", err)
 		os.Exit(1)
 	}
-	s := app.NewSweeper(cfg, config.NewDynamoDB(ac, cfg), clock.System{}, log)
+	s, err := app.NewSweeper(cfg, config.NewDynamoDB(ac, cfg), clock.System{}, log)
+	if err != nil {
+		slog.Error("start sweep", "err", err)
+		os.Exit(1)
+	}
 	lambda.Start(func(ctx context.Context) (sweep.Result, error) {
 		res, err := s.Run(ctx)
 		log.InfoContext(ctx, "sweep done", "expired", res.Expired, "reminded", res.Reminded, "err", err)
