@@ -21,7 +21,8 @@ export class ApiError extends Error {
 }
 
 // Errors that mean the signed-in session is over: the app returns to sign-in.
-const SESSION_OVER = new Set(['session_expired', 'unauthenticated', 'guest_expired', 'guest_ended']);
+const SESSION_OVER = new Set(['session_expired', 'unauthenticated', 'guest_expired', 'guest_ended', 'guest_inactive',
+  'guest_declined', 'no_access']);
 
 let authLost = () => {};
 /** onAuthLost registers what happens when a signed-in request finds the session over. */
@@ -65,4 +66,11 @@ export async function api(method, path, body, { auth = true } = {}) {
 /** orgPath builds /orgs/{org}/... with every segment escaped. */
 export function orgPath(orgId, ...parts) {
   return ['/orgs', orgId, ...parts].map((p, i) => (i ? encodeURIComponent(p) : p)).join('/');
+}
+
+let catalogLoad = null;
+/** catalog loads the privilege catalog and the built-in roles once per page. */
+export function catalog() {
+  catalogLoad ||= api('GET', '/privileges', undefined, { auth: false }).catch((e) => { catalogLoad = null; throw e; });
+  return catalogLoad;
 }

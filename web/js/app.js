@@ -6,9 +6,10 @@ import { h, field, errorBox, setMain, showFormError, clearFormError, checkForm, 
 import { renderMember } from './member.js';
 import { renderGuest } from './guest.js';
 import { renderInvite } from './invite.js';
+import { renderCompanies } from './companies.js';
 
 const header = document.getElementById('app-header');
-let ctx = null; // {me, orgName, can(privilege), reload()}
+let ctx = null; // {me, membership, guestKind, orgName, can(privilege), reload(message)}
 let flash = ''; // a confirmation shown once on the next screen
 
 /** navigate changes the client-side route (never with a token in it) and renders it. */
@@ -63,7 +64,10 @@ async function route() {
     }
     renderHeader();
   }
-  if (ctx.me.actingOrg.kind === 'guest') renderGuest(ctx); else renderMember(ctx);
+  const companies = header.querySelector('a.companies');
+  if (location.pathname === '/companies') companies?.setAttribute('aria-current', 'page'); else companies?.removeAttribute('aria-current');
+  if (location.pathname === '/companies') renderCompanies(ctx);
+  else if (ctx.me.actingOrg.kind === 'guest') renderGuest(ctx); else renderMember(ctx);
   if (flash) {
     document.getElementById('main').prepend(h('p', { class: 'notice ok', text: flash }));
     announce(flash);
@@ -78,9 +82,10 @@ async function loadContext() {
   const privileges = new Set(acting.privileges || []);
   return {
     me, membership,
+    guestKind: acting.kind === 'guest' ? acting.guestKind || membership.guestKind || 'case' : '',
     orgName: acting.orgName || membership.orgName || acting.orgId,
     can: (p) => privileges.has(p),
-    reload: () => { ctx = null; route(); },
+    reload: (message = '') => { flash = message; ctx = null; route(); },
     navigate, startSession,
   };
 }
@@ -88,11 +93,21 @@ async function loadContext() {
 function renderHeader() {
   const { me, orgName } = ctx;
   const acting = me.actingOrg;
-  const role = acting.kind === 'guest' ? 'Guest' : (acting.role ? acting.role[0].toUpperCase() + acting.role.slice(1) : 'Member');
+  // Custom roles have ids, not names, here: they show as "Member".
+  const role = acting.kind === 'guest' ? (ctx.guestKind === 'company' ? 'Guest of the company' : 'Guest')
+    : ({ admin: 'Admin', technician: 'Technician' })[acting.role] || 'Member';
   const usable = (me.memberships || []).filter((m) => !(m.kind === 'guest' && m.status && m.status !== 'active'));
   const parts = [brand(), h('div', { class: 'acting' }, h('span', { class: 'muted', text: 'Acting in' }),
     usable.length > 1 ? switcher(usable, acting) : h('strong', { text: orgName }), h('span', { class: 'tag', text: role }))];
-  parts.push(h('div', { class: 'user' }, h('span', { class: 'user-name', text: me.user.name || me.user.email }),
+  const pending = h('span', { class: 'count', hidden: true });
+  const companies = h('a', { href: '/companies', 'data-nav': true, class: 'companies' }, 'Companies', pending);
+  api('GET', '/me/invitations').then(({ invitations = [] }) => {
+    const n = invitations.filter((i) => i.status === 'pending').length;
+    if (!n) return;
+    pending.hidden = false;
+    pending.replaceChildren(h('span', { 'aria-hidden': 'true', text: String(n) }), h('span', { class: 'visually-hidden', text: ` (${n} pending)` }));
+  }).catch(() => {});
+  parts.push(h('div', { class: 'user' }, companies, h('span', { class: 'user-name', text: me.user.name || me.user.email }),
     h('button', { type: 'button', class: 'btn ghost', text: 'Sign out', onclick: () => signOut() })));
   header.replaceChildren(...parts);
 }

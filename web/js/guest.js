@@ -1,12 +1,15 @@
-// guest.js — the view of a guest: only their cases, how long the access
-// lasts, and, for a session opened from an SMS link, the offer to set a password.
+// guest.js — the view of a guest: a guest on cases sees only their cases, how
+// long the access lasts and, for a session opened from an SMS link, the offer
+// to set a password; a guest of the company sees the devices in their workspace.
 
 import { api, token } from './api.js';
-import { h, when, fmt, field, errorBox, setMain, showFormError, clearFormError, checkForm, invalid } from './ui.js';
+import { h, when, fmt, field, errorBox, setMain, showFormError, clearFormError, checkForm, invalid, loading } from './ui.js';
 import { casesSection, caseDetail } from './cases.js';
+import { devicesSection, scopeOf } from './devices.js';
 
 /** renderGuest shows the guest's cases or one case. */
 export function renderGuest(ctx) {
+  if (ctx.guestKind === 'company') return renderCompanyGuest(ctx);
   const acting = ctx.me.actingOrg;
   const path = location.pathname;
   const id = path.startsWith('/cases/') ? decodeURIComponent(path.slice('/cases/'.length)) : '';
@@ -60,4 +63,43 @@ function passwordBanner(ctx) {
   return h('aside', { class: 'banner', 'aria-labelledby': titleId },
     h('h2', { id: titleId, text: `You are signed in from an SMS link until ${fmt(actingOrg.sessionEndsAt)}.` }),
     h('p', { text: 'Set a password to keep your account until your guest access ends.' }), form);
+}
+
+/** renderCompanyGuest shows a guest of the company the devices their workspace gives them. */
+async function renderCompanyGuest(ctx) {
+  const acting = ctx.me.actingOrg;
+  if (location.pathname !== '/devices') history.replaceState(null, '', '/devices');
+  document.title = `Devices · ${ctx.orgName} · Guestbridge`;
+  setMain(h('h1', { class: 'visually-hidden', text: 'Devices' }), loading('your access'));
+  // The workspace decides the privileges per group or device; it comes with the invitation.
+  let workspace = null;
+  try {
+    const { invitations = [] } = await api('GET', '/me/invitations');
+    workspace = (invitations.find((i) => i.id === acting.guestId) || {}).workspace || null;
+  } catch (err) {
+    if (err.handled) return;
+  }
+  if (location.pathname !== '/devices') return; // navigated away meanwhile
+  const own = (ctx.me.memberships || []).find((m) => m.kind === 'member');
+  const titleId = 'guest-banner-title';
+  const error = errorBox();
+  const back = own ? h('button', { type: 'button', class: 'btn primary', text: `Switch back to ${own.orgName || own.orgId}` }) : null;
+  back?.addEventListener('click', async () => {
+    error.textContent = '';
+    back.disabled = true;
+    try {
+      ctx.startSession(await api('POST', '/auth/switch', { orgId: own.orgId }), '/', `You are back in ${own.orgName || own.orgId}.`);
+    } catch (err) {
+      if (!err.handled) error.textContent = err.message;
+      back.disabled = false;
+    }
+  });
+  const banner = h('aside', { class: 'banner info', 'aria-labelledby': titleId },
+    h('h2', { id: titleId, text: `You are a guest of ${ctx.orgName}` }),
+    h('p', {}, `You see only the groups and devices they share with you${own ? ', not those of your own company' : ''}. Your access is valid until `,
+      when(ctx.membership.validUntil), '.'),
+    back, error);
+  const canAll = !workspace || workspace.mode === 'all';
+  setMain(devicesSection(ctx, { privsAt: scopeOf(acting.privileges, workspace), canCreateGroup: canAll && ctx.can('devices.configure'),
+    intro: banner }));
 }

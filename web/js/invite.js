@@ -28,13 +28,19 @@ export async function renderInvite({ onAccepted }) {
   const email = p.channel === 'email';
   const needsPassword = p.passwordRequired || p.accountExists || email;
   const cases = p.caseTitles || [];
+  const company = p.kind === 'company';
+  const role = p.roleName || 'guest';
   const summary = h('div', { class: 'invite-summary' },
     h('p', { class: 'eyebrow', text: 'Invitation' }),
     h('h1', {}, h('span', { text: p.inviterName }), ' invites you to ', h('span', { text: p.orgName })),
-    h('p', {}, `Hello ${p.guestName || ''}`.trim(), '. You are invited as a guest to ',
-      cases.length === 1 ? 'the case ' : cases.length ? 'the cases ' : 'their support work',
-      cases.map((t, i) => [i ? ', ' : '', h('strong', { text: `“${t}”` })]), '.'),
+    company
+      ? h('p', {}, `Hello ${p.guestName || ''}`.trim(), '. You are invited as a guest of the company, as ', h('strong', { text: role }),
+        ': you will see and work on the devices they share with you. You will find the company under “Companies”.')
+      : h('p', {}, `Hello ${p.guestName || ''}`.trim(), '. You are invited as a guest to ',
+        cases.length === 1 ? 'the case ' : cases.length ? 'the cases ' : 'their support work',
+        cases.map((t, i) => [i ? ', ' : '', h('strong', { text: `“${t}”` })]), '.'),
     h('dl', { class: 'facts' },
+      company ? [h('dt', { text: 'Role' }), h('dd', { text: role })] : null,
       h('dt', { text: 'Your account' }), h('dd', { text: p.email }),
       h('dt', { text: 'Access until' }), h('dd', {}, when(p.validUntil)),
       h('dt', { text: 'This link works until' }), h('dd', {}, when(p.linkExpiresAt))));

@@ -1,17 +1,21 @@
-// member.js — the view of a company member: Cases, Guests (invite, extend,
-// end, re-invite) and, for admins, the Audit log. Tabs the privileges do not
-// allow are not shown.
+// member.js — the view of a company member: Cases, Devices, Guests (on a case
+// or of the company: invite, edit, switch on or off, extend, end, re-invite),
+// Roles and the Audit log. Tabs the privileges do not allow are not shown.
 
-import { api, orgPath } from './api.js';
+import { api, orgPath, catalog } from './api.js';
 import {
-  h, when, fmt, table, loading, failure, field, setMain, announce, openDialog, periodFieldset,
-  actionMenu, yesNo, badge, invalid, row,
+  h, uid, when, fmt, table, loading, failure, field, setMain, announce, openDialog, confirmDialog, periodFieldset,
+  actionMenu, indicator, badge, invalid, row, checklist,
 } from './ui.js';
 import { casesSection, caseDetail } from './cases.js';
+import { devicesSection, scopeOf, modeLabel } from './devices.js';
+import { rolesSection, loadRoles } from './roles.js';
 
 const TABS = [
   { path: '/cases', label: 'Cases', privilege: 'cases.read' },
+  { path: '/devices', label: 'Devices', privilege: 'devices.read' },
   { path: '/guests', label: 'Guests', privilege: 'guests.manage' },
+  { path: '/roles', label: 'Roles', privilege: 'roles.manage' },
   { path: '/audit', label: 'Audit log', privilege: 'audit.read' },
 ];
 
@@ -26,17 +30,20 @@ export function renderMember(ctx) {
   })));
   let content;
   if (!current) content = h('section', { class: 'section' }, h('h1', { text: ctx.orgName }),
-    h('p', { class: 'empty', text: 'Your role in this company has no access to cases, guests or the audit log.' }));
+    h('p', { class: 'empty', text: 'Your role in this company gives no access to any section here.' }));
   else if (current.path === '/cases') {
     const id = path.slice('/cases/'.length);
     content = id ? caseDetail(ctx, decodeURIComponent(id)) : casesSection(ctx);
   } else if (current.path === '/guests') content = guestsSection(ctx);
+  else if (current.path === '/devices') {
+    content = devicesSection(ctx, { privsAt: scopeOf(ctx.me.actingOrg.privileges), canCreateGroup: ctx.can('devices.configure') });
+  } else if (current.path === '/roles') content = rolesSection(ctx);
   else content = auditSection(ctx);
   document.title = `${current ? current.label : ctx.orgName} · Guestbridge`;
   setMain(nav, content);
 }
 
-const FILTERS = [['', 'All'], ['active', 'Active'], ['pending', 'Pending'], ['deactivated', 'Deactivated']];
+const FILTERS = [['', 'All'], ['active', 'Active'], ['pending', 'Pending'], ['inactive', 'Inactive'], ['deactivated', 'Deactivated']];
 
 function guestsSection(ctx) {
   const org = ctx.me.actingOrg.orgId;
@@ -48,21 +55,24 @@ function guestsSection(ctx) {
     href: v ? `/guests?status=${v}` : '/guests', 'data-nav': true, 'aria-current': v === status ? 'page' : null, text: label,
   })));
   let caseTitles = new Map();
+  let roleNames = new Map();
 
   async function load() {
     list.replaceChildren(loading('guests'));
     try {
-      const [{ guests = [] }, cases] = await Promise.all([
+      const [{ guests = [] }, cases, roles] = await Promise.all([
         api('GET', orgPath(org, 'guests') + (status ? `?status=${status}` : '')),
         ctx.can('cases.read') ? api('GET', orgPath(org, 'cases')).then((r) => r.cases || []).catch(() => []) : [],
+        loadRoles(ctx).catch(() => []),
       ]);
       caseTitles = new Map(cases.map((c) => [c.id, c.title]));
+      roleNames = new Map(roles.map((r) => [r.id, r.name]));
       if (!guests.length) {
         const label = FILTERS.find(([v]) => v === status)[1].toLowerCase();
-        list.replaceChildren(h('p', { class: 'empty', text: status ? `No ${label} guests.` : 'No guests yet. Use “Invite guest” to add someone to a case.' }));
+        list.replaceChildren(h('p', { class: 'empty', text: status ? `No ${label} guests.` : 'No guests yet. Use “Invite guest” to add someone to a case or to the company.' }));
         return;
       }
-      list.replaceChildren(table('Guests', ['Guest', 'Cases', 'Status', 'Active', 'Validated', 'Valid until', 'Delivery', 'Actions'],
+      list.replaceChildren(table('Guests', ['Guest', 'Access', 'Status', 'Active', 'Validated', 'Valid until', 'Delivery', 'Actions'],
         guests.map((g) => guestRow(g))));
     } catch (err) {
       if (!err.handled) list.replaceChildren(failure(err, load));
@@ -71,26 +81,34 @@ function guestsSection(ctx) {
 
   function guestRow(g) {
     const reason = g.status === 'deactivated' && g.endReason ? g.endReason : '';
+    const company = g.kind === 'company';
+    const items = g.status === 'deactivated' ? [{ label: 'Re-invite', run: (b) => reinviteDialog(org, g, load, b) }] : [
+      company ? { label: 'Edit', run: (b) => editDialog(ctx, g, load, b) } : null,
+      { label: g.active ? 'Switch off (inactive)' : 'Switch on (active)', run: (b) => activeDialog(org, g, load, b) },
+      { label: 'Extend', run: (b) => extendDialog(org, g, load, b) },
+      { label: 'End guest account', danger: true, run: (b) => endDialog(org, g, load, b) }].filter(Boolean);
     return [
       h('div', { class: 'who' }, h('strong', { text: g.name }), h('span', { class: 'muted', text: g.email }),
         g.phone ? h('span', { class: 'muted', text: g.phone }) : null),
-      h('div', { class: 'cases' }, (g.caseIds || []).map((id) => h('div', { text: caseTitles.get(id) || id }))),
+      company
+        ? h('div', { class: 'cases' }, h('span', { class: 'tag', text: 'Guest of the company' }),
+          h('div', {}, h('span', { class: 'muted', text: 'Role: ' }), roleNames.get(g.roleId) || g.roleId),
+          h('div', {}, h('span', { class: 'muted', text: 'Mode: ' }), modeLabel(g.workspace)))
+        : h('div', { class: 'cases' }, h('span', { class: 'tag', text: 'On cases' }),
+          (g.caseIds || []).map((id) => h('div', { text: caseTitles.get(id) || id }))),
       badge(g.status, reason),
-      yesNo(g.active),
-      yesNo(g.validated),
+      indicator(g.active, 'Active', 'Inactive'),
+      indicator(g.validated, 'Validated', 'Not validated'),
       g.endedAt && g.status === 'deactivated' ? h('span', {}, 'Ended ', when(g.endedAt)) : when(g.validUntil),
       delivery(g),
-      actionMenu(`Actions for ${g.name}`, g.status === 'deactivated'
-        ? [{ label: 'Re-invite', run: (b) => reinviteDialog(org, g, load, b) }]
-        : [{ label: 'Extend', run: (b) => extendDialog(org, g, load, b) },
-          { label: 'End guest account', danger: true, run: (b) => endDialog(org, g, load, b) }]),
+      actionMenu(`Actions for ${g.name}`, items),
     ];
   }
 
   load();
   return h('section', { class: 'section' },
     h('div', { class: 'section-head' }, h('h1', { text: 'Guests' }), inviteBtn),
-    h('p', { class: 'muted intro', text: 'People from outside who work on a case for a limited time. Deactivated guests stay listed and can be invited again.' }),
+    h('p', { class: 'muted intro', text: 'People from outside: guests on a case, and guests of the company who work on your devices with a role — for a limited time. Active is your switch; Validated means the guest accepted. Deactivated guests stay listed and can be invited again.' }),
     filters, list);
 }
 
@@ -133,19 +151,46 @@ function inviteDialog(ctx, done) {
   }).catch(() => useNew());
 
   const period = periodFieldset('Period of access');
-  const body = [
+  // Guest on a case, or guest of the company: the part not chosen is disabled, so it is neither checked nor sent.
+  const kind = uid('kind');
+  const rCase = h('input', { type: 'radio', name: kind, value: 'case', checked: true });
+  const rCompany = h('input', { type: 'radio', name: kind, value: 'company' });
+  const caseFs = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Guest on a case' }),
     h('p', { class: 'muted', text: 'The guest sees only the case you add them to, and the account is deactivated at the end of the period.' }),
-    field('Email', email), field('Name', name),
     field('Mobile number (optional)', phone, 'International format, for example +4915112345678.'),
     h('label', { class: 'choice' }, sms, 'Also send the invitation by SMS (the link is valid for 24 hours)'),
     h('fieldset', { 'data-field': 'case' }, h('legend', { text: 'Case' }),
       h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rExisting, 'Existing case'), caseSelect),
-      h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rNew, 'Create new case'), newTitle)),
-    period,
+      h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rNew, 'Create new case'), newTitle)));
+  const panel = companyPanel(ctx);
+  const companyFs = h('fieldset', { class: 'plain', disabled: true, hidden: true },
+    h('legend', { class: 'visually-hidden', text: 'Guest of the company' }),
+    h('p', { class: 'muted', text: 'Saving sends an invitation by email to this address. The person accepts it with an account for this email — their own or a new one — and finds it under “Companies”.' }),
+    panel);
+  const syncKind = () => {
+    caseFs.disabled = caseFs.hidden = rCompany.checked;
+    companyFs.disabled = companyFs.hidden = !rCompany.checked;
+  };
+  rCase.addEventListener('change', syncKind);
+  rCompany.addEventListener('change', syncKind);
+  const body = [
+    h('fieldset', { class: 'kind-choice' }, h('legend', { text: 'Kind of guest' }),
+      h('label', { class: 'choice block' }, rCase, h('span', {}, h('strong', { text: 'Guest on a case' }),
+        h('span', { class: 'muted', text: ' — works on one case for a while' }))),
+      h('label', { class: 'choice block' }, rCompany, h('span', {}, h('strong', { text: 'Guest of the company' }),
+        h('span', { class: 'muted', text: ' — works on your devices with a role, e.g. an installer' })))),
+    field('Email', email), field('Name', name), caseFs, companyFs, period,
   ];
   openDialog({
     title: 'Invite guest', body, submitLabel: 'Send invitation',
     onSubmit: async () => {
+      if (rCompany.checked) {
+        const g = await api('POST', orgPath(org, 'guests'),
+          { email: email.value.trim(), name: name.value.trim(), period: period.period(), ...panel.value() });
+        announce(`Invitation sent to ${g.name} by email.`);
+        done();
+        return;
+      }
       const req = { email: email.value.trim(), name: name.value.trim(), channels: ['email'], period: period.period() };
       if (phone.value.trim()) req.phone = phone.value.trim();
       if (sms.checked) req.channels.push('sms');
@@ -158,6 +203,126 @@ function inviteDialog(ctx, done) {
     },
   });
   email.focus();
+}
+
+/**
+ * companyPanel holds what a guest of the company is given: role, Active,
+ * workspace and privileges, prefilled from g when editing. Its .value() is
+ * the request's part for these.
+ */
+function companyPanel(ctx, g = null) {
+  const org = ctx.me.actingOrg.orgId;
+  const panel = h('div', { class: 'company-fields' }, loading('roles, groups and devices'));
+  let value = null;
+  panel.value = () => {
+    if (!value) throw invalid(panel, 'Roles, groups and devices are still loading.');
+    return value();
+  };
+  const list = (what) => api('GET', orgPath(org, what)).then((r) => r[what] || []).catch(() => []);
+  Promise.all([loadRoles(ctx), catalog(), list('groups'), list('devices')]).then(([roles, cat, groups, devices]) => {
+    const grantable = (cat.privileges || []).filter((p) => p.guestGrantable);
+    const ws = (g && g.workspace) || { mode: 'all' };
+    const role = h('select', { required: true, 'data-field': 'roleId' }, h('option', { value: '', text: 'Choose a role' }),
+      roles.map((r) => h('option', { value: r.id, text: r.name, selected: g && g.roleId === r.id })));
+    if (g && g.roleId && !roles.some((r) => r.id === g.roleId)) role.append(h('option', { value: g.roleId, text: g.roleId, selected: true }));
+    const roleField = field('Role', role, ' ');
+    const roleHint = roleField.querySelector('.hint');
+    const showRole = () => {
+      const privs = ((roles.find((r) => r.id === role.value) || {}).privileges || []).filter((p) => grantable.some((x) => x.id === p));
+      roleHint.textContent = role.value ? `For a guest this role gives: ${privs.length ? privs.join(', ') : 'nothing on devices'}.` : '';
+    };
+    role.addEventListener('change', showRole);
+    showRole();
+    const active = h('input', { type: 'checkbox', role: 'switch', checked: g ? g.active : true, 'data-field': 'active' });
+
+    const mode = uid('mode');
+    const radios = ['all', 'groups', 'devices'].map((m) => h('input', { type: 'radio', name: mode, value: m, checked: ws.mode === m }));
+    const none = (what) => h('p', { class: 'muted', text: `There are no ${what} yet: create them under Devices.` });
+    // Per group: one row of privileges for each group; control and configure need read to see anything.
+    const perGroup = groups.map((gr) => {
+      const have = (ws.groups || {})[gr.id] || [];
+      const boxes = grantable.map((p) => h('input', { type: 'checkbox', value: p.id, checked: have.includes(p.id), 'aria-label': `${p.id} on ${gr.name}` }));
+      const read = boxes.find((b) => b.value === 'devices.read');
+      boxes.forEach((b) => b.addEventListener('change', () => {
+        if (b !== read && b.checked && read) read.checked = true;
+        if (b === read && !b.checked) boxes.forEach((x) => { x.checked = false; });
+      }));
+      return { id: gr.id, boxes, el: h('tr', {}, h('th', { scope: 'row', text: gr.name }), boxes.map((b) => h('td', {}, b))) };
+    });
+    const groupsPanel = h('div', { class: 'mode-panel', 'data-field': 'workspace.groups', tabindex: '-1' }, groups.length
+      ? h('table', { class: 'grid' }, h('caption', { class: 'visually-hidden', text: 'Privileges per group' }),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Group' }), grantable.map((p) => h('th', { scope: 'col', title: p.description, text: p.id.replace('devices.', '') })))),
+        h('tbody', {}, perGroup.map((x) => x.el)))
+      : none('groups'));
+    const groupName = new Map(groups.map((gr) => [gr.id, gr.name]));
+    const devicesPanel = devices.length
+      ? checklist('Devices the guest sees', devices.map((d) => ({ value: d.id, label: d.name, hint: groupName.get(d.groupId) || '' })),
+        ws.devices || [], 'workspace.devices')
+      : h('div', { 'data-field': 'workspace.devices' }, none('devices'));
+    devicesPanel.classList.add('mode-panel');
+    const sync = () => {
+      groupsPanel.hidden = !radios[1].checked;
+      devicesPanel.hidden = !radios[2].checked;
+    };
+    radios.forEach((r) => r.addEventListener('change', sync));
+    sync();
+    const label = (r, text, hint) => h('label', { class: 'choice block' }, r, h('span', {}, h('strong', { text }), h('span', { class: 'muted', text: ` — ${hint}` })));
+    const extra = checklist('Privileges besides the role’s', grantable.map((p) => ({ value: p.id, label: p.description, hint: p.id })),
+      (g && g.privileges) || [], 'privileges');
+    extra.append(h('p', { class: 'hint', text: 'They apply with “All groups and devices” and “Selected devices”; per group, the privileges chosen there apply.' }));
+
+    panel.replaceChildren(roleField,
+      h('label', { class: 'choice switch-row' }, active, h('span', {}, h('strong', { text: 'Active' }),
+        h('span', { class: 'muted', text: ' — switched off, the guest cannot use the access until you switch it on' }))),
+      h('fieldset', { 'data-field': 'workspace' }, h('legend', { text: 'Workspace mode' }),
+        label(radios[0], 'All groups and devices', 'the privileges apply to every group and device'),
+        label(radios[1], 'Per group', 'different privileges for each group'), groupsPanel,
+        label(radios[2], 'Selected devices', 'only these devices; the guest does not see the others'), devicesPanel),
+      extra);
+    value = () => {
+      const m = radios.find((r) => r.checked).value;
+      let workspace = { mode: 'all' };
+      if (m === 'groups') {
+        const chosen = perGroup.map((x) => [x.id, x.boxes.filter((b) => b.checked).map((b) => b.value)]).filter(([, p]) => p.length);
+        if (!chosen.length) throw invalid(groupsPanel, 'Per group: choose privileges for at least one group.');
+        workspace = { mode: 'groups', groups: Object.fromEntries(chosen) };
+      } else if (m === 'devices') {
+        const ids = devicesPanel.values ? devicesPanel.values() : [];
+        if (!ids.length) throw invalid(devicesPanel, 'Selected devices: select at least one device.');
+        workspace = { mode: 'devices', devices: ids };
+      }
+      return { roleId: role.value, active: active.checked, workspace, privileges: extra.values() };
+    };
+  }).catch((err) => { if (!err.handled) panel.replaceChildren(failure(err)); });
+  return panel;
+}
+
+function editDialog(ctx, g, done, opener) {
+  const org = ctx.me.actingOrg.orgId;
+  const panel = companyPanel(ctx, g);
+  openDialog({
+    title: `Edit ${g.name}`, submitLabel: 'Save changes', opener,
+    body: [h('p', { class: 'muted' }, 'Changes apply to ', h('strong', { text: g.email }), ' at their next step, without a new invitation.'), panel],
+    onSubmit: async () => {
+      await api('PATCH', orgPath(org, 'guests', g.id), panel.value());
+      announce(`${g.name} was saved.`);
+      done();
+    },
+  });
+}
+
+function activeDialog(org, g, done, opener) {
+  const on = !g.active;
+  confirmDialog({
+    title: on ? `Switch on ${g.name}?` : `Switch off ${g.name}?`, submitLabel: on ? 'Switch on' : 'Switch off', danger: !on, opener,
+    text: on ? ['The access of ', h('strong', { text: g.name }), ' works again until ', when(g.validUntil), '.']
+      : [h('strong', { text: g.name }), ' loses access at once and is told that the company switched it off. You can switch it on again.'],
+    run: async () => {
+      await api('PATCH', orgPath(org, 'guests', g.id), { active: on });
+      announce(`${g.name} is now ${on ? 'active' : 'inactive'}.`);
+      done();
+    },
+  });
 }
 
 function extendDialog(org, g, done, opener) {
@@ -191,7 +356,8 @@ function reinviteDialog(org, g, done, opener) {
   openDialog({
     title: `Re-invite ${g.name}`, submitLabel: 'Send invitation', opener,
     body: [h('p', { class: 'muted' }, 'A new invitation goes to ', h('strong', { text: g.email }),
-      g.phone && (g.channels || []).includes('sms') ? ` and ${g.phone}` : '', ' with the stored details and cases.'), period],
+      g.phone && (g.channels || []).includes('sms') ? ` and ${g.phone}` : '',
+      g.kind === 'company' ? ' with the stored role and workspace.' : ' with the stored details and cases.'), period],
     onSubmit: async () => {
       await api('POST', orgPath(org, 'guests', g.id, 'reinvite'), { period: period.period() });
       announce(`A new invitation was sent to ${g.name}.`);

@@ -241,6 +241,28 @@ export function row(headers, cells) {
   return h('tr', {}, cells.map((c, i) => h('td', { 'data-label': headers[i] }, Array.isArray(c) ? h('div', {}, c) : c)));
 }
 
+/** indicator shows an on/off state as a green or red dot with its text: never colour alone. */
+export const indicator = (on, onText, offText) => h('span', { class: `ind ${on ? 'on' : 'off'}` },
+  h('span', { class: 'dot', 'aria-hidden': 'true' }), on ? onText : offText);
+
+/** checklist is a fieldset of checkboxes over items {value, label, hint}; .values() returns the checked ones. */
+export function checklist(legend, items, checked = [], dataField) {
+  const boxes = items.map((it) => h('input', { type: 'checkbox', value: it.value, checked: checked.includes(it.value) }));
+  const fs = h('fieldset', { class: 'checklist', 'data-field': dataField }, h('legend', { text: legend }),
+    items.map((it, i) => h('label', { class: 'choice' }, boxes[i],
+      h('span', {}, it.label, it.hint ? h('span', { class: 'muted', text: ` — ${it.hint}` }) : null))));
+  fs.boxes = boxes;
+  fs.values = () => boxes.filter((b) => b.checked).map((b) => b.value);
+  return fs;
+}
+
+/** confirmDialog asks before an action; run() may throw an error shown in the dialog. */
+export function confirmDialog({ title, text, submitLabel, danger = false, opener, run }) {
+  return openDialog({ title, submitLabel, danger, opener, body: h('p', {}, text), onSubmit: run });
+}
+
+export const capitalize = (s) => (s ? s.charAt(0).toUpperCase() + s.slice(1) : '');
+
 export const yesNo = (b) => h('span', { class: b ? 'yes' : 'no', text: b ? 'Yes' : 'No' });
 export const badge = (status, extra) => h('span', { class: `badge s-${status}` },
   status.charAt(0).toUpperCase() + status.slice(1), extra ? ` · ${extra}` : '');
