@@ -27,6 +27,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/devstack"
+	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/smscapture"
 	"github.com/guestbridge/guestbridge/shared/store"
 )
@@ -115,6 +116,21 @@ func run(ctx context.Context) error {
 		return err
 	}
 
+	relayPort := envInt("GB_RELAY_PORT", 7880)
+	keys, err := secret.Derive(cfg.Secret)
+	if err != nil {
+		return err
+	}
+	relay, err := startRelay(ctx, relayOptions{
+		root: root, dataDir: dataDir, table: cfg.Table, dynamoDB: stack.DynamoDBEndpoint, apiBase: base,
+		httpPort: relayPort, udpPort: envInt("GB_RELAY_UDP_PORT", 3478), ticketPublicKey: a.Minter.PublicKey(),
+		eventsSecret: string(app.RelayEventsKey(cfg, keys)),
+	})
+	if err != nil {
+		return err
+	}
+	defer relay.stop()
+
 	sms := smscapture.New(time.Now)
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", a.Handler())
@@ -141,7 +157,7 @@ func run(ctx context.Context) error {
 		}
 	})
 
-	banner(base, stack, demoPassword)
+	banner(base, stack, demoPassword, relayPort)
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
@@ -155,13 +171,14 @@ func run(ctx context.Context) error {
 	return nil
 }
 
-func banner(base string, stack *devstack.Stack, pw string) {
+func banner(base string, stack *devstack.Stack, pw string, relayPort int) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nGuestbridge is running.\n\n")
 	fmt.Fprintf(&b, "  Web client and API   %s   (API under %s/v1)\n", base, base)
 	fmt.Fprintf(&b, "  Sent email (SES)     %s   (JSON: %s/store)\n", stack.SESEndpoint, stack.SESEndpoint)
 	fmt.Fprintf(&b, "  Sent SMS             %s/_local/sms.html   (JSON: %s/_local/sms)\n", base, base)
-	fmt.Fprintf(&b, "  DynamoDB Local       %s   (table guestbridge)\n\n", stack.DynamoDBEndpoint)
+	fmt.Fprintf(&b, "  DynamoDB Local       %s   (table guestbridge)\n", stack.DynamoDBEndpoint)
+	fmt.Fprintf(&b, "  Relay signaling      ws://localhost:%d/signal   (health: http://localhost:%d/healthz)\n\n", relayPort, relayPort)
 	fmt.Fprintf(&b, "  Sign in to \"Demo Support\" with password %q as:\n", pw)
 	for _, acc := range app.DemoAccounts {
 		fmt.Fprintf(&b, "    %-18s %s\n", acc.Email, acc.Role)

@@ -27,10 +27,27 @@ var DemoAccounts = []DemoAccount{
 	{"tech2@demo.test", "Tina Technician", access.RoleTechnician},
 }
 
-// SeedDemo creates the demo company and its accounts with pw, leaving what
-// already exists alone, so a restart keeps its data.
+// SeedDemo creates the demo company and its accounts with pw, leaving other
+// data alone, so a restart keeps its data. The demo accounts get pw again on
+// every start, so the password printed is always the one that works.
 func (a *App) SeedDemo(ctx context.Context, pw string) error {
-	return a.SeedOrg(ctx, DemoOrgID, "Demo Support", DemoAccounts, pw)
+	if err := a.SeedOrg(ctx, DemoOrgID, "Demo Support", DemoAccounts, pw); err != nil {
+		return err
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return err
+	}
+	for _, acc := range DemoAccounts {
+		u, err := a.Store.UserByEmail(ctx, acc.Email)
+		if err != nil {
+			return fmt.Errorf("seed %s: %w", acc.Email, err)
+		}
+		if err := a.Store.SetPassword(ctx, u.ID, hash, false, nil); err != nil {
+			return fmt.Errorf("seed %s: %w", acc.Email, err)
+		}
+	}
+	return nil
 }
 
 // SeedOrg creates a company and member accounts, skipping any that exist.
