@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -23,31 +22,12 @@ var _ invite.Store = (*Store)(nil)
 
 // Guests lists a company's guest profiles.
 func (s *Store) Guests(ctx context.Context, orgID string) ([]guest.Guest, error) {
-	var out []guest.Guest
-	err := s.queryPrefix(ctx, orgPK(orgID), "GUEST#", func(item map[string]types.AttributeValue) error {
-		var it guestItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		out = append(out, it.toGuest())
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("guests of %s: %w", orgID, err)
-	}
-	return out, nil
+	return listAs(ctx, s, orgPK(orgID), "GUEST#", guestItem.toGuest)
 }
 
 // Invitation reads a link by the hash of its token.
 func (s *Store) Invitation(ctx context.Context, tokenHash string) (guest.Invitation, error) {
-	var it invItem
-	if err := s.get(ctx, invPK(tokenHash), skInv, &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return guest.Invitation{}, guest.ErrLinkUnknown
-		}
-		return guest.Invitation{}, err
-	}
-	return it.invitation(), nil
+	return getAs(ctx, s, invPK(tokenHash), skInv, guest.ErrLinkUnknown, invItem.invitation)
 }
 
 // CreateGuest writes a new guest, its optional new case, its links, the

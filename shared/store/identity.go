@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,50 +20,28 @@ var _ identity.Store = (*Store)(nil)
 
 // UserByEmail finds an account by its (normalised) email.
 func (s *Store) UserByEmail(ctx context.Context, email string) (identity.User, error) {
-	var e emailItem
-	if err := s.get(ctx, emailPK(email), skUser, &e); err != nil {
-		if errors.Is(err, errNoItem) {
-			return identity.User{}, identity.ErrUserNotFound
-		}
+	userID, err := getAs(ctx, s, emailPK(email), skUser, identity.ErrUserNotFound, func(e emailItem) string { return e.UserID })
+	if err != nil {
 		return identity.User{}, err
 	}
-	return s.User(ctx, e.UserID)
+	return s.User(ctx, userID)
 }
 
 // User reads an account.
 func (s *Store) User(ctx context.Context, id string) (identity.User, error) {
-	var it userItem
-	if err := s.get(ctx, userPK(id), skProfile, &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return identity.User{}, identity.ErrUserNotFound
-		}
-		return identity.User{}, err
-	}
-	return it.user(), nil
+	return getAs(ctx, s, userPK(id), skProfile, identity.ErrUserNotFound, userItem.user)
 }
 
 // Org reads a company.
 func (s *Store) Org(ctx context.Context, id string) (identity.Org, error) {
-	var it orgItem
-	if err := s.get(ctx, orgPK(id), skMeta, &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return identity.Org{}, identity.ErrOrgNotFound
-		}
-		return identity.Org{}, err
-	}
-	return identity.Org{ID: it.ID, Name: it.Name, MaxGuestDays: it.MaxGuestDays, ReminderDays: it.ReminderDays, CreatedAt: it.CreatedAt}, nil
+	return getAs(ctx, s, orgPK(id), skMeta, identity.ErrOrgNotFound, func(it orgItem) identity.Org {
+		return identity.Org{ID: it.ID, Name: it.Name, MaxGuestDays: it.MaxGuestDays, ReminderDays: it.ReminderDays, CreatedAt: it.CreatedAt}
+	})
 }
 
 // Member reads a user's membership of a company; ErrUserNotFound if none.
 func (s *Store) Member(ctx context.Context, orgID, userID string) (identity.Member, error) {
-	var it memberItem
-	if err := s.get(ctx, orgPK(orgID), memberSK(userID), &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return identity.Member{}, identity.ErrUserNotFound
-		}
-		return identity.Member{}, err
-	}
-	return it.member(), nil
+	return getAs(ctx, s, orgPK(orgID), memberSK(userID), identity.ErrUserNotFound, memberItem.member)
 }
 
 // Memberships lists a user's memberships and case-guest profiles (GSI1
@@ -140,26 +117,12 @@ func (s *Store) RolePrivileges(ctx context.Context, orgID, roleID string) ([]acc
 
 // Grant reads a guest's grant; guest.ErrNotFound if there is none.
 func (s *Store) Grant(ctx context.Context, orgID, guestID string) (identity.Grant, error) {
-	var it grantItem
-	if err := s.get(ctx, orgPK(orgID), grantSK(guestID), &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return identity.Grant{}, guest.ErrNotFound
-		}
-		return identity.Grant{}, err
-	}
-	return it.grant(), nil
+	return getAs(ctx, s, orgPK(orgID), grantSK(guestID), guest.ErrNotFound, grantItem.grant)
 }
 
 // Guest reads a guest profile.
 func (s *Store) Guest(ctx context.Context, orgID, guestID string) (guest.Guest, error) {
-	var it guestItem
-	if err := s.get(ctx, orgPK(orgID), guestSK(guestID), &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return guest.Guest{}, guest.ErrNotFound
-		}
-		return guest.Guest{}, err
-	}
-	return it.toGuest(), nil
+	return getAs(ctx, s, orgPK(orgID), guestSK(guestID), guest.ErrNotFound, guestItem.toGuest)
 }
 
 // SetPassword stores a password hash; with mustBeUnset the write only happens
@@ -242,28 +205,12 @@ func (s *Store) CreateCase(ctx context.Context, c casefile.Case, entry audit.Ent
 
 // Case reads one case.
 func (s *Store) Case(ctx context.Context, orgID, caseID string) (casefile.Case, error) {
-	var it caseItem
-	if err := s.get(ctx, orgPK(orgID), caseSK(caseID), &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return casefile.Case{}, casefile.ErrNotFound
-		}
-		return casefile.Case{}, err
-	}
-	return it.toCase(), nil
+	return getAs(ctx, s, orgPK(orgID), caseSK(caseID), casefile.ErrNotFound, caseItem.toCase)
 }
 
 // Cases lists a company's cases.
 func (s *Store) Cases(ctx context.Context, orgID string) ([]casefile.Case, error) {
-	var out []casefile.Case
-	err := s.queryPrefix(ctx, orgPK(orgID), "CASE#", func(item map[string]types.AttributeValue) error {
-		var it caseItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		out = append(out, it.toCase())
-		return nil
-	})
-	return out, err
+	return listAs(ctx, s, orgPK(orgID), "CASE#", caseItem.toCase)
 }
 
 // Audit -------------------------------------------------------------------

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,28 +46,12 @@ func (it roleItem) role() role.Role {
 
 // Role reads a custom role.
 func (s *Store) Role(ctx context.Context, orgID, id string) (role.Role, error) {
-	var it roleItem
-	if err := s.get(ctx, orgPK(orgID), roleSK(id), &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return role.Role{}, role.ErrNotFound
-		}
-		return role.Role{}, err
-	}
-	return it.role(), nil
+	return getAs(ctx, s, orgPK(orgID), roleSK(id), role.ErrNotFound, roleItem.role)
 }
 
 // Roles lists a company's custom roles.
 func (s *Store) Roles(ctx context.Context, orgID string) ([]role.Role, error) {
-	var out []role.Role
-	err := s.queryPrefix(ctx, orgPK(orgID), "ROLE#", func(item map[string]types.AttributeValue) error {
-		var it roleItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		out = append(out, it.role())
-		return nil
-	})
-	return out, err
+	return listAs(ctx, s, orgPK(orgID), "ROLE#", roleItem.role)
 }
 
 // PutRole creates or replaces a custom role.
@@ -173,16 +156,9 @@ func (s *Store) SetMemberRole(ctx context.Context, orgID, userID, roleID string,
 
 // Members lists a company's members.
 func (s *Store) Members(ctx context.Context, orgID string) ([]role.Member, error) {
-	var out []role.Member
-	err := s.queryPrefix(ctx, orgPK(orgID), "MEMBER#", func(item map[string]types.AttributeValue) error {
-		var it memberItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		out = append(out, role.Member{UserID: it.UserID, Email: it.Email, Name: it.Name, Role: it.Role})
-		return nil
+	return listAs(ctx, s, orgPK(orgID), "MEMBER#", func(it memberItem) role.Member {
+		return role.Member{UserID: it.UserID, Email: it.Email, Name: it.Name, Role: it.Role}
 	})
-	return out, err
 }
 
 // Groups and devices ------------------------------------------------------
@@ -206,30 +182,22 @@ type deviceItem struct {
 	CreatedAt time.Time
 }
 
+func (it groupItem) group() device.Group {
+	return device.Group{ID: it.ID, OrgID: it.OrgID, Name: it.Name, CreatedAt: it.CreatedAt}
+}
+
+func (it deviceItem) device() device.Device {
+	return device.Device{ID: it.ID, OrgID: it.OrgID, GroupID: it.GroupID, Name: it.Name, CreatedAt: it.CreatedAt}
+}
+
 // Group reads a group.
 func (s *Store) Group(ctx context.Context, orgID, id string) (device.Group, error) {
-	var it groupItem
-	if err := s.get(ctx, orgPK(orgID), groupSK(id), &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return device.Group{}, device.ErrGroupNotFound
-		}
-		return device.Group{}, err
-	}
-	return device.Group{ID: it.ID, OrgID: it.OrgID, Name: it.Name, CreatedAt: it.CreatedAt}, nil
+	return getAs(ctx, s, orgPK(orgID), groupSK(id), device.ErrGroupNotFound, groupItem.group)
 }
 
 // Groups lists a company's groups.
 func (s *Store) Groups(ctx context.Context, orgID string) ([]device.Group, error) {
-	var out []device.Group
-	err := s.queryPrefix(ctx, orgPK(orgID), "GROUP#", func(item map[string]types.AttributeValue) error {
-		var it groupItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		out = append(out, device.Group{ID: it.ID, OrgID: it.OrgID, Name: it.Name, CreatedAt: it.CreatedAt})
-		return nil
-	})
-	return out, err
+	return listAs(ctx, s, orgPK(orgID), "GROUP#", groupItem.group)
 }
 
 // PutGroup creates or renames a group.
@@ -256,28 +224,12 @@ func (s *Store) DeleteGroup(ctx context.Context, orgID, id string, entry audit.E
 
 // Device reads a device.
 func (s *Store) Device(ctx context.Context, orgID, id string) (device.Device, error) {
-	var it deviceItem
-	if err := s.get(ctx, orgPK(orgID), deviceSK(id), &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return device.Device{}, device.ErrDeviceNotFound
-		}
-		return device.Device{}, err
-	}
-	return device.Device{ID: it.ID, OrgID: it.OrgID, GroupID: it.GroupID, Name: it.Name, CreatedAt: it.CreatedAt}, nil
+	return getAs(ctx, s, orgPK(orgID), deviceSK(id), device.ErrDeviceNotFound, deviceItem.device)
 }
 
 // Devices lists a company's devices.
 func (s *Store) Devices(ctx context.Context, orgID string) ([]device.Device, error) {
-	var out []device.Device
-	err := s.queryPrefix(ctx, orgPK(orgID), "DEVICE#", func(item map[string]types.AttributeValue) error {
-		var it deviceItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		out = append(out, device.Device{ID: it.ID, OrgID: it.OrgID, GroupID: it.GroupID, Name: it.Name, CreatedAt: it.CreatedAt})
-		return nil
-	})
-	return out, err
+	return listAs(ctx, s, orgPK(orgID), "DEVICE#", deviceItem.device)
 }
 
 // PutDevice creates or changes a device, on the condition that its group exists.

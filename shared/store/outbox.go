@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -44,14 +43,7 @@ func (s *Store) DueMessages(ctx context.Context, now time.Time, limit int) ([]ou
 
 // Message reads one outbox message.
 func (s *Store) Message(ctx context.Context, id string) (outbox.Message, error) {
-	var it outboxItem
-	if err := s.get(ctx, outboxPK(id), skOutbox, &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return outbox.Message{}, outbox.ErrNotFound
-		}
-		return outbox.Message{}, err
-	}
-	return it.message(), nil
+	return getAs(ctx, s, outboxPK(id), skOutbox, outbox.ErrNotFound, outboxItem.message)
 }
 
 // Claim takes a message for one attempt: the attempt count is the optimistic

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -153,32 +152,20 @@ func newSlinkItem(l session.Link) slinkItem {
 		TTL: l.ExpiresAt.Add(invitationRetention).Unix()}
 }
 
-// Session reads a session.
-func (s *Store) Session(ctx context.Context, id string) (session.Session, error) {
-	var it sessionItem
-	if err := s.get(ctx, sessionPK(id), skMeta, &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return session.Session{}, session.ErrNotFound
-		}
-		return session.Session{}, err
-	}
+func (it sessionItem) session() session.Session {
 	return session.Session{ID: it.ID, OrgID: it.OrgID, CaseID: it.CaseID, PrimaryUserID: it.PrimaryUserID,
 		State: session.State(it.State), RelayTaskID: it.RelayTaskID, SignalURL: it.SignalURL, CreatedAt: it.CreatedAt,
-		EndedAt: it.EndedAt, EndReason: it.EndReason}, nil
+		EndedAt: it.EndedAt, EndReason: it.EndReason}
+}
+
+// Session reads a session.
+func (s *Store) Session(ctx context.Context, id string) (session.Session, error) {
+	return getAs(ctx, s, sessionPK(id), skMeta, session.ErrNotFound, sessionItem.session)
 }
 
 // Participants lists a session's participants.
 func (s *Store) Participants(ctx context.Context, sessionID string) ([]session.Participant, error) {
-	var out []session.Participant
-	err := s.queryPrefix(ctx, sessionPK(sessionID), "PART#", func(item map[string]types.AttributeValue) error {
-		var it participantItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return err
-		}
-		out = append(out, it.participant())
-		return nil
-	})
-	return out, err
+	return listAs(ctx, s, sessionPK(sessionID), "PART#", participantItem.participant)
 }
 
 // AddParticipant adds an invited participant, on the condition that the
@@ -210,15 +197,10 @@ func (s *Store) AddParticipant(ctx context.Context, p session.Participant, link 
 
 // Link reads a session link by the hash of its token.
 func (s *Store) Link(ctx context.Context, hash string) (session.Link, error) {
-	var it slinkItem
-	if err := s.get(ctx, slinkPK(hash), skInv, &it); err != nil {
-		if errors.Is(err, errNoItem) {
-			return session.Link{}, session.ErrLinkExpired
-		}
-		return session.Link{}, err
-	}
-	return session.Link{TokenHash: hash, SessionID: it.SessionID, OrgID: it.OrgID, ParticipantID: it.ParticipantID,
-		Kind: toolmatrix.Kind(it.Kind), Used: it.Used, ExpiresAt: it.ExpiresAt, CreatedAt: it.CreatedAt}, nil
+	return getAs(ctx, s, slinkPK(hash), skInv, session.ErrLinkExpired, func(it slinkItem) session.Link {
+		return session.Link{TokenHash: hash, SessionID: it.SessionID, OrgID: it.OrgID, ParticipantID: it.ParticipantID,
+			Kind: toolmatrix.Kind(it.Kind), Used: it.Used, ExpiresAt: it.ExpiresAt, CreatedAt: it.CreatedAt}
+	})
 }
 
 // UseLink consumes a single-use link with a conditional write.
@@ -267,67 +249,29 @@ func (s *Store) EndSession(ctx context.Context, sess session.Session, at time.Ti
 
 // RemoveParticipant bans a participant from the session.
 func (s *Store) RemoveParticipant(ctx context.Context, p session.Participant, at time.Time, reason string, entry audit.Entry) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: &s.table, Key: key(sessionPK(p.SessionID), participantSK(p.ID)),
-			UpdateExpression:          aws.String("SET #removed = :true, RemovedWhy = :r, LeftAt = if_not_exists(LeftAt, :at) REMOVE GSI1PK, GSI1SK"),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
-			ExpressionAttributeNames:  map[string]string{"#removed": "Removed"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":true": boolean(true), ":r": str(reason), ":at": marshalTime(at)},
-		}},
-		putNew(s.table, newAuditItem(entry)),
-	}})
-	if failedAt(cancelReasons(err), 0) {
-		return session.ErrParticipant
-	}
-	if err != nil {
-		return fmt.Errorf("remove participant: %w", err)
-	}
-	return nil
+	return s.updateWithAudit(ctx, sessionPK(p.SessionID), participantSK(p.ID),
+		"SET #removed = :true, RemovedWhy = :r, LeftAt = if_not_exists(LeftAt, :at) REMOVE GSI1PK, GSI1SK",
+		map[string]string{"#removed": "Removed"},
+		map[string]types.AttributeValue{":true": boolean(true), ":r": str(reason), ":at": marshalTime(at)},
+		entry, session.ErrParticipant)
 }
 
 // SetTools stores the tools a participant may use.
 func (s *Store) SetTools(ctx context.Context, p session.Participant, tools []toolmatrix.Tool, entry audit.Entry) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: &s.table, Key: key(sessionPK(p.SessionID), participantSK(p.ID)),
-			UpdateExpression:          aws.String("SET #tools = :t"),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
-			ExpressionAttributeNames:  map[string]string{"#tools": "Tools"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberL{Value: strList(toolStrings(tools))}},
-		}},
-		putNew(s.table, newAuditItem(entry)),
-	}})
-	if failedAt(cancelReasons(err), 0) {
-		return session.ErrParticipant
-	}
-	if err != nil {
-		return fmt.Errorf("set tools: %w", err)
-	}
-	return nil
+	return s.updateWithAudit(ctx, sessionPK(p.SessionID), participantSK(p.ID), "SET #tools = :t",
+		map[string]string{"#tools": "Tools"},
+		map[string]types.AttributeValue{":t": &types.AttributeValueMemberL{Value: strList(toolStrings(tools))}},
+		entry, session.ErrParticipant)
 }
 
 // MarkPresence records a join or a leave reported by the relay.
 func (s *Store) MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, entry audit.Entry) error {
-	set := "SET LeftAt = :at"
+	expr := "SET LeftAt = :at"
 	if joined {
-		set = "SET JoinedAt = :at REMOVE LeftAt"
+		expr = "SET JoinedAt = :at REMOVE LeftAt"
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: &s.table, Key: key(sessionPK(sessionID), participantSK(participantID)),
-			UpdateExpression: aws.String(set), ConditionExpression: aws.String("attribute_exists(PK)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":at": marshalTime(at)},
-		}},
-		putNew(s.table, newAuditItem(entry)),
-	}})
-	if failedAt(cancelReasons(err), 0) {
-		return session.ErrParticipant
-	}
-	if err != nil {
-		return fmt.Errorf("record presence: %w", err)
-	}
-	return nil
+	return s.updateWithAudit(ctx, sessionPK(sessionID), participantSK(participantID), expr, nil,
+		map[string]types.AttributeValue{":at": marshalTime(at)}, entry, session.ErrParticipant)
 }
 
 // LiveParticipantsByEmail lists the not-removed seats of email in a company's

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/guestbridge/guestbridge/shared/audit"
 )
 
 // Store is the DynamoDB adapter.
@@ -190,3 +192,55 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, table string) error {
 
 // DB returns the DynamoDB client, for tests and tools that inspect the table.
 func (s *Store) DB() *dynamodb.Client { return s.db }
+
+// getAs reads one item as T and converts it; notFound is returned when the
+// item does not exist.
+func getAs[T, R any](ctx context.Context, s *Store, pk, sk string, notFound error, conv func(T) R) (R, error) {
+	var it T
+	var zero R
+	if err := s.get(ctx, pk, sk, &it); err != nil {
+		if errors.Is(err, errNoItem) {
+			return zero, notFound
+		}
+		return zero, err
+	}
+	return conv(it), nil
+}
+
+// listAs reads the items of one partition whose sort key starts with prefix,
+// as T, converted.
+func listAs[T, R any](ctx context.Context, s *Store, pk, prefix string, conv func(T) R) ([]R, error) {
+	var out []R
+	err := s.queryPrefix(ctx, pk, prefix, func(item map[string]types.AttributeValue) error {
+		var it T
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return err
+		}
+		out = append(out, conv(it))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s %s: %w", pk, prefix, err)
+	}
+	return out, nil
+}
+
+// updateWithAudit applies one update to an existing item and writes an audit
+// entry, together; notFound is returned when the item does not exist.
+func (s *Store) updateWithAudit(ctx context.Context, pk, sk, expr string, names map[string]string, values map[string]types.AttributeValue, entry audit.Entry, notFound error) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(pk, sk), UpdateExpression: aws.String(expr),
+			ConditionExpression: aws.String("attribute_exists(PK)"), ExpressionAttributeNames: names,
+			ExpressionAttributeValues: values,
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}})
+	if failedAt(cancelReasons(err), 0) {
+		return notFound
+	}
+	if err != nil {
+		return fmt.Errorf("update %s/%s: %w", pk, sk, err)
+	}
+	return nil
+}
