@@ -1,0 +1,233 @@
+// Package app wires the relay together from its configuration: the WebRTC
+// engine, ticket verification, the session domain, signaling, control calls,
+// events and the registry heartbeat; and runs the drain and shutdown order.
+// The program in media-task and the tests build the same App.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/guestbridge/guestbridge/media-task/config"
+	"github.com/guestbridge/guestbridge/media-task/control"
+	"github.com/guestbridge/guestbridge/media-task/events"
+	"github.com/guestbridge/guestbridge/media-task/registry"
+	"github.com/guestbridge/guestbridge/media-task/relay"
+	"github.com/guestbridge/guestbridge/media-task/rtc"
+	"github.com/guestbridge/guestbridge/media-task/signal"
+	"github.com/guestbridge/guestbridge/media-task/ticket"
+)
+
+// Options are the App's collaborators that do not come from configuration.
+type Options struct {
+	// Store is the registry store; nil writes no registry item.
+	Store registry.Store
+	// Logger logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock of ticket checks and events; nil means time.Now.
+	Now func() time.Time
+}
+
+// App is a wired relay.
+type App struct {
+	cfg       config.Config
+	log       *slog.Logger
+	engine    *rtc.Engine
+	tickets   *ticket.Verifier
+	relay     *relay.Server
+	events    *events.Poster
+	heartbeat *registry.Heartbeat
+	signal    *signal.Handler
+	handler   http.Handler
+}
+
+// New builds the relay from cfg; it opens the UDP port.
+func New(cfg config.Config, opts Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if opts.Store == nil {
+		opts.Store = registry.Nop{}
+	}
+	tickets, err := ticket.NewVerifier(cfg.TicketPublicKey, opts.Now)
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	engine, err := rtc.NewEngine(rtc.Config{
+		UDPPort:   cfg.UDPPort,
+		UDPIP:     cfg.UDPIP,
+		PublicIPs: cfg.PublicIPs,
+		Logger:    log.With("component", "rtc"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	a := &App{cfg: cfg, log: log, engine: engine, tickets: tickets}
+	var ev relay.Events
+	if cfg.EventsURL != "" {
+		a.events = events.New(events.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret, Logger: log.With("component", "events")})
+		ev = a.events
+	} else {
+		log.Warn("RELAY_EVENTS_URL is empty: participant events are not posted")
+	}
+	a.relay, err = relay.NewServer(relay.Config{
+		Engine:  engine,
+		Tickets: tickets,
+		Events:  ev,
+		Logger:  log.With("component", "relay"),
+		Now:     opts.Now,
+	})
+	if err != nil {
+		_ = engine.Close()
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	a.heartbeat = registry.NewHeartbeat(opts.Store, cfg.TaskID, cfg.SignalURL, a.relay.Load, log.With("component", "registry"))
+	a.signal = signal.NewHandler(a.relay, cfg.AllowedOrigins, log.With("component", "signal"))
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /signal", a.signal)
+	mux.Handle("GET /{$}", a.signal)
+	mux.Handle("/control/", control.NewHandler(tickets, a.relay, log.With("component", "control")))
+	mux.HandleFunc("GET /healthz", a.healthz)
+	a.handler = mux
+	return a, nil
+}
+
+// Handler serves signaling (GET /signal and GET /), control calls
+// (/control/...) and GET /healthz.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Relay returns the session domain.
+func (a *App) Relay() *relay.Server { return a.relay }
+
+// Engine returns the WebRTC engine.
+func (a *App) Engine() *rtc.Engine { return a.engine }
+
+func (a *App) healthz(w http.ResponseWriter, _ *http.Request) {
+	draining := a.relay.Draining()
+	status := http.StatusOK
+	if draining {
+		status = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"status":       map[bool]string{false: "ok", true: "draining"}[draining],
+		"participants": a.relay.Load(),
+	})
+}
+
+// RunHeartbeat writes the registry item until ctx ends.
+func (a *App) RunHeartbeat(ctx context.Context) { a.heartbeat.Run(ctx) }
+
+// Drain marks the relay draining in the registry, refuses new joins, tells
+// the clients and waits for them to leave until the drain timeout, when the
+// rest are disconnected.
+func (a *App) Drain(ctx context.Context) {
+	a.log.Info("draining", "timeout", a.cfg.DrainTimeout, "participants", a.relay.Load())
+	_ = a.heartbeat.SetDraining(ctx)
+	a.relay.Drain(time.Now().Add(a.cfg.DrainTimeout))
+}
+
+// Close disconnects everyone, flushes events until ctx ends, deletes the
+// registry item and closes the UDP port.
+func (a *App) Close(ctx context.Context) {
+	a.relay.Close()
+	a.signal.Close()
+	if a.events != nil {
+		a.events.Close(ctx)
+	}
+	if err := a.heartbeat.Remove(ctx); err != nil {
+		a.log.Warn("registry item not deleted", "err", err)
+	}
+	_ = a.engine.Close()
+}
+
+// Stats is the relay's resource and traffic snapshot.
+type Stats struct {
+	rtc.Stats
+	Participants int     `json:"participants"`
+	Goroutines   int     `json:"goroutines"`
+	HeapAlloc    uint64  `json:"heapAlloc"`
+	HeapInuse    uint64  `json:"heapInuse"`
+	Sys          uint64  `json:"sys"`
+	Mallocs      uint64  `json:"mallocs"`
+	NumGC        uint32  `json:"numGC"`
+	RSS          uint64  `json:"rss"`
+	CPUUserUs    int64   `json:"cpuUserUs"`
+	CPUSysUs     int64   `json:"cpuSysUs"`
+	UptimeS      float64 `json:"uptimeS"`
+}
+
+var started = time.Now()
+
+// Stats returns a snapshot; it stops the world briefly to read the heap.
+func (a *App) Stats() Stats {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return Stats{
+		Stats:        a.engine.Stats(),
+		Participants: a.relay.Load(),
+		Goroutines:   runtime.NumGoroutine(),
+		HeapAlloc:    ms.HeapAlloc,
+		HeapInuse:    ms.HeapInuse,
+		Sys:          ms.Sys,
+		Mallocs:      ms.Mallocs,
+		NumGC:        ms.NumGC,
+		RSS:          rss(),
+		CPUUserUs:    ru.Utime.Sec*1e6 + int64(ru.Utime.Usec),
+		CPUSysUs:     ru.Stime.Sec*1e6 + int64(ru.Stime.Usec),
+		UptimeS:      time.Since(started).Seconds(),
+	}
+}
+
+// rss reads the resident set size from /proc; 0 where there is none.
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * uint64(os.Getpagesize())
+}
+
+// StatsHandler serves GET /debug/stats (?gc=1 collects garbage first) and
+// pprof, for an internal address only.
+func (a *App) StatsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/stats", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("gc") == "1" {
+			runtime.GC()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(a.Stats())
+	})
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}

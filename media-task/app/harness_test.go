@@ -1,0 +1,281 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/guestbridge/guestbridge/media-task/config"
+	"github.com/guestbridge/guestbridge/media-task/events"
+	"github.com/guestbridge/guestbridge/media-task/rtc/client"
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
+)
+
+// wait is the generous timeout of every wait on an event in these tests.
+const wait = 20 * time.Second
+
+// harness runs a relay App behind an httptest server, with an events sink.
+type harness struct {
+	t      *testing.T
+	priv   ed25519.PrivateKey
+	app    *App
+	srv    *httptest.Server
+	events *eventSink
+	api    *client.API
+	url    string
+}
+
+type eventSink struct {
+	srv    *httptest.Server
+	secret string
+	mu     sync.Mutex
+	got    []events.Event
+	bad    int
+}
+
+func newEventSink(secret string) *eventSink {
+	s := &eventSink{secret: secret}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if r.Header.Get(events.SignatureHeader) != events.Sign(s.secret, body) {
+			s.bad++
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var ev events.Event
+		if err := json.Unmarshal(body, &ev); err != nil {
+			s.bad++
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.got = append(s.got, ev)
+	}))
+	return s
+}
+
+func (s *eventSink) has(typ, sid, pid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.got {
+		if e.Type == typ && e.SessionID == sid && e.ParticipantID == pid {
+			return true
+		}
+	}
+	return false
+}
+
+func quietLogger() *slog.Logger {
+	if os.Getenv("RELAY_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newEventSink("test-secret")
+	cfg := config.Defaults()
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.UDPIP = "127.0.0.1"
+	cfg.UDPPort = 0
+	cfg.TicketPublicKey = pub
+	cfg.EventsURL = sink.srv.URL
+	cfg.EventsSecret = sink.secret
+	cfg.Registry = "none"
+	cfg.DrainTimeout = 3 * time.Second
+	a, err := New(cfg, Options{Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	api, err := client.NewAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, priv: priv, app: a, srv: srv, events: sink, api: api,
+		url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/signal"}
+	t.Cleanup(h.close)
+	return h
+}
+
+var closeOnce sync.Map
+
+func (h *harness) close() {
+	if _, done := closeOnce.LoadOrStore(h, true); done {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h.app.Close(ctx)
+	h.srv.Close()
+	h.events.srv.Close()
+}
+
+type ticketOpts struct {
+	kind  toolmatrix.Kind
+	sid   string
+	pid   string
+	jti   string
+	until time.Time
+	ttl   time.Duration
+}
+
+func (h *harness) ticket(o ticketOpts) string {
+	h.t.Helper()
+	now := time.Now()
+	if o.jti == "" {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		o.jti = hex.EncodeToString(b)
+	}
+	if o.ttl == 0 {
+		o.ttl = 60 * time.Second
+	}
+	claims := jwt.MapClaims{
+		"iss": "guestbridge-api", "aud": "guestbridge-relay",
+		"sub": o.pid, "sid": o.sid, "kind": string(o.kind), "name": "N " + o.pid,
+		"jti": o.jti, "iat": now.Unix(), "exp": now.Add(o.ttl).Unix(),
+	}
+	if !o.until.IsZero() {
+		claims["until"] = o.until.Unix()
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims).SignedString(h.priv)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+func (h *harness) controlToken(aud string) string {
+	h.t.Helper()
+	now := time.Now()
+	s, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
+		"iss": "guestbridge-api", "aud": aud, "iat": now.Unix(), "exp": now.Add(30 * time.Second).Unix(),
+	}).SignedString(h.priv)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+// control POSTs a control call and returns the status and decoded body.
+func (h *harness) control(path string, body any) (int, map[string]any) {
+	h.t.Helper()
+	return h.controlWith(h.controlToken("guestbridge-relay-control"), path, body)
+}
+
+func (h *harness) controlWith(token, path string, body any) (int, map[string]any) {
+	h.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+path, strings.NewReader(string(b)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// join dials a client and waits until it has joined and its data channel is
+// open.
+func (h *harness) join(kind toolmatrix.Kind, sid, pid string, publish bool) *client.Client {
+	h.t.Helper()
+	c := h.dial(h.ticket(ticketOpts{kind: kind, sid: sid, pid: pid}), publish)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if _, err := c.Joined(ctx); err != nil {
+		h.t.Fatalf("%s joined: %v", pid, err)
+	}
+	if err := c.WaitDataChannel(ctx); err != nil {
+		h.t.Fatalf("%s data channel: %v", pid, err)
+	}
+	return c
+}
+
+func (h *harness) dial(ticket string, publish bool) *client.Client {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, err := client.Dial(ctx, client.Options{URL: h.url, Ticket: ticket, Publish: publish, API: h.api})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// waitFor polls cond until it holds or the wait expires.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// receivesMedia waits until c has received a key frame first on video and
+// packets on audio.
+func receivesMedia(t *testing.T, name string, c *client.Client) {
+	t.Helper()
+	waitFor(t, name+" media", func() bool {
+		var video, audio bool
+		for _, tr := range c.Tracks() {
+			switch tr.Kind {
+			case "video":
+				video = tr.Packets > 10 && !tr.FirstKeyframe.IsZero()
+			case "audio":
+				audio = tr.Packets > 10
+			}
+		}
+		return video && audio
+	})
+	for _, tr := range c.Tracks() {
+		if tr.Kind == "video" && !tr.StartsWithKeyframe {
+			t.Errorf("%s: first video packet was not a key frame", name)
+		}
+	}
+}
+
+// settleGoroutines waits until the goroutine count is at most want.
+func settleGoroutines(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("goroutines did not settle: %d > %d\n%s", n, want, buf)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

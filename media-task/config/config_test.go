@@ -1,0 +1,86 @@
+package config
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"testing"
+	"time"
+)
+
+var key = base64.StdEncoding.EncodeToString(make([]byte, ed25519.PublicKeySize))
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestFromEnv(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{
+		"RELAY_TICKET_PUBLIC_KEY": key,
+		"RELAY_PUBLIC_IPS":        " 203.0.113.7, 198.51.100.2 ",
+		"RELAY_UDP_PORT":          "50000",
+		"RELAY_EVENTS_URL":        "https://api.example/relay-events",
+		"RELAY_EVENTS_SECRET":     "s",
+		"RELAY_TASK_ID":           "task-1",
+		"RELAY_SIGNAL_URL":        "wss://relay.example/signal",
+		"GB_TABLE":                "gb",
+		"RELAY_DRAIN_TIMEOUT":     "45s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":7880" || c.UDPPort != 50000 || len(c.PublicIPs) != 2 || c.PublicIPs[1] != "198.51.100.2" ||
+		c.TaskID != "task-1" || c.Table != "gb" || c.DrainTimeout != 45*time.Second || c.Registry != "dynamodb" {
+		t.Fatalf("config %+v", c)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_TASK_ID": "t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UDPPort != 3478 || c.HTTPAddr != ":7880" || c.Table != "guestbridge" || c.EventsURL != "" {
+		t.Fatalf("defaults %+v", c)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	cases := map[string]map[string]string{
+		"no key":                {},
+		"short key":             {"RELAY_TICKET_PUBLIC_KEY": "AAAA"},
+		"port not a number":     {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_UDP_PORT": "x"},
+		"port out of range":     {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_UDP_PORT": "70000"},
+		"public ip":             {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_PUBLIC_IPS": "relay.example"},
+		"events without secret": {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_EVENTS_URL": "https://x"},
+		"events not http":       {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_EVENTS_URL": "ftp://x", "RELAY_EVENTS_SECRET": "s"},
+		"signal url":            {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_SIGNAL_URL": "http://x"},
+		"registry":              {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_REGISTRY": "redis"},
+		"drain":                 {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_DRAIN_TIMEOUT": "-1s"},
+		"http addr":             {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_HTTP_ADDR": "7880"},
+		"udp ip":                {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_UDP_IP": "localhost"},
+	}
+	for name, m := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := FromEnv(env(m)); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestParsePublicKey(t *testing.T) {
+	raw := make([]byte, 32)
+	raw[0], raw[31] = 0xfb, 0xff
+	for _, s := range []string{
+		base64.StdEncoding.EncodeToString(raw),
+		base64.RawStdEncoding.EncodeToString(raw),
+		base64.URLEncoding.EncodeToString(raw),
+		base64.RawURLEncoding.EncodeToString(raw),
+	} {
+		k, err := ParsePublicKey(s)
+		if err != nil || k[0] != 0xfb || k[31] != 0xff {
+			t.Fatalf("%q: %v", s, err)
+		}
+	}
+}

@@ -1,0 +1,143 @@
+// Command media-task is the Guestbridge relay: it verifies the API's join
+// tickets, forwards the customer's camera and audio to the technicians over
+// WebRTC (one UDP port for all peers), relays the session tools on a data
+// channel under the permission matrix, and obeys the API's control calls.
+// It is configured from the environment (see package config) and drains
+// gracefully on SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	ossignal "os/signal"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/guestbridge/guestbridge/media-task/app"
+	"github.com/guestbridge/guestbridge/media-task/config"
+	"github.com/guestbridge/guestbridge/media-task/registry"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck())
+	}
+	os.Exit(run())
+}
+
+// healthcheck asks the running relay's /healthz, for container health
+// checks in an image without a shell: exit 0 when it answers 200.
+func healthcheck() int {
+	addr := os.Getenv("RELAY_HTTP_ADDR")
+	if addr == "" {
+		addr = ":7880"
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 1
+	}
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get("http://" + net.JoinHostPort("127.0.0.1", port) + "/healthz")
+	if err != nil {
+		return 1
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
+}
+
+func run() int {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	// RELAY_MEMPROFILE_RATE is a profiling knob for the load generator:
+	// 1 records every allocation in the heap profile.
+	if v, err := strconv.Atoi(os.Getenv("RELAY_MEMPROFILE_RATE")); err == nil && v > 0 {
+		runtime.MemProfileRate = v
+	}
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 2
+	}
+	ctx, stop := ossignal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	var store registry.Store = registry.Nop{}
+	if cfg.Registry == "dynamodb" {
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			log.Error("aws configuration", "err", err)
+			return 1
+		}
+		store = registry.NewDynamoStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
+	}
+	a, err := app.New(cfg, app.Options{Store: store, Logger: log})
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		log.Error("listen", "err", err)
+		a.Close(context.Background())
+		return 1
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { serveErr <- srv.Serve(ln) })
+
+	var stats *http.Server
+	if cfg.StatsAddr != "" {
+		sln, err := net.Listen("tcp", cfg.StatsAddr)
+		if err != nil {
+			log.Error("listen stats", "err", err)
+		} else {
+			stats = &http.Server{Handler: a.StatsHandler(), ReadHeaderTimeout: 10 * time.Second}
+			wg.Go(func() { serveErr <- stats.Serve(sln) })
+		}
+	}
+	hbCtx, hbCancel := context.WithCancel(context.Background())
+	wg.Go(func() { a.RunHeartbeat(hbCtx) })
+	log.Info("relay started", "http", ln.Addr().String(), "udp", cfg.UDPPort, "publicIps", cfg.PublicIPs, "task", cfg.TaskID)
+
+	code := 0
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("serve", "err", err)
+			code = 1
+		}
+	}
+	stop()
+
+	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout+5*time.Second)
+	defer cancel()
+	a.Drain(drainCtx)
+	hbCancel()
+
+	shutCtx, cancelShut := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelShut()
+	_ = srv.Shutdown(shutCtx)
+	if stats != nil {
+		_ = stats.Shutdown(shutCtx)
+	}
+	closeCtx, cancelClose := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelClose()
+	a.Close(closeCtx)
+	wg.Wait()
+	log.Info("relay stopped")
+	return code
+}

@@ -1,0 +1,154 @@
+// Package proto defines the relay's wire formats: the JSON signaling messages
+// exchanged over the WebSocket and the JSON tool messages carried on the
+// session data channel. Decoders here are strict about sizes and required
+// fields because their input comes straight from the network.
+package proto
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
+)
+
+// Limits on what a client may send.
+const (
+	// MaxSignalSize bounds one signaling message.
+	MaxSignalSize = 64 << 10
+	// MaxTicketSize bounds a join ticket.
+	MaxTicketSize = 4 << 10
+	// MaxCandidateSize bounds one ICE candidate line.
+	MaxCandidateSize = 1 << 10
+	// MaxReasonSize bounds a close reason.
+	MaxReasonSize = 64
+)
+
+// Signaling message types. Client to relay: join, answer, candidate, close.
+// Relay to client: joined, offer, candidate, tools, participant_joined,
+// participant_left, draining, close.
+const (
+	TypeJoin              = "join"
+	TypeJoined            = "joined"
+	TypeOffer             = "offer"
+	TypeAnswer            = "answer"
+	TypeCandidate         = "candidate"
+	TypeTools             = "tools"
+	TypeParticipantJoined = "participant_joined"
+	TypeParticipantLeft   = "participant_left"
+	TypeDraining          = "draining"
+	TypeClose             = "close"
+)
+
+// Close reasons sent in a close message. The first four are the contract's;
+// the rest are the relay's own.
+const (
+	ReasonSessionEnded  = "session_ended"
+	ReasonRemoved       = "removed"
+	ReasonAccountEnded  = "account_ended"
+	ReasonExpired       = "expired"
+	ReasonLeft          = "left"
+	ReasonReplaced      = "replaced"
+	ReasonShutdown      = "relay_shutdown"
+	ReasonDraining      = "relay_draining"
+	ReasonTicketInvalid = "ticket_invalid"
+	ReasonTicketUsed    = "ticket_used"
+	ReasonProtocolError = "protocol_error"
+	ReasonMediaFailed   = "media_failed"
+	ReasonInternal      = "internal_error"
+)
+
+// Decoding errors.
+var (
+	// ErrTooLarge is returned for a message over its size limit.
+	ErrTooLarge = errors.New("message too large")
+	// ErrMalformed is returned for input that is not the expected JSON.
+	ErrMalformed = errors.New("malformed message")
+	// ErrUnknownType is returned for a message type a client may not send.
+	ErrUnknownType = errors.New("unknown message type")
+	// ErrMissingField is returned when a required field is absent or empty.
+	ErrMissingField = errors.New("missing field")
+)
+
+// Candidate is a trickled ICE candidate, shaped like the browser's
+// RTCIceCandidateInit. An empty Candidate string marks the end of candidates.
+type Candidate struct {
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex    *uint16 `json:"sdpMLineIndex,omitempty"`
+	UsernameFragment *string `json:"usernameFragment,omitempty"`
+}
+
+// Participant describes a session participant to the others.
+type Participant struct {
+	ID   string          `json:"id"`
+	Kind toolmatrix.Kind `json:"kind"`
+	Name string          `json:"name,omitempty"`
+}
+
+// Error is the body of an error, shaped like the API's errors.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Signal is one signaling message in either direction; which fields are set
+// depends on Type.
+type Signal struct {
+	Type         string            `json:"type"`
+	Ticket       string            `json:"ticket,omitempty"`
+	SDP          string            `json:"sdp,omitempty"`
+	Candidate    *Candidate        `json:"candidate,omitempty"`
+	Reason       string            `json:"reason,omitempty"`
+	SessionID    string            `json:"sessionId,omitempty"`
+	Participant  *Participant      `json:"participant,omitempty"`
+	Participants []Participant     `json:"participants,omitzero"`
+	Tools        []toolmatrix.Tool `json:"tools,omitzero"`
+	Error        *Error            `json:"error,omitempty"`
+	// DeadlineMs is, in a draining message, how long until the relay
+	// closes the connection.
+	DeadlineMs int64 `json:"deadlineMs,omitempty"`
+}
+
+// DecodeSignal decodes and validates one message sent by a client.
+func DecodeSignal(b []byte) (Signal, error) {
+	var s Signal
+	if len(b) > MaxSignalSize {
+		return s, ErrTooLarge
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Signal{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	switch s.Type {
+	case TypeJoin:
+		if s.Ticket == "" {
+			return Signal{}, fmt.Errorf("%w: ticket", ErrMissingField)
+		}
+		if len(s.Ticket) > MaxTicketSize {
+			return Signal{}, fmt.Errorf("%w: ticket", ErrTooLarge)
+		}
+	case TypeAnswer:
+		if s.SDP == "" {
+			return Signal{}, fmt.Errorf("%w: sdp", ErrMissingField)
+		}
+	case TypeCandidate:
+		if s.Candidate == nil {
+			return Signal{}, fmt.Errorf("%w: candidate", ErrMissingField)
+		}
+		if len(s.Candidate.Candidate) > MaxCandidateSize {
+			return Signal{}, fmt.Errorf("%w: candidate", ErrTooLarge)
+		}
+	case TypeClose:
+		if len(s.Reason) > MaxReasonSize {
+			return Signal{}, fmt.Errorf("%w: reason", ErrTooLarge)
+		}
+	case "":
+		return Signal{}, fmt.Errorf("%w: type", ErrMissingField)
+	default:
+		return Signal{}, fmt.Errorf("%w: %.32q", ErrUnknownType, s.Type)
+	}
+	return s, nil
+}
+
+// Encode encodes a message for the wire.
+func (s Signal) Encode() ([]byte, error) { return json.Marshal(s) }

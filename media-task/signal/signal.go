@@ -1,0 +1,303 @@
+// Package signal serves the relay's WebSocket signaling: a client opens the
+// socket, sends {"type":"join","ticket":...} and then exchanges offers,
+// answers and trickled candidates as JSON messages (see package proto) until
+// either side closes with a reason.
+package signal
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/guestbridge/guestbridge/media-task/proto"
+	"github.com/guestbridge/guestbridge/media-task/relay"
+)
+
+// Timing of a connection.
+const (
+	// JoinTimeout is how long a client has to send its join message.
+	JoinTimeout = 10 * time.Second
+	// writeTimeout bounds one message write.
+	writeTimeout = 5 * time.Second
+	// pingInterval keeps idle sockets alive through NATs.
+	pingInterval = 25 * time.Second
+	// sendQueue is how many messages may wait for a slow client before it
+	// is disconnected.
+	sendQueue = 128
+	// maxBadMessages is how many undecodable messages a joined client may
+	// send before it is disconnected.
+	maxBadMessages = 8
+)
+
+// Relay is what the handler needs of the relay.
+type Relay interface {
+	Join(token string, c relay.Client) (*relay.Participant, error)
+}
+
+var _ Relay = (*relay.Server)(nil)
+
+// Handler upgrades requests to signaling WebSockets.
+type Handler struct {
+	relay   Relay
+	log     *slog.Logger
+	options websocket.AcceptOptions
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// NewHandler returns a Handler. origins are the accepted Origin host
+// patterns; "*" accepts any origin (the ticket is the credential).
+func NewHandler(r Relay, origins []string, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Handler{relay: r, log: log, ctx: ctx, cancel: cancel}
+	if slices.Contains(origins, "*") {
+		h.options.InsecureSkipVerify = true
+	} else {
+		h.options.OriginPatterns = origins
+	}
+	return h
+}
+
+// Close ends every connection still waiting for its join and waits for all
+// connection goroutines. Joined connections end when the relay closes their
+// participants.
+func (h *Handler) Close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
+	h.wg.Wait()
+}
+
+// begin registers a connection; it reports false once the handler closed.
+func (h *Handler) begin() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.wg.Add(1)
+	return true
+}
+
+// ServeHTTP serves one signaling connection for its whole life.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.begin() {
+		http.Error(w, "relay shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.wg.Done()
+	conn, err := websocket.Accept(w, r, &h.options)
+	if err != nil {
+		return
+	}
+	conn.SetReadLimit(proto.MaxSignalSize)
+	ctx, cancel := context.WithCancel(h.ctx)
+	defer cancel()
+	c := newClient(ctx, conn, h.log)
+	defer c.wait()
+
+	jctx, jcancel := context.WithTimeout(ctx, JoinTimeout)
+	_, data, err := conn.Read(jctx)
+	jcancel()
+	if err != nil {
+		c.Close(proto.ReasonProtocolError)
+		return
+	}
+	msg, err := proto.DecodeSignal(data)
+	if err != nil || msg.Type != proto.TypeJoin {
+		c.Close(proto.ReasonProtocolError)
+		return
+	}
+	p, err := h.relay.Join(msg.Ticket, c)
+	if err != nil {
+		reason := relay.Reason(err)
+		if reason == proto.ReasonInternal {
+			h.log.Error("join failed", "err", err)
+		} else {
+			h.log.Info("join refused", "reason", reason, "err", err)
+		}
+		c.Close(reason)
+		return
+	}
+	bad := 0
+	for {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			p.Leave(proto.ReasonLeft)
+			return
+		}
+		msg, err := proto.DecodeSignal(data)
+		if err != nil {
+			bad++
+			if bad > maxBadMessages {
+				p.Leave(proto.ReasonProtocolError)
+				return
+			}
+			c.Send(proto.Signal{Type: "error", Error: &proto.Error{Code: "bad_message", Message: "message refused"}})
+			continue
+		}
+		if msg.Type == proto.TypeJoin {
+			continue
+		}
+		p.HandleSignal(msg)
+	}
+}
+
+// client is one connection's writer side; it implements relay.Client.
+type client struct {
+	conn *websocket.Conn
+	log  *slog.Logger
+	out  chan []byte
+
+	mu      sync.Mutex
+	closed  bool
+	reason  string
+	closing chan struct{}
+	done    chan struct{}
+}
+
+var _ relay.Client = (*client)(nil)
+
+func newClient(ctx context.Context, conn *websocket.Conn, log *slog.Logger) *client {
+	c := &client{
+		conn:    conn,
+		log:     log,
+		out:     make(chan []byte, sendQueue),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	go c.writeLoop(ctx)
+	return c
+}
+
+// Send queues a message; a client too slow to keep up is disconnected.
+func (c *client) Send(s proto.Signal) {
+	b, err := s.Encode()
+	if err != nil {
+		c.log.Error("encode signal", "err", err)
+		return
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	select {
+	case c.out <- b:
+		c.mu.Unlock()
+	default:
+		c.mu.Unlock()
+		c.Close(proto.ReasonInternal)
+	}
+}
+
+// Close sends {"type":"close","reason":reason} after the queued messages and
+// closes the socket. Only the first call counts.
+func (c *client) Close(reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.reason = reason
+	close(c.closing)
+}
+
+// wait closes the connection if nobody did and waits for the writer.
+func (c *client) wait() {
+	c.Close(proto.ReasonLeft)
+	<-c.done
+}
+
+func (c *client) write(ctx context.Context, b []byte) error {
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return c.conn.Write(wctx, websocket.MessageText, b)
+}
+
+func (c *client) writeLoop(ctx context.Context) {
+	defer close(c.done)
+	ping := time.NewTicker(pingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case b := <-c.out:
+			if err := c.write(ctx, b); err != nil {
+				_ = c.conn.CloseNow()
+				c.Close(proto.ReasonLeft)
+				<-c.closing
+				return
+			}
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := c.conn.Ping(pctx)
+			cancel()
+			if err != nil && !errors.Is(err, context.Canceled) {
+				_ = c.conn.CloseNow()
+				c.Close(proto.ReasonLeft)
+			}
+		case <-c.closing:
+			c.finish(ctx)
+			return
+		case <-ctx.Done():
+			c.Close(proto.ReasonShutdown)
+			c.finish(context.Background())
+			return
+		}
+	}
+}
+
+// finish flushes queued messages, sends the close message and closes the
+// socket.
+func (c *client) finish(ctx context.Context) {
+	c.mu.Lock()
+	reason := c.reason
+	c.mu.Unlock()
+	for {
+		select {
+		case b := <-c.out:
+			if err := c.write(ctx, b); err != nil {
+				_ = c.conn.CloseNow()
+				return
+			}
+			continue
+		default:
+		}
+		break
+	}
+	if b, err := (proto.Signal{Type: proto.TypeClose, Reason: reason}).Encode(); err == nil {
+		_ = c.write(ctx, b)
+	}
+	status := websocket.StatusNormalClosure
+	if reason == proto.ReasonProtocolError {
+		status = websocket.StatusPolicyViolation
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = c.conn.Close(status, reason)
+	}()
+	select {
+	case <-done:
+	case <-cctx.Done():
+		_ = c.conn.CloseNow()
+		<-done
+	}
+}
