@@ -67,7 +67,8 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log)
+	inviteLimit := ratelimit.Rule{Name: ratelimit.InvitePerUser.Name, Limit: cfg.InvitesPerHour, Window: time.Hour}
+	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, durable, inviteLimit)
 	inv.OnGuestEnded(sessions.DisconnectGuest)
 	redeem := ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute}
 	api := httpapi.New(httpapi.Deps{
@@ -104,7 +105,8 @@ func NewSweeper(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog
 		return nil, err
 	}
 	st := store.New(db, cfg.Table)
-	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log)
+	// The sweep only disconnects; it invites no one.
+	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, nil, ratelimit.Rule{})
 	return sweep.New(st, c, cfg.ReminderDays, log, sessions.DisconnectGuest), nil
 }
 

@@ -268,3 +268,16 @@ func TestGuestOfSeveralCompanies(t *testing.T) {
 		e.expect(e.call("POST", "/v1/auth/switch", tok, map[string]string{"orgId": org}), 200, "")
 	}
 }
+
+func TestGuestPrivilegesNeverBeyondTheInviter(t *testing.T) {
+	e := newEnv(t)
+	tech := e.login(e.email("tech"))
+	// The admin role would give the guest devices.configure, which a
+	// technician does not hold.
+	r := e.call("POST", "/v1/orgs/acme/guests", tech, map[string]any{"email": e.email("up"), "name": "Up", "roleId": "admin"})
+	e.expect(r, 403, "privilege_not_held")
+	r = e.call("POST", "/v1/orgs/acme/guests", tech, map[string]any{"email": e.email("up"), "name": "Up", "roleId": "technician",
+		"privileges": []string{"devices.configure"}})
+	e.expect(r, 403, "privilege_not_held")
+	e.expect(e.call("POST", "/v1/orgs/acme/guests", tech, map[string]any{"email": e.email("up"), "name": "Up", "roleId": "technician"}), 201, "")
+}

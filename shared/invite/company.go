@@ -35,7 +35,7 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 	if req.Workspace != nil {
 		ws = *req.Workspace
 	}
-	roleName, err := s.checkScope(ctx, orgID, req.RoleID, &ws, req.Privileges)
+	roleName, err := s.checkScope(ctx, p, orgID, req.RoleID, &ws, req.Privileges)
 	if err != nil {
 		return View{}, err
 	}
@@ -81,10 +81,15 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 	return ViewOf(w.Guest, now), nil
 }
 
+// errBeyondOwn refuses giving a guest a privilege the inviter does not hold.
+var errBeyondOwn = apperr.New(apperr.Forbidden, "privilege_not_held", "You can only give a guest privileges you hold yourself.")
+
 // checkScope validates a company guest's role, workspace and privileges against
-// the company's roles, groups and devices, and returns the role's name.
-func (s *Service) checkScope(ctx context.Context, orgID, roleID string, ws *access.Workspace, privs []access.Privilege) (string, error) {
-	name, err := s.roleName(ctx, orgID, roleID)
+// the company's roles, groups and devices, and returns the role's name. The
+// guest may not end up with a privilege the inviter lacks: a technician cannot
+// make a guest more than a technician.
+func (s *Service) checkScope(ctx context.Context, inviter *access.Principal, orgID, roleID string, ws *access.Workspace, privs []access.Privilege) (string, error) {
+	r, err := s.role(ctx, orgID, roleID)
 	if errors.Is(err, role.ErrNotFound) {
 		return "", apperr.InvalidField("roleId", "no such role in this company")
 	}
@@ -94,6 +99,15 @@ func (s *Service) checkScope(ctx context.Context, orgID, roleID string, ws *acce
 	for _, p := range privs {
 		if !access.GuestGrantable(p) {
 			return "", apperr.InvalidField("privileges", "privilege "+string(p)+" cannot be given to a guest; see GET /v1/privileges")
+		}
+	}
+	given := append(append([]access.Privilege{}, r.Privileges...), privs...)
+	for _, gp := range ws.Groups {
+		given = append(given, gp...)
+	}
+	for _, p := range given {
+		if access.GuestGrantable(p) && !inviter.Has(p) {
+			return "", errBeyondOwn
 		}
 	}
 	switch ws.Mode {
@@ -133,18 +147,19 @@ func (s *Service) checkScope(ctx context.Context, orgID, roleID string, ws *acce
 	default:
 		return "", apperr.InvalidField("workspace.mode", `mode must be "all", "groups" or "devices"`)
 	}
-	return name, nil
+	return r.Name, nil
+}
+
+func (s *Service) role(ctx context.Context, orgID, roleID string) (role.Role, error) {
+	if r, ok := role.Builtin(roleID); ok {
+		return r, nil
+	}
+	return s.store.Role(ctx, orgID, roleID)
 }
 
 func (s *Service) roleName(ctx context.Context, orgID, roleID string) (string, error) {
-	if r, ok := role.Builtin(roleID); ok {
-		return r.Name, nil
-	}
-	r, err := s.store.Role(ctx, orgID, roleID)
-	if err != nil {
-		return "", err
-	}
-	return r.Name, nil
+	r, err := s.role(ctx, orgID, roleID)
+	return r.Name, err
 }
 
 // CompanyInvitation is one line of the "Companies" section.

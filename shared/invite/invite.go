@@ -427,7 +427,7 @@ func (s *Service) Patch(ctx context.Context, p *access.Principal, orgID, guestID
 		if req.Privileges != nil {
 			next.Privileges = *req.Privileges
 		}
-		if _, err := s.checkScope(ctx, orgID, next.RoleID, &next.Workspace, next.Privileges); err != nil {
+		if _, err := s.checkScope(ctx, p, orgID, next.RoleID, &next.Workspace, next.Privileges); err != nil {
 			return View{}, err
 		}
 		details["roleId"], details["mode"] = next.RoleID, string(next.Workspace.Mode)

@@ -17,6 +17,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
@@ -62,6 +63,8 @@ type Relay interface {
 
 // Service runs sessions.
 type Service struct {
+	limiter   ratelimit.Limiter
+	inviteLim ratelimit.Rule
 	store     Store
 	minter    *Minter
 	relay     Relay
@@ -71,9 +74,12 @@ type Service struct {
 	log       *slog.Logger
 }
 
-// NewService wires sessions.
-func NewService(s Store, m *Minter, r Relay, c clock.Clock, sealKey []byte, publicURL string, log *slog.Logger) *Service {
-	return &Service{store: s, minter: m, relay: r, clock: c, sealKey: sealKey, publicURL: publicURL, log: log}
+// NewService wires sessions. limiter and inviteLimit bound the guest
+// invitations (each sends an email) one technician makes.
+func NewService(s Store, m *Minter, r Relay, c clock.Clock, sealKey []byte, publicURL string, log *slog.Logger,
+	limiter ratelimit.Limiter, inviteLimit ratelimit.Rule) *Service {
+	return &Service{store: s, minter: m, relay: r, clock: c, sealKey: sealKey, publicURL: publicURL, log: log,
+		limiter: limiter, inviteLim: inviteLimit}
 }
 
 // StartRequest is the body of POST /v1/orgs/{org}/cases/{caseId}/sessions.
@@ -322,6 +328,11 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		email, err := guest.NormalizeEmail("email", req.Email)
 		if err != nil {
 			return ParticipantView{}, err
+		}
+		if s.limiter != nil {
+			if err := s.limiter.Allow(ctx, s.inviteLim, p.UserID); err != nil {
+				return ParticipantView{}, err
+			}
 		}
 		name := strings.TrimSpace(req.Name)
 		if name == "" {
