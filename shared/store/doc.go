@@ -21,6 +21,9 @@
 //	outbox message OUTBOX#<id>        OUTBOX             GSI2: OUTBOX#DUE / <nextAttemptAt>#<id> (while queued)
 //	rate counter   RATE#<key>         <window start>     ttl = window end
 //	relay task     RELAY              TASK#<task>        ttl = heartbeat + 60 s (written by the relay)
+//	live session   SESSION#<session>  META               State live|ended (read by the relay's fallback check)
+//	participant    SESSION#<session>  PART#<participant> GSI1: PARTEMAIL#<org>#<email> / SESSION#<session> (until removed)
+//	session link   SLINK#<sha256>     INV                ttl = link expiry + 30 days; Used by conditional write
 //
 // Access patterns:
 //   - sign in: EMAIL# lookup, USER# profile, GSI1 queries of the user's memberships
@@ -31,5 +34,7 @@
 //   - the guest list and cases: a Query of the organisation's partition by SK prefix;
 //   - the sweep: GSI2 query of GUESTS#ACTIVE up to now (expired) and up to
 //     now + reminder days (reminders);
-//   - the sender: GSI2 query of OUTBOX#DUE up to now.
+//   - the sender: GSI2 query of OUTBOX#DUE up to now;
+//   - a session's details: one Query of SESSION#<id>; placing a session: a
+//     Query of RELAY; disconnecting an ended guest: GSI1 PARTEMAIL#.
 package store
