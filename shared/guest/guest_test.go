@@ -61,6 +61,9 @@ func TestStatusAndRefusal(t *testing.T) {
 		{"period over, not yet swept", Guest{Active: true, Validated: true, ValidUntil: now}, now, Deactivated, ErrExpired},
 		{"ended by hand", Guest{Active: false, Validated: true, ValidUntil: now.Add(time.Hour), EndReason: EndedByHand}, now, Deactivated, ErrEnded},
 		{"swept", Guest{Active: false, ValidUntil: now.Add(-time.Hour), EndReason: Expired}, now, Deactivated, ErrExpired},
+		{"switched off", Guest{Active: false, Validated: true, ValidUntil: now.Add(time.Hour)}, now, Inactive, ErrInactive},
+		{"switched off and over", Guest{Active: false, Validated: true, ValidUntil: now}, now, Deactivated, ErrExpired},
+		{"declined", Guest{Active: false, ValidUntil: now.Add(time.Hour), EndReason: Declined}, now, Deactivated, ErrDeclined},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
