@@ -26,6 +26,7 @@ import (
 	"github.com/guestbridge/guestbridge/media-task/app"
 	"github.com/guestbridge/guestbridge/media-task/config"
 	"github.com/guestbridge/guestbridge/media-task/registry"
+	"github.com/guestbridge/guestbridge/media-task/revocation"
 )
 
 func main() {
@@ -73,16 +74,18 @@ func run() int {
 	ctx, stop := ossignal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
-	var store registry.Store = registry.Nop{}
+	opts := app.Options{Store: registry.Nop{}, Logger: log}
 	if cfg.Registry == "dynamodb" {
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
 			log.Error("aws configuration", "err", err)
 			return 1
 		}
-		store = registry.NewDynamoStore(dynamodb.NewFromConfig(awsCfg), cfg.Table)
+		db := dynamodb.NewFromConfig(awsCfg)
+		opts.Store = registry.NewDynamoStore(db, cfg.Table)
+		opts.Sessions = revocation.NewDynamoReader(db, cfg.Table)
 	}
-	a, err := app.New(cfg, app.Options{Store: store, Logger: log})
+	a, err := app.New(cfg, opts)
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1
@@ -108,9 +111,16 @@ func run() int {
 			wg.Go(func() { serveErr <- stats.Serve(sln) })
 		}
 	}
+	// The heartbeat and the revocation check run until the drain is over.
 	hbCtx, hbCancel := context.WithCancel(context.Background())
 	wg.Go(func() { a.RunHeartbeat(hbCtx) })
-	log.Info("relay started", "http", ln.Addr().String(), "udp", cfg.UDPPort, "publicIps", cfg.PublicIPs, "task", cfg.TaskID)
+	wg.Go(func() { a.RunRevocationCheck(hbCtx) })
+	revocationInterval := cfg.RevocationInterval
+	if opts.Sessions == nil {
+		revocationInterval = 0
+	}
+	log.Info("relay started", "http", ln.Addr().String(), "udp", cfg.UDPPort, "publicIps", a.PublicIPs(), "task", cfg.TaskID,
+		"revocationCheck", revocationInterval.String())
 
 	code := 0
 	select {

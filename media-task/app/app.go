@@ -13,6 +13,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +37,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of ticket checks and events; nil means time.Now.
 	Now func() time.Time
+	// Sessions reads the hosted sessions' stored revocation state for the
+	// periodic check every cfg.RevocationInterval; nil disables the check.
+	Sessions relay.StateReader
+	// Discovery tunes the STUN discovery of the public address
+	// (cfg.PublicIPSTUN); its LocalIP is cfg.UDPIP.
+	Discovery rtc.DiscoverOptions
 }
 
 // App is a wired relay.
@@ -45,13 +52,17 @@ type App struct {
 	engine    *rtc.Engine
 	tickets   *ticket.Verifier
 	relay     *relay.Server
+	checker   *relay.Checker
+	publicIPs []string
 	events    *events.Poster
 	heartbeat *registry.Heartbeat
 	signal    *signal.Handler
 	handler   http.Handler
 }
 
-// New builds the relay from cfg; it opens the UDP port.
+// New builds the relay from cfg; it opens the UDP port. With
+// cfg.PublicIPSTUN it first asks that STUN server for the public address,
+// and fails when no answer comes.
 func New(cfg config.Config, opts Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -67,6 +78,17 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	if cfg.PublicIPSTUN != "" {
+		d := opts.Discovery
+		d.LocalIP = cfg.UDPIP
+		d.Logger = log.With("component", "stun")
+		ip, err := rtc.DiscoverPublicIP(context.Background(), cfg.PublicIPSTUN, d)
+		if err != nil {
+			return nil, fmt.Errorf("app: public address from RELAY_PUBLIC_IPS=stun:%s: %w", cfg.PublicIPSTUN, err)
+		}
+		log.Info("public address discovered", "stun", cfg.PublicIPSTUN, "ip", ip.String())
+		cfg.PublicIPs = []string{ip.String()}
+	}
 	engine, err := rtc.NewEngine(rtc.Config{
 		UDPPort:   cfg.UDPPort,
 		UDPIP:     cfg.UDPIP,
@@ -76,7 +98,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	a := &App{cfg: cfg, log: log, engine: engine, tickets: tickets}
+	a := &App{cfg: cfg, log: log, engine: engine, tickets: tickets, publicIPs: cfg.PublicIPs}
 	var ev relay.Events
 	if cfg.EventsURL != "" {
 		a.events = events.New(events.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret, Logger: log.With("component", "events")})
@@ -94,6 +116,15 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		_ = engine.Close()
 		return nil, fmt.Errorf("app: %w", err)
+	}
+	if opts.Sessions != nil && cfg.RevocationInterval > 0 {
+		a.checker, err = relay.NewChecker(a.relay, relay.CheckerConfig{
+			Reader: opts.Sessions, Interval: cfg.RevocationInterval, Logger: log.With("component", "revocation"),
+		})
+		if err != nil {
+			_ = engine.Close()
+			return nil, fmt.Errorf("app: %w", err)
+		}
 	}
 	a.heartbeat = registry.NewHeartbeat(opts.Store, cfg.TaskID, cfg.SignalURL, a.relay.Load, log.With("component", "registry"))
 	a.signal = signal.NewHandler(a.relay, cfg.AllowedOrigins, log.With("component", "signal"))
@@ -117,6 +148,10 @@ func (a *App) Relay() *relay.Server { return a.relay }
 // Engine returns the WebRTC engine.
 func (a *App) Engine() *rtc.Engine { return a.engine }
 
+// PublicIPs returns the addresses announced in host candidates: configured,
+// or discovered with STUN.
+func (a *App) PublicIPs() []string { return slices.Clone(a.publicIPs) }
+
 func (a *App) healthz(w http.ResponseWriter, _ *http.Request) {
 	draining := a.relay.Draining()
 	status := http.StatusOK
@@ -133,6 +168,17 @@ func (a *App) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // RunHeartbeat writes the registry item until ctx ends.
 func (a *App) RunHeartbeat(ctx context.Context) { a.heartbeat.Run(ctx) }
+
+// RunRevocationCheck applies the hosted sessions' stored revocation state
+// every RevocationInterval until ctx ends, the fallback for control calls
+// that did not arrive. It returns at once when the check is off (no
+// Options.Sessions, or a zero interval).
+func (a *App) RunRevocationCheck(ctx context.Context) {
+	if a.checker == nil {
+		return
+	}
+	a.checker.Run(ctx)
+}
 
 // Drain marks the relay draining in the registry, refuses new joins, tells
 // the clients and waits for them to leave until the drain timeout, when the

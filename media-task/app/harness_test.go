@@ -89,6 +89,13 @@ func quietLogger() *slog.Logger {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil)
+}
+
+// newHarnessWith is newHarness with the configuration and options changed
+// by mod before the App is built.
+func newHarnessWith(t *testing.T, mod func(*config.Config, *Options)) *harness {
+	t.Helper()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +110,11 @@ func newHarness(t *testing.T) *harness {
 	cfg.EventsSecret = sink.secret
 	cfg.Registry = "none"
 	cfg.DrainTimeout = 3 * time.Second
-	a, err := New(cfg, Options{Logger: quietLogger()})
+	opts := Options{Logger: quietLogger()}
+	if mod != nil {
+		mod(&cfg, &opts)
+	}
+	a, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

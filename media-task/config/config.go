@@ -32,6 +32,10 @@ type Config struct {
 	// PublicIPs are announced instead of the local addresses, NAT 1:1
 	// (RELAY_PUBLIC_IPS, comma separated).
 	PublicIPs []string
+	// PublicIPSTUN is the host:port of a STUN server that tells the relay
+	// its public address at start, for hosts that do not know it (Fargate):
+	// RELAY_PUBLIC_IPS=stun:<host:port>. It excludes PublicIPs.
+	PublicIPSTUN string
 	// TicketPublicKey verifies join tickets and control tokens
 	// (RELAY_TICKET_PUBLIC_KEY, base64 of the raw 32-byte key).
 	TicketPublicKey ed25519.PublicKey
@@ -52,6 +56,11 @@ type Config struct {
 	Registry string
 	// DrainTimeout bounds the graceful drain on SIGTERM (RELAY_DRAIN_TIMEOUT).
 	DrainTimeout time.Duration
+	// RevocationInterval is how often the hosted sessions' revocation state
+	// is read from the table, the fallback for lost control calls; zero
+	// disables it. Only with the dynamodb registry
+	// (RELAY_REVOCATION_INTERVAL).
+	RevocationInterval time.Duration
 	// AllowedOrigins are the WebSocket origin patterns accepted
 	// (RELAY_ALLOWED_ORIGINS, comma separated, default "*": the ticket is the
 	// credential, no cookie is involved).
@@ -73,6 +82,8 @@ func Defaults() Config {
 		Registry:       "dynamodb",
 		DrainTimeout:   30 * time.Second,
 		AllowedOrigins: []string{"*"},
+
+		RevocationInterval: 5 * time.Second,
 	}
 }
 
@@ -107,6 +118,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	str("RELAY_UDP_IP", &c.UDPIP)
 	list("RELAY_PUBLIC_IPS", &c.PublicIPs)
+	for _, ip := range c.PublicIPs {
+		if server, ok := strings.CutPrefix(ip, stunScheme); ok {
+			if len(c.PublicIPs) > 1 {
+				errs = append(errs, fmt.Errorf("RELAY_PUBLIC_IPS: %q cannot be combined with other addresses", ip))
+			}
+			c.PublicIPs, c.PublicIPSTUN = nil, server
+			break
+		}
+	}
 	if v := strings.TrimSpace(getenv("RELAY_TICKET_PUBLIC_KEY")); v != "" {
 		k, err := ParsePublicKey(v)
 		if err != nil {
@@ -127,6 +147,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.DrainTimeout = d
 	}
+	if v := strings.TrimSpace(getenv("RELAY_REVOCATION_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("RELAY_REVOCATION_INTERVAL %q: %w", v, err))
+		}
+		c.RevocationInterval = d
+	}
 	list("RELAY_ALLOWED_ORIGINS", &c.AllowedOrigins)
 	str("RELAY_STATS_ADDR", &c.StatsAddr)
 	if len(errs) > 0 {
@@ -134,6 +161,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	return c, c.Validate()
 }
+
+// stunScheme prefixes RELAY_PUBLIC_IPS when the address is discovered.
+const stunScheme = "stun:"
 
 // ParsePublicKey decodes a base64 (standard or URL alphabet, padded or not)
 // raw Ed25519 public key.
@@ -174,6 +204,15 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("RELAY_PUBLIC_IPS: %q is not an IP address", ip))
 		}
 	}
+	if c.PublicIPSTUN != "" {
+		if len(c.PublicIPs) > 0 {
+			errs = append(errs, errors.New("RELAY_PUBLIC_IPS: a stun: server cannot be combined with addresses"))
+		}
+		host, port, err := net.SplitHostPort(c.PublicIPSTUN)
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			errs = append(errs, fmt.Errorf("RELAY_PUBLIC_IPS: stun:%s: want stun:<host:port>", c.PublicIPSTUN))
+		}
+	}
 	if len(c.TicketPublicKey) != ed25519.PublicKeySize {
 		errs = append(errs, errors.New("RELAY_TICKET_PUBLIC_KEY is required"))
 	}
@@ -201,6 +240,9 @@ func (c Config) Validate() error {
 	case "none":
 	default:
 		errs = append(errs, fmt.Errorf("RELAY_REGISTRY %q: want dynamodb or none", c.Registry))
+	}
+	if c.RevocationInterval != 0 && (c.RevocationInterval < 100*time.Millisecond || c.RevocationInterval > 10*time.Minute) {
+		errs = append(errs, fmt.Errorf("RELAY_REVOCATION_INTERVAL %s: want 0 (off) or [100ms, 10m]", c.RevocationInterval))
 	}
 	if c.DrainTimeout <= 0 || c.DrainTimeout > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("RELAY_DRAIN_TIMEOUT %s: want (0, 10m]", c.DrainTimeout))

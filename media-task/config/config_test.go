@@ -40,8 +40,34 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.UDPPort != 3478 || c.HTTPAddr != ":7880" || c.Table != "guestbridge" || c.EventsURL != "" {
+	if c.UDPPort != 3478 || c.HTTPAddr != ":7880" || c.Table != "guestbridge" || c.EventsURL != "" ||
+		c.RevocationInterval != 5*time.Second || c.PublicIPSTUN != "" {
 		t.Fatalf("defaults %+v", c)
+	}
+}
+
+func TestPublicIPFromSTUN(t *testing.T) {
+	for value, want := range map[string]string{
+		"stun:stun.l.google.com:19302": "stun.l.google.com:19302",
+		" stun:[::1]:3478 ":            "[::1]:3478",
+		"stun:127.0.0.1:3478,":         "127.0.0.1:3478",
+	} {
+		c, err := FromEnv(env(map[string]string{"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_PUBLIC_IPS": value}))
+		if err != nil {
+			t.Fatalf("%q: %v", value, err)
+		}
+		if c.PublicIPSTUN != want || len(c.PublicIPs) != 0 {
+			t.Fatalf("%q: server %q, addresses %v", value, c.PublicIPSTUN, c.PublicIPs)
+		}
+	}
+}
+
+func TestRevocationInterval(t *testing.T) {
+	for value, want := range map[string]time.Duration{"0": 0, "0s": 0, "750ms": 750 * time.Millisecond, "1m": time.Minute} {
+		c, err := FromEnv(env(map[string]string{"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_REVOCATION_INTERVAL": value}))
+		if err != nil || c.RevocationInterval != want {
+			t.Fatalf("%q: %s, %v", value, c.RevocationInterval, err)
+		}
 	}
 }
 
@@ -59,6 +85,12 @@ func TestInvalid(t *testing.T) {
 		"drain":                 {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_DRAIN_TIMEOUT": "-1s"},
 		"http addr":             {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_HTTP_ADDR": "7880"},
 		"udp ip":                {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_UDP_IP": "localhost"},
+		"stun without port":     {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_PUBLIC_IPS": "stun:stun.example"},
+		"stun bad port":         {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_PUBLIC_IPS": "stun:stun.example:99999"},
+		"stun and addresses":    {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_PUBLIC_IPS": "203.0.113.7,stun:stun.example:3478"},
+		"revocation interval":   {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_REVOCATION_INTERVAL": "5"},
+		"revocation too short":  {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_REVOCATION_INTERVAL": "1ms"},
+		"revocation negative":   {"RELAY_TICKET_PUBLIC_KEY": key, "RELAY_REVOCATION_INTERVAL": "-5s"},
 	}
 	for name, m := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -119,6 +119,7 @@ func (p *Participant) close(reason string) {
 		others := sess.othersLocked(p)
 		if len(sess.participants) == 0 && s.sessions[sess.id] == sess {
 			delete(s.sessions, sess.id)
+			s.emptied[sess.id] = s.now()
 		}
 		s.mu.Unlock()
 

@@ -95,9 +95,12 @@ type Server struct {
 	log *slog.Logger
 	now func() time.Time
 
-	mu        sync.Mutex
-	sessions  map[string]*Session
-	revoked   map[string]*revocation
+	mu       sync.Mutex
+	sessions map[string]*Session
+	revoked  map[string]*revocation
+	// emptied holds when sessions lost their last participant, so the
+	// revocation check keeps reading them for a while (HostedSessions).
+	emptied   map[string]time.Time
 	draining  bool
 	closed    bool
 	lastPrune time.Time
@@ -136,6 +139,7 @@ func NewServer(cfg Config) (*Server, error) {
 		now:      cfg.Now,
 		sessions: make(map[string]*Session),
 		revoked:  make(map[string]*revocation),
+		emptied:  make(map[string]time.Time),
 		left:     make(chan struct{}, 1),
 	}, nil
 }
@@ -213,6 +217,11 @@ func (s *Server) pruneLocked(now time.Time) {
 	for sid, r := range s.revoked {
 		if _, live := s.sessions[sid]; !live && now.Sub(r.touched) > s.cfg.RevocationTTL {
 			delete(s.revoked, sid)
+		}
+	}
+	for sid, at := range s.emptied {
+		if now.Sub(at) > hostLinger {
+			delete(s.emptied, sid)
 		}
 	}
 }
