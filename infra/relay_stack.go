@@ -33,7 +33,9 @@ const (
 	relaySignalPath = "/signal"
 	// relayAppDrain is the relay's own drain bound (RELAY_DRAIN_TIMEOUT):
 	// shorter than the stop timeout, so it finishes before SIGKILL.
-	relayAppDrain   = "110s"
+	relayAppDrain = "110s"
+	// relayStunServer answers the relay's binding request for its public IP.
+	relayStunServer = "stun.l.google.com:19302"
 	relayCPUTarget  = 60
 	relayTaskCPU    = 1024 // 1 vCPU
 	relayTaskMemory = 2048 // MiB
@@ -151,7 +153,13 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 		"RELAY_EVENTS_URL":        props.EventsURL,
 		"RELAY_SIGNAL_URL":        signalURL,
 		"RELAY_DRAIN_TIMEOUT":     jsii.String(relayAppDrain),
-		"GB_TABLE":                props.Table.TableName(),
+		// Fargate does not tell a task its public IP: the relay asks a STUN
+		// server at start and announces that address in its ICE candidates.
+		"RELAY_PUBLIC_IPS": jsii.String("stun:" + relayStunServer),
+		// A control call the NLB routes to another task is caught by the
+		// relay's periodic read of its sessions' state.
+		"RELAY_REVOCATION_INTERVAL": jsii.String("5s"),
+		"GB_TABLE":                  props.Table.TableName(),
 	}
 	exclude := make([]*string, 0, len(props.ImageExclude))
 	for _, p := range props.ImageExclude {

@@ -67,6 +67,7 @@ func TestRelayStack(t *testing.T) {
 			"RELAY_UDP_PORT":          "3478",
 			"RELAY_HTTP_ADDR":         ":7880",
 			"RELAY_SIGNAL_URL":        "wss://relay.example.com/signal",
+			"RELAY_PUBLIC_IPS":        "stun:stun.l.google.com:19302",
 		} {
 			if env[k] != v {
 				t.Errorf("%s = %v, want %s", k, env[k], v)
