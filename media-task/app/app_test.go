@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -402,8 +404,9 @@ func TestUntilExpiry(t *testing.T) {
 	}
 }
 
-// TestJoinLeaveCycles runs join/leave cycles against a publishing customer
-// and checks that no goroutine is left behind, by the relay or the clients.
+// TestJoinLeaveCycles runs 100 join/leave cycles against a publishing
+// customer and checks that no goroutine and no memory is left behind, by the
+// relay or the clients.
 func TestJoinLeaveCycles(t *testing.T) {
 	base := runtime.NumGoroutine()
 	h := newHarness(t)
@@ -412,9 +415,10 @@ func TestJoinLeaveCycles(t *testing.T) {
 	receivesMedia(t, "primary", prim)
 	time.Sleep(200 * time.Millisecond)
 	steady := runtime.NumGoroutine()
+	heapBefore := liveHeap()
 
 	kinds := []toolmatrix.Kind{toolmatrix.Guest, toolmatrix.Secondary}
-	for i := range 24 {
+	for i := range cycleCount() {
 		kind := kinds[i%2]
 		c := h.join(kind, "cyc", fmt.Sprintf("t%d", i), false)
 		if i%4 == 0 {
@@ -425,9 +429,17 @@ func TestJoinLeaveCycles(t *testing.T) {
 		} else {
 			_ = c.Close()
 		}
+		h.forget(c)
 	}
 	waitFor(t, "participants to leave", func() bool { return h.app.Relay().Load() == 2 })
 	settleGoroutines(t, steady)
+	// A subscriber costs about 250 KB: 100 leaked ones would be 25 MB. The
+	// slack covers caches that grow once and the GC's own timing.
+	grown := liveHeap() - heapBefore
+	t.Logf("live heap change over %d join/leave cycles: %d KB", cycleCount(), grown>>10)
+	if grown > 8<<20 {
+		t.Errorf("live heap grew by %d KB over %d join/leave cycles", grown>>10, cycleCount())
+	}
 
 	_ = cust.Close()
 	_ = prim.Close()
@@ -636,4 +648,20 @@ func TestLargeToolMessages(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("channel stuck after an oversized message")
 	}
+}
+
+// liveHeap is the heap in use after a full collection.
+func liveHeap() int64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+func cycleCount() int {
+	if n, err := strconv.Atoi(os.Getenv("GB_CYCLES")); err == nil {
+		return n
+	}
+	return 100
 }

@@ -37,6 +37,17 @@ type harness struct {
 	events *eventSink
 	api    *client.API
 	url    string
+
+	mu      sync.Mutex
+	clients map[*client.Client]bool // closed at cleanup unless forgotten
+}
+
+// forget drops a client the test closed itself, so the harness does not keep
+// it alive (the join/leave cycles measure what the relay retains).
+func (h *harness) forget(c *client.Client) {
+	h.mu.Lock()
+	delete(h.clients, c)
+	h.mu.Unlock()
 }
 
 type eventSink struct {
@@ -234,7 +245,21 @@ func (h *harness) dial(ticket string, publish bool) *client.Client {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.t.Cleanup(func() { _ = c.Close() })
+	h.mu.Lock()
+	if h.clients == nil {
+		h.clients = map[*client.Client]bool{}
+		h.t.Cleanup(func() {
+			h.mu.Lock()
+			open := h.clients
+			h.clients = nil
+			h.mu.Unlock()
+			for c := range open {
+				_ = c.Close()
+			}
+		})
+	}
+	h.clients[c] = true
+	h.mu.Unlock()
 	return c
 }
 
