@@ -283,3 +283,24 @@ func TestNoRelayIsAClearError(t *testing.T) {
 	tech = e.login(e.email("tech"))
 	e.expect(e.call("POST", "/v1/orgs/acme/cases/"+cid+"/sessions", tech, nil), 503, "relay_unavailable")
 }
+
+func TestGuestTechnicianHeldToTheirGuestAccount(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	tech := e.login(e.email("tech"))
+	cid := e.createCase(admin, "Held")
+	g := e.invite(admin, "held", "", cid, 2)
+	sid := e.startSession(tech, cid, nil).str("session", "id")
+	e.expect(e.call("POST", "/v1/sessions/"+sid+"/invites", tech, map[string]string{"kind": "guest", "email": e.email("held")}), 201, "")
+	link := e.joinLink(e.email("held"))
+	j := e.call("POST", "/v1/session-invites/"+link+"/join", "", nil)
+	e.expect(j, 200, "")
+	until, _ := time.Parse(time.RFC3339, g.str("validUntil"))
+	if c := claimsOf(t, e.app.Minter.PublicKey(), j.str("ticket")); int64(c["until"].(float64)) != until.Unix() {
+		t.Fatalf("ticket until %v, want the account's end %v", c["until"], until.Unix())
+	}
+	// Once the account is ended, a new link for the same person is refused.
+	e.expect(e.call("POST", "/v1/orgs/acme/guests/"+g.str("id")+"/end", admin, nil), 200, "")
+	e.expect(e.call("POST", "/v1/sessions/"+sid+"/invites", tech, map[string]string{"kind": "guest", "email": e.email("held")}), 201, "")
+	e.expect(e.call("POST", "/v1/session-invites/"+e.joinLink(e.email("held"))+"/join", "", nil), 403, "guest_ended")
+}

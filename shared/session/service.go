@@ -52,6 +52,8 @@ type Store interface {
 	SetTools(ctx context.Context, p Participant, tools []toolmatrix.Tool, entry audit.Entry) error
 	MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, entry audit.Entry) error
 	LiveParticipantsByEmail(ctx context.Context, orgID, email string) ([]Participant, error)
+	// GuestByEmail finds the company's guest account with email, if any.
+	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
 }
 
 // Relay is how revocations reach the relay at once.
@@ -400,9 +402,16 @@ func (s *Service) JoinLink(ctx context.Context, token string, platform Platform)
 		return Joining{}, err
 	}
 	now := s.clock.Now()
+	var until time.Time
 	if link.Kind == toolmatrix.Guest {
 		if link.Used || !now.Before(link.ExpiresAt) {
 			return Joining{}, ErrLinkExpired
+		}
+		// A guest technician who is also a guest account of the company is
+		// held to that account: refused once it has ended, and disconnected
+		// by the relay when its period ends.
+		if until, err = s.accountEnd(ctx, sess.OrgID, part.Email, now); err != nil {
+			return Joining{}, err
 		}
 		if err := s.store.UseLink(ctx, hash, now); err != nil {
 			return Joining{}, err
@@ -410,7 +419,23 @@ func (s *Service) JoinLink(ctx context.Context, token string, platform Platform)
 	} else if !now.Before(link.ExpiresAt) {
 		return Joining{}, ErrLinkExpired
 	}
-	return s.joining(sess, part, time.Time{})
+	return s.joining(sess, part, until)
+}
+
+// accountEnd returns the end of the guest account with email, zero if there
+// is none, or why that account no longer has access.
+func (s *Service) accountEnd(ctx context.Context, orgID, email string, now time.Time) (time.Time, error) {
+	g, err := s.store.GuestByEmail(ctx, orgID, email)
+	if errors.Is(err, guest.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	if r := g.Refusal(now); r != nil {
+		return time.Time{}, r
+	}
+	return g.ValidUntil, nil
 }
 
 // Join gives a signed-in primary or secondary technician a ticket.

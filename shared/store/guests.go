@@ -25,6 +25,15 @@ func (s *Store) Guests(ctx context.Context, orgID string) ([]guest.Guest, error)
 	return listAs(ctx, s, orgPK(orgID), "GUEST#", guestItem.toGuest)
 }
 
+// GuestByEmail finds a company's guest by email through the guest email item.
+func (s *Store) GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error) {
+	id, err := getAs(ctx, s, orgPK(orgID), guestEmailSK(email), guest.ErrNotFound, func(it guestEmailItem) string { return it.GuestID })
+	if err != nil {
+		return guest.Guest{}, err
+	}
+	return s.Guest(ctx, orgID, id)
+}
+
 // Invitation reads a link by the hash of its token.
 func (s *Store) Invitation(ctx context.Context, tokenHash string) (guest.Invitation, error) {
 	return getAs(ctx, s, invPK(tokenHash), skInv, guest.ErrLinkUnknown, invItem.invitation)
