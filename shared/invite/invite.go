@@ -36,6 +36,9 @@ type Store interface {
 	Guests(ctx context.Context, orgID string) ([]guest.Guest, error)
 	Invitation(ctx context.Context, tokenHash string) (guest.Invitation, error)
 
+	// InviteLookup reads the company, the case (if caseID is set) and the
+	// account with email (zero if none) in one go.
+	InviteLookup(ctx context.Context, orgID, caseID, email string) (Lookup, error)
 	CreateGuest(ctx context.Context, w NewGuest) error
 	Reinvite(ctx context.Context, w Reinvitation) error
 	Accept(ctx context.Context, w Acceptance) error
@@ -50,6 +53,13 @@ type Store interface {
 	CompanyInvitations(ctx context.Context, email string) ([]guest.Guest, error)
 	AcceptAsUser(ctx context.Context, g guest.Guest, userID, grantID string, at time.Time, entry audit.Entry) error
 	DeclineGuest(ctx context.Context, g guest.Guest, at time.Time, entry audit.Entry) error
+}
+
+// Lookup is what an invitation reads before it writes.
+type Lookup struct {
+	Org     identity.Org
+	Case    *casefile.Case // nil when not asked for or not found
+	Account identity.User  // zero when the email has no account
 }
 
 // NewGuest is everything an invitation writes at once.
@@ -216,24 +226,21 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 		}
 		newCase = &casefile.Case{ID: secret.NewID("c_"), OrgID: orgID, Title: title, CreatedBy: p.UserID, CreatedAt: now}
 	}
-	org, err := s.store.Org(ctx, orgID)
+	look, err := s.store.InviteLookup(ctx, orgID, req.CaseID, email)
 	if err != nil {
 		return View{}, err
 	}
+	org, acct := look.Org, look.Account
 	validUntil, err := req.Period.Resolve("period", now, s.maxDays(org))
 	if err != nil {
 		return View{}, err
 	}
 	c := newCase
 	if c == nil {
-		existing, err := s.store.Case(ctx, orgID, req.CaseID)
-		if errors.Is(err, casefile.ErrNotFound) {
+		if look.Case == nil {
 			return View{}, apperr.InvalidField("caseId", "no such case in this company")
 		}
-		if err != nil {
-			return View{}, err
-		}
-		c = &existing
+		c = look.Case
 	}
 	if err := s.limiter.Allow(ctx, s.cfg.InviteLimit, p.UserID); err != nil {
 		return View{}, err
@@ -244,10 +251,6 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 		}
 	}
 	inviter := s.inviterName(p)
-	acct, err := s.store.UserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, identity.ErrUserNotFound) {
-		return View{}, err
-	}
 
 	g := guest.Guest{
 		ID: secret.NewID("g_"), OrgID: orgID, OrgName: org.Name, Email: email, Name: name, Phone: phone,

@@ -442,3 +442,66 @@ func putItem(table string, item any) types.TransactWriteItem {
 }
 
 func marshalTime(t time.Time) types.AttributeValue { return str(sortableTime(t)) }
+
+// InviteLookup reads in one BatchGetItem what an invitation needs to check:
+// the company, the case (when caseID is set) and whether the email has an
+// account; only an existing account costs a second read, for its password
+// state.
+func (s *Store) InviteLookup(ctx context.Context, orgID, caseID, email string) (invite.Lookup, error) {
+	keys := []map[string]types.AttributeValue{key(orgPK(orgID), skMeta), key(emailPK(email), skUser)}
+	if caseID != "" {
+		keys = append(keys, key(orgPK(orgID), caseSK(caseID)))
+	}
+	items := map[string]map[string]types.AttributeValue{}
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt > 5 {
+				return invite.Lookup{}, fmt.Errorf("invite lookup: keys left unprocessed")
+			}
+			time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
+		}
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return invite.Lookup{}, fmt.Errorf("invite lookup: %w", err)
+		}
+		for _, it := range out.Responses[s.table] {
+			pk, _ := it["PK"].(*types.AttributeValueMemberS)
+			sk, _ := it["SK"].(*types.AttributeValueMemberS)
+			if pk != nil && sk != nil {
+				items[pk.Value+"|"+sk.Value] = it
+			}
+		}
+		req = out.UnprocessedKeys
+	}
+	var l invite.Lookup
+	orgItemAV, ok := items[orgPK(orgID)+"|"+skMeta]
+	if !ok {
+		return l, identity.ErrOrgNotFound
+	}
+	var o orgItem
+	if err := attributevalue.UnmarshalMap(orgItemAV, &o); err != nil {
+		return l, err
+	}
+	l.Org = identity.Org{ID: o.ID, Name: o.Name, MaxGuestDays: o.MaxGuestDays, ReminderDays: o.ReminderDays, CreatedAt: o.CreatedAt}
+	if av, ok := items[orgPK(orgID)+"|"+caseSK(caseID)]; ok && caseID != "" {
+		var c caseItem
+		if err := attributevalue.UnmarshalMap(av, &c); err != nil {
+			return l, err
+		}
+		kase := c.toCase()
+		l.Case = &kase
+	}
+	if av, ok := items[emailPK(email)+"|"+skUser]; ok {
+		var e emailItem
+		if err := attributevalue.UnmarshalMap(av, &e); err != nil {
+			return l, err
+		}
+		u, err := s.User(ctx, e.UserID)
+		if err != nil {
+			return l, err
+		}
+		l.Account = u
+	}
+	return l, nil
+}
