@@ -1,5 +1,5 @@
 // app.js — starts the client: routing, sign-in, the header with the company
-// switcher, and the hand-off to the member, guest and invitation screens.
+// switcher, and the hand-off to the member, guest, invitation and live session screens.
 
 import { api, token, onAuthLost } from './api.js';
 import { h, field, errorBox, setMain, showFormError, clearFormError, checkForm, closeDialogs, announce, loading, failure } from './ui.js';
@@ -7,6 +7,9 @@ import { renderMember } from './member.js';
 import { renderGuest } from './guest.js';
 import { renderInvite } from './invite.js';
 import { renderCompanies } from './companies.js';
+import { renderSession } from './session.js';
+import { renderJoin } from './join.js';
+import { closeLive } from './rtc.js';
 
 const header = document.getElementById('app-header');
 let ctx = null; // {me, membership, guestKind, orgName, can(privilege), reload(message)}
@@ -27,6 +30,7 @@ export function startSession(session, path = '/', message = '') {
 }
 
 function signOut(message) {
+  closeLive();
   token.clear();
   ctx = null;
   closeDialogs();
@@ -47,6 +51,11 @@ document.addEventListener('click', (e) => {
 const brand = () => h('a', { href: '/', class: 'brand', 'data-nav': true }, h('span', { class: 'logo', 'aria-hidden': 'true' }), 'Guestbridge');
 
 async function route() {
+  closeLive();
+  if (location.pathname === '/join') {
+    header.replaceChildren(brand());
+    return renderJoin();
+  }
   if (location.pathname === '/invite') {
     header.replaceChildren(brand());
     return renderInvite({ onAccepted: (s) => startSession(s, '/') });
@@ -67,7 +76,9 @@ async function route() {
   const companies = header.querySelector('a.companies');
   if (location.pathname === '/companies') companies?.setAttribute('aria-current', 'page'); else companies?.removeAttribute('aria-current');
   if (location.pathname === '/companies') renderCompanies(ctx);
-  else if (ctx.me.actingOrg.kind === 'guest') renderGuest(ctx); else renderMember(ctx);
+  else if (location.pathname.startsWith('/session/') && ctx.me.actingOrg.kind === 'member') {
+    renderSession(ctx, decodeURIComponent(location.pathname.slice('/session/'.length)));
+  } else if (ctx.me.actingOrg.kind === 'guest') renderGuest(ctx); else renderMember(ctx);
   if (flash) {
     document.getElementById('main').prepend(h('p', { class: 'notice ok', text: flash }));
     announce(flash);

@@ -2,7 +2,8 @@
 // detail page, shared by the member and the guest views.
 
 import { api, orgPath } from './api.js';
-import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce } from './ui.js';
+import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog } from './ui.js';
+import { openSession } from './session.js';
 
 /** casesSection lists the acting company's cases (a guest gets only theirs). */
 export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
@@ -67,9 +68,33 @@ export function caseDetail(ctx, id) {
       body.replaceChildren(h('dl', { class: 'facts card' },
         h('dt', { text: 'Created' }), h('dd', {}, when(c.createdAt)),
         h('dt', { text: 'Reference' }), h('dd', { class: 'mono', text: c.id })));
+      if (ctx.me.actingOrg.kind === 'member' && ctx.can('sessions.start')) {
+        body.append(h('div', { class: 'actions start' }, h('button', { type: 'button', class: 'btn primary', text: 'Start live session',
+          onclick: (e) => startDialog(ctx, c, e.currentTarget) })));
+      }
     } catch (err) {
       if (!err.handled) body.replaceChildren(failure(err));
     }
   })();
   return sec;
+}
+
+/** startDialog starts a live session on the case and opens its page. */
+function startDialog(ctx, c, opener) {
+  const org = ctx.me.actingOrg.orgId;
+  const name = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', 'data-field': 'customer.name' });
+  const email = h('input', { type: 'email', autocomplete: 'off', 'data-field': 'customer.email' });
+  const phone = h('input', { type: 'tel', autocomplete: 'off', placeholder: '+4915112345678', pattern: '\\+[1-9][0-9]{6,14}', 'data-field': 'customer.phone' });
+  openDialog({
+    title: 'Start live session', submitLabel: 'Start session', opener,
+    body: [h('p', { class: 'muted', text: 'The customer gets a link that shares their camera with you. All fields are optional: without email or phone, copy the link from the session page.' }),
+      field('Customer name', name), field('Customer email', email, 'The link is sent to this address.'),
+      field('Customer mobile number', phone, 'International format; the link is sent by SMS.')],
+    onSubmit: async () => {
+      const customer = Object.fromEntries([['name', name], ['email', email], ['phone', phone]].map(([k, el]) => [k, el.value.trim()]).filter(([, v]) => v));
+      const started = await api('POST', orgPath(org, 'cases', c.id, 'sessions'), Object.keys(customer).length ? { customer } : {});
+      announce('The live session has started.');
+      openSession(ctx, started);
+    },
+  });
 }

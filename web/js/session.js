@@ -1,0 +1,289 @@
+// session.js — the technician's live session page at /session/{id}: the
+// customer's camera, participants (invite, remove, switch tools), the
+// customer link, chat, tools, session details and "End session".
+
+import { api, orgPath } from './api.js';
+import { h, uid, when, field, table, setMain, loading, failure, announce, openDialog, confirmDialog, actionMenu, checklist, invalid } from './ui.js';
+import { connectRelay } from './rtc.js';
+import { KIND_LABEL, TOOL_LABEL, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+
+let handoff = null; // the start answer, kept in memory for the page it opens
+
+/** openSession shows a session just started: its first ticket is used at once. */
+export function openSession(ctx, started) {
+  handoff = started;
+  try { sessionStorage.setItem(`guestbridge.customerLink.${started.session.id}`, started.customerLink); } catch { /* storage full */ }
+  ctx.navigate(`/session/${encodeURIComponent(started.session.id)}`);
+}
+
+/** copyField is a read-only text with a Copy button. */
+function copyField(label, value) {
+  const input = h('input', { type: 'text', readonly: true, value, class: 'mono' });
+  const btn = h('button', { type: 'button', class: 'btn small', text: 'Copy' });
+  btn.addEventListener('click', async () => {
+    try { await navigator.clipboard.writeText(value); } catch { input.select(); document.execCommand('copy'); }
+    announce(`${label} copied.`);
+    btn.textContent = 'Copied';
+    setTimeout(() => { btn.textContent = 'Copy'; }, 2000);
+  });
+  return h('div', { class: 'copy' }, field(label, input), btn);
+}
+
+/** matrixTable shows which tools each kind of participant has. */
+export function matrixTable(matrix) {
+  const kinds = ['primary', 'secondary', 'guest', 'customer'];
+  const tools = Object.keys(TOOL_LABEL);
+  return h('table', { class: 'grid' }, h('caption', { class: 'visually-hidden', text: 'Permission matrix' }),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Tool' }), kinds.map((k) => h('th', { scope: 'col', text: KIND_LABEL[k] })))),
+    h('tbody', {}, tools.map((t) => h('tr', {}, h('th', { scope: 'row', text: TOOL_LABEL[t] }),
+      kinds.map((k) => h('td', {}, (matrix[k] || []).includes(t)
+        ? [h('span', { 'aria-hidden': 'true', text: '✓' }), h('span', { class: 'visually-hidden', text: 'yes' })]
+        : h('span', { class: 'visually-hidden', text: 'no' })))))));
+}
+
+/** renderSession shows the session page of a signed-in technician. */
+export async function renderSession(ctx, id) {
+  document.title = 'Live session · Guestbridge';
+  setMain(h('h1', { text: 'Live session' }), loading('the session'));
+  let s;
+  try {
+    s = await api('GET', `/sessions/${encodeURIComponent(id)}`);
+  } catch (err) {
+    if (!err.handled) setMain(h('h1', { text: 'Live session' }), failure(err, () => renderSession(ctx, id)));
+    return;
+  }
+  if (location.pathname !== `/session/${encodeURIComponent(id)}`) return;
+  const org = ctx.me.actingOrg.orgId;
+  const isPrimary = s.primaryUserId === ctx.me.user.id;
+  const base = `/sessions/${encodeURIComponent(id)}`;
+  const online = new Set();
+
+  const back = h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'back', text: '← Back to the case' });
+  const status = h('p', { class: 'live-status', role: 'status' });
+  const endBtn = isPrimary ? h('button', { type: 'button', class: 'btn danger', text: 'End session' }) : null;
+  const title = h('h1', { text: 'Live session' });
+  const head = h('div', { class: 'section-head' }, title, endBtn);
+  api('GET', orgPath(org, 'cases', s.caseId)).then((c) => { title.textContent = `Live session · ${c.title}`; }).catch(() => {});
+  const video = h('video', { autoplay: true, playsinline: true, class: 'remote' });
+  const waiting = h('p', { class: 'waiting', text: 'Waiting for the customer’s camera…' });
+  const media = remoteMedia(video, waiting);
+  const activity = activityPanel();
+  let link = { send: () => false };
+  const relay = { send: (m) => link.send(m) };
+  const chat = chatPanel(relay);
+  const tools = toolPanel(relay, activity);
+  const people = h('ul', { class: 'people' });
+  const inviteBtn = isPrimary ? h('button', { type: 'button', class: 'btn small', text: 'Invite technician', onclick: (e) => inviteDialog(e.currentTarget) }) : null;
+  const details = h('div');
+  const detailsBox = h('details', { class: 'panel details' }, h('summary', { text: 'Session details' }), details);
+  const customerLink = (handoff?.session.id === id && handoff.customerLink) || sessionStorage.getItem(`guestbridge.customerLink.${id}`);
+  const links = h('section', { class: 'panel' }, h('h2', { text: 'Links' }),
+    customerLink ? copyField('Customer link', customerLink) : h('p', { class: 'muted small', text: 'The customer link was shown when the session started, and sent to the customer.' }),
+    copyField('Page for technicians of your company', `${location.origin}/session/${encodeURIComponent(id)}`));
+  const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
+  const side = h('div', { class: 'side' }, h('section', { class: 'panel' },
+    h('div', { class: 'panel-head' }, h('h2', { text: 'Participants' }), inviteBtn), people), links, chat, activity);
+  const live = h('div', { class: 'live' }, stage, side);
+  setMain(h('section', { class: 'section' }, back, head, status, live, detailsBox));
+
+  function participant(p) {
+    const now = online.has(p.id);
+    const state = p.removed ? h('span', { class: 'badge s-ended', text: 'Removed' })
+      : now ? h('span', { class: 'ind on' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), 'In the session')
+        : p.leftAt ? h('span', { class: 'muted' }, 'Left ', when(p.leftAt))
+          : p.joinedAt ? h('span', { class: 'muted' }, 'Joined ', when(p.joinedAt)) : h('span', { class: 'muted', text: 'Invited, not joined yet' });
+    const menu = isPrimary && p.kind !== 'primary' && !p.removed ? actionMenu(`Actions for ${p.name}`, [
+      { label: 'Tools…', run: (b) => toolsDialog(p, b) },
+      { label: 'Remove from the session', danger: true, run: (b) => removeDialog(p, b) },
+    ]) : null;
+    return h('li', {}, h('div', { class: 'who' }, h('strong', { text: p.userId === ctx.me.user.id ? `${p.name} (you)` : p.name }),
+      h('span', { class: 'tag', text: KIND_LABEL[p.kind] || p.kind }), state), menu);
+  }
+
+  function showDetails() {
+    const rows = s.participants.map((p) => [h('span', { text: p.name }), h('span', { text: KIND_LABEL[p.kind] || p.kind }),
+      when(p.invitedAt), when(p.joinedAt), when(p.leftAt), h('span', { text: p.removed ? `Yes (${p.removedReason || 'removed'})` : 'No' })]);
+    details.replaceChildren(h('dl', { class: 'facts' }, h('dt', { text: 'Started' }), h('dd', {}, when(s.createdAt)),
+      h('dt', { text: 'State' }), h('dd', { text: s.state === 'live' ? 'Live' : 'Ended' }), s.endedAt ? [h('dt', { text: 'Ended' }), h('dd', {}, when(s.endedAt))] : null),
+    h('h3', { text: 'Participants' }), table('Participants', ['Name', 'Kind', 'Invited', 'Joined', 'Left', 'Removed'], rows),
+    h('h3', { text: 'Tools by kind of participant' }), h('div', { class: 'table-wrap' }, matrixTable(s.matrix || {})));
+  }
+
+  function show() {
+    people.replaceChildren(...s.participants.map(participant));
+    showDetails();
+  }
+
+  let refreshing = 0;
+  function refresh(delay = 0) {
+    clearTimeout(refreshing);
+    refreshing = setTimeout(async () => {
+      try { s = await api('GET', base); show(); } catch { /* the next refresh tries again */ }
+    }, delay);
+  }
+  const poll = setInterval(() => { if (!live.isConnected) clearInterval(poll); else refresh(); }, 15000);
+  show();
+
+  let over = false;
+  function finish(x) {
+    if (over) return; // the first final reason stands
+    over = !x.retry;
+    status.textContent = '';
+    const text = closeText(x);
+    media.clear();
+    if (x.retry) { live.before(reconnectNotice(x, () => link)); return; }
+    live.replaceWith(h('div', { class: 'card full-message live-end', role: 'alert' }, h('h2', { text }),
+      h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'btn', text: 'Back to the case' })));
+    endBtn?.remove();
+    inviteBtn?.remove();
+    refresh(500);
+  }
+
+  function setTools(list) {
+    tools.setTools(list);
+    chat.enable(list.includes('chat'));
+    detailsBox.hidden = !list.includes('session_details');
+    if (inviteBtn) inviteBtn.hidden = !list.includes('invite');
+    const mic = link.local?.getAudioTracks()[0];
+    if (mic) mic.enabled = list.includes('mic');
+  }
+
+  if (s.state !== 'live') { finish({ reason: 'session_ended' }); return; }
+  let first = handoff?.session.id === id ? handoff.primary : null;
+  handoff = null;
+  setTools(first?.tools || []);
+  link = connectRelay({
+    getJoining: async () => {
+      const j = first && Date.parse(first.ticketExpiresAt) - Date.now() > 3000 ? first : await api('POST', `${base}/join`);
+      first = null;
+      return j;
+    },
+    local: (j) => (j.tools.includes('mic') ? navigator.mediaDevices?.getUserMedia({ audio: true }) : null),
+    on: {
+      state: (t) => { status.textContent = t; },
+      joined: (m) => {
+        online.clear();
+        [m.participant, ...(m.participants || [])].forEach((p) => p && online.add(p.id));
+        setTools(m.tools || []);
+        refresh(800);
+      },
+      tools: (t) => { setTools(t); activity.add('', `Your tools changed: ${t.map((x) => TOOL_LABEL[x] || x).join(', ') || 'none'}.`); },
+      roster: (type, p, reason) => {
+        if (type === 'participant_joined') online.add(p.id); else online.delete(p.id);
+        activity.add('', `${p.name || 'Someone'} (${KIND_LABEL[p.kind] || p.kind}) ${type === 'participant_joined' ? 'joined' : `left${reason && reason !== 'left' ? ` (${reason})` : ''}`}.`);
+        show();
+        refresh(800);
+      },
+      track: media.track,
+      message: (m) => {
+        if (m.error) tools.refused(m.error);
+        else if (m.tool === 'chat') chat.receive(m);
+        else activity.add(sender(m), describe(m));
+      },
+      draining: () => { status.textContent = 'The session server is restarting: the connection may be interrupted.'; },
+      closed: finish,
+    },
+  });
+
+  endBtn?.addEventListener('click', () => confirmDialog({
+    title: 'End the session?', submitLabel: 'End session', danger: true, opener: endBtn,
+    text: 'Everyone in the session is disconnected, and no link of this session works again.',
+    run: async () => {
+      await api('POST', `${base}/end`, {});
+      announce('The session has ended.');
+      finish({ reason: 'session_ended' });
+      link.close();
+    },
+  }));
+
+  function removeDialog(p, opener) {
+    confirmDialog({
+      title: `Remove ${p.name}?`, submitLabel: 'Remove', danger: true, opener,
+      text: [h('strong', { text: p.name }), ' is disconnected at once and cannot join this session again.'],
+      run: async () => {
+        await api('POST', `${base}/participants/${encodeURIComponent(p.id)}/remove`, {});
+        announce(`${p.name} was removed.`);
+        refresh();
+      },
+    });
+  }
+
+  function toolsDialog(p, opener) {
+    const allowed = (s.matrix || {})[p.kind] || [];
+    const list = checklist('Tools', allowed.map((t) => ({ value: t, label: TOOL_LABEL[t] || t })), p.tools, 'tools');
+    openDialog({
+      title: `Tools for ${p.name}`, submitLabel: 'Save tools', opener,
+      body: [h('p', { class: 'muted', text: `Only the tools a ${(KIND_LABEL[p.kind] || p.kind).toLowerCase()} may have are offered. Changes apply at once.` }), list],
+      onSubmit: async () => {
+        const u = await api('PUT', `${base}/participants/${encodeURIComponent(p.id)}/tools`, { tools: list.values() });
+        announce(`Tools of ${u.name} saved.`);
+        refresh();
+      },
+    });
+  }
+
+  function inviteDialog(opener) {
+    const tabs = [['internal', 'Internal'], ['guest', 'Guest']].map(([key, label]) => {
+      const tab = h('button', { type: 'button', role: 'tab', id: uid('tab'), text: label });
+      return { key, tab };
+    });
+    const userId = h('input', { type: 'text', required: true, autocomplete: 'off', 'data-field': 'userId' });
+    const internal = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Internal technician' }),
+      h('p', { class: 'muted', text: 'A technician of your company joins from this session’s page (see “Links”).' }),
+      field('User id of the technician', userId, 'Ask an admin for the id, or for the members list.'));
+    const canList = ctx.can('roles.manage');
+    if (canList) {
+      api('GET', orgPath(org, 'members')).then(({ members = [] }) => {
+        const taken = new Set(s.participants.filter((p) => !p.removed && p.userId).map((p) => p.userId));
+        const choices = members.filter((m) => !taken.has(m.userId));
+        const select = h('select', { required: true, 'data-field': 'userId' }, h('option', { value: '', text: choices.length ? 'Choose a technician' : 'Nobody else to invite' }),
+          choices.map((m) => h('option', { value: m.userId, text: `${m.name} (${m.email})` })));
+        internal.replaceChild(field('Technician', select), userId.closest('.field'));
+        internal.value = () => select.value;
+      }).catch(() => {});
+    }
+    internal.value = () => userId.value.trim();
+    const email = h('input', { type: 'email', required: true, autocomplete: 'off', 'data-field': 'email' });
+    const name = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', 'data-field': 'name' });
+    const guest = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Guest technician' }),
+      h('p', { class: 'muted', text: 'A unique link goes to this email. It works once, from a web browser; guest technicians never see notes or snapshots.' }),
+      field('Email', email), field('Name (optional)', name));
+    const panels = { internal, guest };
+    let current = 'internal';
+    function select(key, focus) {
+      current = key;
+      for (const t of tabs) {
+        const on = t.key === key;
+        t.tab.setAttribute('aria-selected', String(on));
+        t.tab.tabIndex = on ? 0 : -1;
+        panels[t.key].hidden = panels[t.key].disabled = !on;
+        if (on && focus) t.tab.focus();
+      }
+    }
+    tabs.forEach((t, i) => {
+      const panel = h('div', { role: 'tabpanel', id: uid('panel'), 'aria-labelledby': t.tab.id }, panels[t.key]);
+      t.tab.setAttribute('aria-controls', panel.id);
+      t.panel = panel;
+      t.tab.addEventListener('click', () => select(t.key));
+      t.tab.addEventListener('keydown', (e) => {
+        const d = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+        if (d) { e.preventDefault(); select(tabs[(i + d + tabs.length) % tabs.length].key, true); }
+      });
+    });
+    select('internal');
+    openDialog({
+      title: 'Invite technician', submitLabel: 'Invite', opener,
+      body: [h('div', { role: 'tablist', class: 'tablist', 'aria-label': 'Kind of technician' }, tabs.map((t) => t.tab)), tabs.map((t) => t.panel)],
+      onSubmit: async () => {
+        let body;
+        if (current === 'internal') {
+          if (!internal.value()) throw invalid(internal.querySelector('[data-field=userId]'), 'Choose the technician to invite.');
+          body = { kind: 'internal', userId: internal.value() };
+        } else body = { kind: 'guest', email: email.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) };
+        const p = await api('POST', `${base}/invites`, body);
+        announce(current === 'guest' ? `An invitation was sent to ${p.email}.` : `${p.name} was added to the session.`);
+        refresh();
+      },
+    });
+  }
+}
