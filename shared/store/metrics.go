@@ -49,6 +49,3 @@ func (m *CallMeter) Snapshot() map[string][]time.Duration {
 	}
 	return out
 }
-
-// WithMeter returns an APIOptions function list entry for aws.Config.
-func WithMeter(m *CallMeter) func(*middleware.Stack) error { return m.Register }
