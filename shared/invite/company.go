@@ -237,29 +237,31 @@ var errNotPending = apperr.New(apperr.Conflict, "invitation_answered", "This inv
 
 // AcceptMine accepts a company invitation from "Companies".
 func (s *Service) AcceptMine(ctx context.Context, p *access.Principal, id string) (CompanyInvitation, error) {
-	g, u, err := s.mine(ctx, p, id)
-	if err != nil {
-		return CompanyInvitation{}, err
-	}
-	now := s.clock.Now()
-	if g.Validated || g.StatusAt(now) == guest.Deactivated {
-		return CompanyInvitation{}, errNotPending
-	}
-	grantID := secret.NewID("gr_")
-	e := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: u.ID, Action: audit.GuestAccepted, Target: g.ID,
-		Details: map[string]string{"via": "companies"}}
-	if err := s.store.AcceptAsUser(ctx, g, u.ID, grantID, now, e); err != nil {
-		if errors.Is(err, ErrGuestChanged) {
-			return CompanyInvitation{}, errNotPending
+	return s.answerMine(ctx, p, id, audit.GuestAccepted, func(g *guest.Guest, u identity.User, now time.Time, e audit.Entry) error {
+		grantID := secret.NewID("gr_")
+		if err := s.store.AcceptAsUser(ctx, *g, u.ID, grantID, now, e); err != nil {
+			return err
 		}
-		return CompanyInvitation{}, err
-	}
-	g.Validated, g.UserID, g.GrantID = true, u.ID, grantID
-	return companyView(g, now), nil
+		g.Validated, g.UserID, g.GrantID = true, u.ID, grantID
+		return nil
+	})
 }
 
 // DeclineMine declines a company invitation from "Companies".
 func (s *Service) DeclineMine(ctx context.Context, p *access.Principal, id string) (CompanyInvitation, error) {
+	return s.answerMine(ctx, p, id, audit.GuestDeclined, func(g *guest.Guest, _ identity.User, now time.Time, e audit.Entry) error {
+		if err := s.store.DeclineGuest(ctx, *g, now, e); err != nil {
+			return err
+		}
+		g.Active, g.EndReason, g.EndedAt = false, guest.Declined, now
+		return nil
+	})
+}
+
+// answerMine finds one of the caller's pending company invitations and
+// records the answer with write, which updates g to what it wrote.
+func (s *Service) answerMine(ctx context.Context, p *access.Principal, id, action string,
+	write func(g *guest.Guest, u identity.User, now time.Time, e audit.Entry) error) (CompanyInvitation, error) {
 	g, u, err := s.mine(ctx, p, id)
 	if err != nil {
 		return CompanyInvitation{}, err
@@ -268,14 +270,13 @@ func (s *Service) DeclineMine(ctx context.Context, p *access.Principal, id strin
 	if g.Validated || g.StatusAt(now) == guest.Deactivated {
 		return CompanyInvitation{}, errNotPending
 	}
-	e := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: u.ID, Action: audit.GuestDeclined, Target: g.ID,
+	e := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: u.ID, Action: action, Target: g.ID,
 		Details: map[string]string{"via": "companies"}}
-	if err := s.store.DeclineGuest(ctx, g, now, e); err != nil {
+	if err := write(&g, u, now, e); err != nil {
 		if errors.Is(err, ErrGuestChanged) {
 			return CompanyInvitation{}, errNotPending
 		}
 		return CompanyInvitation{}, err
 	}
-	g.Active, g.EndReason, g.EndedAt = false, guest.Declined, now
 	return companyView(g, now), nil
 }

@@ -59,14 +59,7 @@ func (s *Store) CreateGuest(ctx context.Context, w invite.NewGuest) error {
 	for _, e := range w.Audit {
 		items = append(items, putNew(s.table, newAuditItem(e)))
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failedAt(cancelReasons(err), 0) {
-		return guest.ErrExists
-	}
-	if err != nil {
-		return fmt.Errorf("create guest: %w", err)
-	}
-	return nil
+	return s.transact(ctx, "create guest", items, guest.ErrExists)
 }
 
 // guestUnchanged is the condition that a guest is still on the invitation
@@ -94,14 +87,7 @@ func (s *Store) Reinvite(ctx context.Context, w invite.Reinvitation) error {
 		items = append(items, putNew(s.table, newOutboxItem(m)))
 	}
 	items = append(items, putNew(s.table, newAuditItem(w.Audit)))
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failedAt(cancelReasons(err), 0) {
-		return conflictChanged
-	}
-	if err != nil {
-		return fmt.Errorf("reinvite guest: %w", err)
-	}
-	return nil
+	return s.transact(ctx, "reinvite guest", items, conflictChanged)
 }
 
 var conflictChanged = guestConflict()
@@ -329,14 +315,7 @@ func (s *Store) deactivate(ctx context.Context, g guest.Guest, at time.Time, rea
 		{Delete: &types.Delete{TableName: &s.table, Key: key(orgPK(g.OrgID), grantSK(g.ID))}},
 		putNew(s.table, newAuditItem(entry)),
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failedAt(cancelReasons(err), 0) {
-		return conflictChanged
-	}
-	if err != nil {
-		return fmt.Errorf("deactivate guest: %w", err)
-	}
-	return nil
+	return s.transact(ctx, "deactivate guest", items, conflictChanged)
 }
 
 // UpdateGuest writes an admin's change of a guest (period, Active switch,
@@ -427,14 +406,7 @@ func (s *Store) MarkReminded(ctx context.Context, g guest.Guest, msgs []outbox.M
 		items = append(items, putNew(s.table, newOutboxItem(m)))
 	}
 	items = append(items, putNew(s.table, newAuditItem(entry)))
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failedAt(cancelReasons(err), 0) {
-		return conflictChanged
-	}
-	if err != nil {
-		return fmt.Errorf("mark reminded: %w", err)
-	}
-	return nil
+	return s.transact(ctx, "mark reminded", items, conflictChanged)
 }
 
 func putItem(table string, item any) types.TransactWriteItem {

@@ -142,14 +142,7 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash string, mustBeUnse
 	if entry != nil {
 		items = append(items, putNew(s.table, newAuditItem(*entry)))
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failedAt(cancelReasons(err), 0) {
-		return identity.ErrPasswordSet
-	}
-	if err != nil {
-		return fmt.Errorf("set password: %w", err)
-	}
-	return nil
+	return s.transact(ctx, "set password", items, identity.ErrPasswordSet)
 }
 
 // Seed data ---------------------------------------------------------------

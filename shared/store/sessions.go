@@ -185,14 +185,7 @@ func (s *Store) AddParticipant(ctx context.Context, p session.Participant, link 
 	for _, m := range msgs {
 		items = append(items, putNew(s.table, newOutboxItem(m)))
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failedAt(cancelReasons(err), 0) {
-		return session.ErrSessionEnded
-	}
-	if err != nil {
-		return fmt.Errorf("add participant: %w", err)
-	}
-	return nil
+	return s.transact(ctx, "add participant", items, session.ErrSessionEnded)
 }
 
 // Link reads a session link by the hash of its token.

@@ -244,3 +244,17 @@ func (s *Store) updateWithAudit(ctx context.Context, pk, sk, expr string, names 
 	}
 	return nil
 }
+
+// transact writes items in one transaction. When the first item's condition
+// fails, ifFirstFails is returned: by convention the first item carries the
+// condition the caller's domain explains (exists, changed, ended).
+func (s *Store) transact(ctx context.Context, op string, items []types.TransactWriteItem, ifFirstFails error) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failedAt(cancelReasons(err), 0) {
+		return ifFirstFails
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
