@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -25,24 +23,9 @@ import (
 // and no control call at all, still remove a participant and end the
 // session.
 func TestRevocationFallbackDynamoDBLocal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts DynamoDB Local")
-	}
+	db := devstack.DynamoDBForTest(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	stack, err := devstack.Start(ctx, devstack.Options{SESPort: -1})
-	if errors.Is(err, devstack.ErrToolsMissing) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stack.Close() })
-	db := dynamodb.New(dynamodb.Options{
-		Region:       "eu-central-1",
-		BaseEndpoint: aws.String(stack.DynamoDBEndpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-	})
 	const table = "relay-fallback"
 	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:   aws.String(table),

@@ -2,13 +2,11 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -19,24 +17,9 @@ import (
 // Amazon's DynamoDB Local (started by shared/devstack; skipped when its
 // tools are not installed, or with -short).
 func TestDynamoStoreLocal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts DynamoDB Local")
-	}
+	db := devstack.DynamoDBForTest(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	stack, err := devstack.Start(ctx, devstack.Options{SESPort: -1})
-	if errors.Is(err, devstack.ErrToolsMissing) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stack.Close() })
-	db := dynamodb.New(dynamodb.Options{
-		Region:       "eu-central-1",
-		BaseEndpoint: aws.String(stack.DynamoDBEndpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-	})
 	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:   aws.String("relay-registry"),
 		BillingMode: types.BillingModePayPerRequest,
