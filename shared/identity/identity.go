@@ -21,6 +21,10 @@ type User struct {
 	Name         string    `json:"name"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"createdAt"`
+	// TokenVersion is signed into every session token; raising it (a new
+	// password, sign-out everywhere, removal by an admin) makes every token
+	// issued before refused on its next request.
+	TokenVersion int64 `json:"-"`
 }
 
 // HasPassword reports whether the account can sign in with a password.
@@ -87,5 +91,6 @@ var (
 	ErrOrgNotFound    = apperr.New(apperr.NotFound, "org_not_found", "No such company.")
 	ErrEmailTaken     = apperr.New(apperr.Conflict, "email_taken", "An account with this email exists.")
 	ErrRoleNotFound   = apperr.New(apperr.NotFound, "role_not_found", "No such role.")
+	ErrTokenRevoked   = apperr.New(apperr.Unauthorized, "token_revoked", "This session was signed out; sign in again.")
 	ErrPasswordSet    = apperr.New(apperr.Conflict, "password_set", "This account already has a password; give the current one to change it.")
 )

@@ -28,7 +28,11 @@ type Store interface {
 	RolePrivileges(ctx context.Context, orgID, roleID string) ([]access.Privilege, error)
 	Grant(ctx context.Context, orgID, guestID string) (Grant, error)
 	Guest(ctx context.Context, orgID, guestID string) (guest.Guest, error)
+	// SetPassword stores a new password hash and raises the account's token
+	// version in the same write, so sessions from before the change end.
 	SetPassword(ctx context.Context, userID, hash string, mustBeUnset bool, entry *audit.Entry) error
+	// RaiseTokenVersion revokes every session token the account holds.
+	RaiseTokenVersion(ctx context.Context, userID string, entry *audit.Entry) error
 }
 
 // Service signs people in and resolves their sessions.
@@ -147,7 +151,7 @@ func (s *Service) open(u User, acting Membership, ms []Membership, until time.Ti
 	}
 	tok, err := s.signer.Sign(Claims{
 		UserID: u.ID, OrgID: acting.OrgID, Kind: acting.Kind, GuestID: acting.GuestID,
-		GrantID: acting.grantID, ViaLink: viaLink, IssuedAt: now, ExpiresAt: until,
+		GrantID: acting.grantID, ViaLink: viaLink, TokenVersion: u.TokenVersion, IssuedAt: now, ExpiresAt: until,
 	})
 	if err != nil {
 		return Session{}, err
@@ -236,6 +240,9 @@ func (s *Service) Resolve(ctx context.Context, token string) (*access.Principal,
 	if err != nil {
 		return nil, Claims{}, err
 	}
+	if err := s.checkTokenVersion(ctx, c); err != nil {
+		return nil, c, err
+	}
 	now := s.clock.Now()
 	switch c.Kind {
 	case access.Member:
@@ -285,6 +292,22 @@ func (s *Service) Resolve(ctx context.Context, token string) (*access.Principal,
 		return nil, c, ErrNoAccess
 	}
 	return nil, c, ErrNoSession
+}
+
+// checkTokenVersion refuses a token issued before the account's last
+// revocation. An account that no longer exists has no valid tokens either.
+func (s *Service) checkTokenVersion(ctx context.Context, c Claims) error {
+	u, err := s.store.User(ctx, c.UserID)
+	if errors.Is(err, ErrUserNotFound) {
+		return ErrTokenRevoked
+	}
+	if err != nil {
+		return err
+	}
+	if c.TokenVersion != u.TokenVersion {
+		return ErrTokenRevoked
+	}
+	return nil
 }
 
 // privilegesOf returns a role's privileges: built-in or the company's own.

@@ -22,9 +22,12 @@ type Claims struct {
 	GrantID string      `json:"grt,omitempty"`
 	// ViaLink marks a session opened from an SMS link without a password; it
 	// ends with the link's 24 hours.
-	ViaLink   bool      `json:"lnk,omitempty"`
-	IssuedAt  time.Time `json:"-"`
-	ExpiresAt time.Time `json:"-"`
+	ViaLink bool `json:"lnk,omitempty"`
+	// TokenVersion is the account's token version at issue; Resolve refuses
+	// the token once the account's version has moved past it.
+	TokenVersion int64     `json:"tv,omitempty"`
+	IssuedAt     time.Time `json:"-"`
+	ExpiresAt    time.Time `json:"-"`
 }
 
 type jwtClaims struct {

@@ -21,15 +21,18 @@ type userItem struct {
 	Name         string
 	PasswordHash string `dynamodbav:",omitempty"`
 	CreatedAt    time.Time
+	// TokenVersion is raised to revoke every session token issued before.
+	TokenVersion int64 `dynamodbav:",omitempty"`
 }
 
 func newUserItem(u identity.User) userItem {
 	return userItem{PK: userPK(u.ID), SK: skProfile, Type: "user", ID: u.ID, Email: u.Email, Name: u.Name,
-		PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt}
+		PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt, TokenVersion: u.TokenVersion}
 }
 
 func (it userItem) user() identity.User {
-	return identity.User{ID: it.ID, Email: it.Email, Name: it.Name, PasswordHash: it.PasswordHash, CreatedAt: it.CreatedAt}
+	return identity.User{ID: it.ID, Email: it.Email, Name: it.Name, PasswordHash: it.PasswordHash, CreatedAt: it.CreatedAt,
+		TokenVersion: it.TokenVersion}
 }
 
 type emailItem struct {
