@@ -105,6 +105,9 @@ type Joining struct {
 	Ticket          string            `json:"ticket"`
 	TicketExpiresAt time.Time         `json:"ticketExpiresAt"`
 	Tools           []toolmatrix.Tool `json:"tools"`
+	// Seat is the device key of a customer link: the client keeps it and
+	// sends it back to reconnect from the same device (JoinLinkRequest).
+	Seat string `json:"seat,omitempty"`
 }
 
 // Started is the answer to starting a session.
@@ -184,7 +187,7 @@ func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID 
 	if err := s.store.CreateSession(ctx, sess, []Participant{primary, customer}, []Link{link}, msgs, e); err != nil {
 		return Started{}, err
 	}
-	j, err := s.joining(sess, primary, time.Time{})
+	j, err := s.joining(sess, primary, time.Time{}, "")
 	if err != nil {
 		return Started{}, err
 	}
@@ -235,8 +238,12 @@ func (s *Service) message(ch outbox.Channel, kind outbox.Kind, to, token string,
 		OrgID: sess.OrgID, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}, nil
 }
 
-func (s *Service) joining(sess Session, p Participant, until time.Time) (Joining, error) {
-	tok, exp, err := s.minter.Ticket(p, until)
+func (s *Service) joining(sess Session, p Participant, until time.Time, seat string) (Joining, error) {
+	seatID := ""
+	if seat != "" {
+		seatID = secret.Hash(seat)
+	}
+	tok, exp, err := s.minter.Ticket(p, until, seatID)
 	if err != nil {
 		return Joining{}, err
 	}
@@ -245,7 +252,7 @@ func (s *Service) joining(sess Session, p Participant, until time.Time) (Joining
 		tools = []toolmatrix.Tool{}
 	}
 	return Joining{SessionID: sess.ID, ParticipantID: p.ID, Kind: p.Kind, RelayURL: sess.SignalURL, Ticket: tok,
-		TicketExpiresAt: exp, Tools: tools}, nil
+		TicketExpiresAt: exp, Tools: tools, Seat: seat}, nil
 }
 
 // sessionFor reads a session of the caller's organisation.
@@ -364,10 +371,21 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 	return ParticipantView{}, apperr.InvalidField("kind", `kind must be "internal" or "guest"`)
 }
 
+// JoinLinkRequest is the optional body of POST /v1/session-invites/{token}/join.
+type JoinLinkRequest struct {
+	// Seat is the device key an earlier redemption of the same customer
+	// link returned; without it the device gets a new one.
+	Seat string `json:"seat,omitempty"`
+}
+
 // JoinLink redeems a guest technician's or the customer's link: the backend
 // check (link unused, session live, web browser for guests) and a ticket. A
-// guest's link works once: a second tab or device gets 410.
-func (s *Service) JoinLink(ctx context.Context, token string, platform Platform) (Joining, error) {
+// guest's link works once: a second tab or device gets 410. The customer's
+// link is reusable for its 24 hours, but holds one device at a time: its
+// ticket names the device's seat, and the relay refuses a ticket of another
+// seat while the seat's device is connected (a reconnect of that device
+// replaces its old connection).
+func (s *Service) JoinLink(ctx context.Context, token string, platform Platform, req JoinLinkRequest) (Joining, error) {
 	if !secret.WellFormed(token) {
 		return Joining{}, ErrLinkExpired
 	}
@@ -416,10 +434,21 @@ func (s *Service) JoinLink(ctx context.Context, token string, platform Platform)
 		if err := s.store.UseLink(ctx, hash, now); err != nil {
 			return Joining{}, err
 		}
-	} else if !now.Before(link.ExpiresAt) {
+		return s.joining(sess, part, until, "")
+	}
+	if !now.Before(link.ExpiresAt) {
 		return Joining{}, ErrLinkExpired
 	}
-	return s.joining(sess, part, until)
+	seat := req.Seat
+	if seat != "" && !secret.WellFormed(seat) {
+		return Joining{}, apperr.InvalidField("seat", "seat is not one this link gave out")
+	}
+	if seat == "" {
+		if seat, err = secret.NewToken(); err != nil {
+			return Joining{}, err
+		}
+	}
+	return s.joining(sess, part, until, seat)
 }
 
 // accountEnd returns the end of the guest account with email, zero if there
@@ -451,7 +480,7 @@ func (s *Service) Join(ctx context.Context, p *access.Principal, id string) (Joi
 	if err := parts[i].CanJoin(sess); err != nil {
 		return Joining{}, err
 	}
-	return s.joining(sess, parts[i], time.Time{})
+	return s.joining(sess, parts[i], time.Time{}, "")
 }
 
 // View is a session's details.
