@@ -50,7 +50,10 @@ type Store interface {
 	EndSession(ctx context.Context, s Session, at time.Time, reason string, entry audit.Entry) error
 	RemoveParticipant(ctx context.Context, p Participant, at time.Time, reason string, entry audit.Entry) error
 	SetTools(ctx context.Context, p Participant, tools []toolmatrix.Tool, entry audit.Entry) error
-	MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, entry audit.Entry) error
+	// MarkPresence records a join or leave together with the event's id,
+	// on the condition that the id is new (ErrEventReplayed otherwise); the
+	// id is remembered until forgetAt.
+	MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, eventID string, forgetAt time.Time, entry audit.Entry) error
 	LiveParticipantsByEmail(ctx context.Context, orgID, email string) ([]Participant, error)
 	// GuestByEmail finds the company's guest account with email, if any.
 	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
@@ -664,12 +667,21 @@ type Event struct {
 	SessionID     string    `json:"sessionId"`
 	ParticipantID string    `json:"participantId"`
 	At            time.Time `json:"at"`
+	// ID is random per event, kept across the relay's retries.
+	ID string `json:"id"`
+	// SentAt is when this delivery attempt was signed.
+	SentAt time.Time `json:"sentAt"`
 }
 
-// Record stores a relay event on the participant, and in the audit log.
+// Record stores a relay event on the participant, and in the audit log,
+// once, and only while the event is fresh (CheckEvent).
 func (s *Service) Record(ctx context.Context, ev Event) error {
 	if ev.Type != "joined" && ev.Type != "left" {
 		return apperr.InvalidField("type", `type must be "joined" or "left"`)
+	}
+	now := s.clock.Now()
+	if err := CheckEvent(ev, now); err != nil {
+		return err
 	}
 	sess, err := s.store.Session(ctx, ev.SessionID)
 	if err != nil {
@@ -680,7 +692,7 @@ func (s *Service) Record(ctx context.Context, ev Event) error {
 		at = s.clock.Now()
 	}
 	e := s.entry(sess.OrgID, "relay", "session.participant_"+ev.Type, ev.ParticipantID, map[string]string{"sessionId": sess.ID})
-	return s.store.MarkPresence(ctx, sess.ID, ev.ParticipantID, ev.Type == "joined", at, e)
+	return s.store.MarkPresence(ctx, sess.ID, ev.ParticipantID, ev.Type == "joined", at, ev.ID, EventForgetAt(now), e)
 }
 
 // DisconnectGuest removes the live session seats of a guest whose account
