@@ -166,11 +166,19 @@ func (s *Server) applyStoredTools(sid string, st StoredState) []string {
 		if known && sw.at.After(readAt) {
 			continue
 		}
-		differs := !known || !sameTools(sw.tools, stored)
+		// A connected participant is compared by what it holds (its
+		// ticket's tools at join); one not connected here is recorded, so
+		// that a ticket minted before a lost switch cannot give a tool back.
+		var p *Participant
 		if sess != nil {
-			if p := sess.participants[pid]; p != nil && !sameTools(*p.tools.Load(), toolmatrix.Restrict(p.kind, stored)) {
-				differs = true
-			}
+			p = sess.participants[pid]
+		}
+		differs := known && !sameTools(sw.tools, stored)
+		if p != nil && !sameTools(*p.tools.Load(), toolmatrix.Restrict(p.kind, stored)) {
+			differs = true
+		}
+		if p == nil && !known {
+			differs = true
 		}
 		if differs {
 			changed = append(changed, pid)

@@ -73,6 +73,10 @@ func TestApplyStoredTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// What the participant holds already is not switched again.
+	if same := w.srv.ApplyStored("s", StoredState{Found: true, ReadAt: clock.now(), Tools: map[string][]toolmatrix.Tool{"g": chatVideo}}); len(same.Tools) != 0 {
+		t.Fatalf("switched tools the participant already holds: %+v", same)
+	}
 	st := StoredState{Found: true, ReadAt: clock.now(), Tools: map[string][]toolmatrix.Tool{"g": chatOnly, "away": {}}}
 	got := w.srv.ApplyStored("s", st)
 	if !slices.Equal(got.Tools, []string{"away", "g"}) || !slices.Equal(p.Tools(), chatOnly) {
