@@ -451,7 +451,7 @@ func (s *Service) JoinLink(ctx context.Context, token string, platform Platform,
 			return Joining{}, err
 		}
 	}
-	return s.joining(sess, part, until, seat)
+	return s.joining(sess, part, time.Time{}, seat)
 }
 
 // accountEnd returns the end of the guest account with email, zero if there
