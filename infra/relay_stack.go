@@ -255,6 +255,11 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 		// Existing WebSockets keep flowing this long after a task starts
 		// draining, matching the container's stop timeout.
 		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(relayDrainSeconds)),
+		// The relay caps unauthenticated connections per client address
+		// (RELAY_MAX_PENDING_PER_ADDR); IP targets see the NLB's address
+		// unless the client's is preserved, and then every client would
+		// share one cap.
+		PreserveClientIp: jsii.Bool(true),
 	})
 
 	scaling := service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{

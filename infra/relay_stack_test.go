@@ -151,6 +151,14 @@ func TestRelayStack(t *testing.T) {
 				}),
 			})
 		})
+		check(t, func() {
+			tmpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), obj{
+				"TargetGroupAttributes": arrayWith(obj{
+					"Key":   "preserve_client_ip.enabled",
+					"Value": "true",
+				}),
+			})
+		})
 	})
 
 	t.Run("cpu auto scaling", func(t *testing.T) {

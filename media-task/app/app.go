@@ -112,6 +112,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		Events:  ev,
 		Logger:  log.With("component", "relay"),
 		Now:     opts.Now,
+
+		RelayOnLoopback: cfg.OnLoopback(),
 	})
 	if err != nil {
 		_ = engine.Close()
@@ -127,7 +129,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		}
 	}
 	a.heartbeat = registry.NewHeartbeat(opts.Store, cfg.TaskID, cfg.SignalURL, a.relay.Load, log.With("component", "registry"))
-	a.signal = signal.NewHandler(a.relay, cfg.AllowedOrigins, log.With("component", "signal"))
+	a.signal = signal.NewHandler(a.relay, cfg.AllowedOrigins, cfg.MaxPendingPerAddr, log.With("component", "signal"))
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /signal", a.signal)

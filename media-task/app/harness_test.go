@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -160,6 +162,9 @@ type ticketOpts struct {
 	jti   string
 	until time.Time
 	ttl   time.Duration
+	// tools are the tools claim; nil means the kind's full set.
+	tools []toolmatrix.Tool
+	seat  string
 }
 
 func (h *harness) ticket(o ticketOpts) string {
@@ -173,10 +178,16 @@ func (h *harness) ticket(o ticketOpts) string {
 	if o.ttl == 0 {
 		o.ttl = 60 * time.Second
 	}
+	if o.tools == nil {
+		o.tools = toolmatrix.Tools(o.kind)
+	}
 	claims := jwt.MapClaims{
 		"iss": "guestbridge-api", "aud": "guestbridge-relay",
 		"sub": o.pid, "sid": o.sid, "kind": string(o.kind), "name": "N " + o.pid,
-		"jti": o.jti, "iat": now.Unix(), "exp": now.Add(o.ttl).Unix(),
+		"jti": o.jti, "iat": now.Unix(), "exp": now.Add(o.ttl).Unix(), "tools": o.tools,
+	}
+	if o.seat != "" {
+		claims["seat"] = o.seat
 	}
 	if !o.until.IsZero() {
 		claims["until"] = o.until.Unix()
@@ -188,11 +199,22 @@ func (h *harness) ticket(o ticketOpts) string {
 	return s
 }
 
+// controlToken mints a control token for aud that names no call.
 func (h *harness) controlToken(aud string) string {
 	h.t.Helper()
+	return h.boundControlToken(aud, "", nil)
+}
+
+// boundControlToken mints a control token for aud bound to a POST of body
+// to path, as the API's relayctl does.
+func (h *harness) boundControlToken(aud, path string, body []byte) string {
+	h.t.Helper()
 	now := time.Now()
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
 	s, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
 		"iss": "guestbridge-api", "aud": aud, "iat": now.Unix(), "exp": now.Add(30 * time.Second).Unix(),
+		"jti": hex.EncodeToString(b), "htm": http.MethodPost, "htu": path, "bh": bodyHash(body),
 	}).SignedString(h.priv)
 	if err != nil {
 		h.t.Fatal(err)
@@ -200,15 +222,28 @@ func (h *harness) controlToken(aud string) string {
 	return s
 }
 
-// control POSTs a control call and returns the status and decoded body.
+// bodyHash is the bh claim: base64url(SHA-256(body)).
+func bodyHash(body []byte) string {
+	h := sha256.Sum256(body)
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// control POSTs a control call with a token bound to it and returns the
+// status and decoded body.
 func (h *harness) control(path string, body any) (int, map[string]any) {
 	h.t.Helper()
-	return h.controlWith(h.controlToken("guestbridge-relay-control"), path, body)
+	b, _ := json.Marshal(body)
+	return h.controlRaw(h.boundControlToken("guestbridge-relay-control", path, b), path, b)
 }
 
 func (h *harness) controlWith(token, path string, body any) (int, map[string]any) {
 	h.t.Helper()
 	b, _ := json.Marshal(body)
+	return h.controlRaw(token, path, b)
+}
+
+func (h *harness) controlRaw(token, path string, b []byte) (int, map[string]any) {
+	h.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+path, strings.NewReader(string(b)))
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)

@@ -65,6 +65,10 @@ type Config struct {
 	// (RELAY_ALLOWED_ORIGINS, comma separated, default "*": the ticket is the
 	// credential, no cookie is involved).
 	AllowedOrigins []string
+	// MaxPendingPerAddr bounds the WebSocket connections one client address
+	// may hold open before they have joined with a valid ticket; beyond it
+	// the upgrade is answered 429 (RELAY_MAX_PENDING_PER_ADDR, default 8).
+	MaxPendingPerAddr int
 	// StatsAddr serves /debug/stats and pprof on an internal address; empty
 	// disables it (RELAY_STATS_ADDR).
 	StatsAddr string
@@ -82,6 +86,8 @@ func Defaults() Config {
 		Registry:       "dynamodb",
 		DrainTimeout:   30 * time.Second,
 		AllowedOrigins: []string{"*"},
+
+		MaxPendingPerAddr: 8,
 
 		RevocationInterval: 5 * time.Second,
 	}
@@ -155,11 +161,36 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.RevocationInterval = d
 	}
 	list("RELAY_ALLOWED_ORIGINS", &c.AllowedOrigins)
+	if v := strings.TrimSpace(getenv("RELAY_MAX_PENDING_PER_ADDR")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("RELAY_MAX_PENDING_PER_ADDR %q: not a number", v))
+		}
+		c.MaxPendingPerAddr = n
+	}
 	str("RELAY_STATS_ADDR", &c.StatsAddr)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
 	}
 	return c, c.Validate()
+}
+
+// OnLoopback reports whether the relay serves media on loopback only: its
+// UDP port is bound to a loopback address, or every announced address is
+// one. Only then may clients offer loopback candidates.
+func (c Config) OnLoopback() bool {
+	if ip, err := netip.ParseAddr(c.UDPIP); err == nil && ip.IsLoopback() {
+		return true
+	}
+	if len(c.PublicIPs) == 0 {
+		return false
+	}
+	for _, s := range c.PublicIPs {
+		if ip, err := netip.ParseAddr(s); err != nil || !ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
 }
 
 // stunScheme prefixes RELAY_PUBLIC_IPS when the address is discovered.
@@ -246,6 +277,9 @@ func (c Config) Validate() error {
 	}
 	if c.DrainTimeout <= 0 || c.DrainTimeout > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("RELAY_DRAIN_TIMEOUT %s: want (0, 10m]", c.DrainTimeout))
+	}
+	if c.MaxPendingPerAddr < 1 || c.MaxPendingPerAddr > 10000 {
+		errs = append(errs, fmt.Errorf("RELAY_MAX_PENDING_PER_ADDR %d: want [1, 10000]", c.MaxPendingPerAddr))
 	}
 	if len(c.AllowedOrigins) == 0 {
 		errs = append(errs, errors.New("RELAY_ALLOWED_ORIGINS is empty"))

@@ -116,3 +116,51 @@ func TestParsePublicKey(t *testing.T) {
 		}
 	}
 }
+
+func TestOnLoopback(t *testing.T) {
+	cases := []struct {
+		udpIP  string
+		public []string
+		want   bool
+	}{
+		{"127.0.0.1", nil, true},
+		{"::1", nil, true},
+		{"", []string{"127.0.0.1"}, true},
+		{"", []string{"127.0.0.1", "::1"}, true},
+		{"", nil, false},
+		{"10.0.0.4", nil, false},
+		{"", []string{"127.0.0.1", "203.0.113.9"}, false},
+	}
+	for _, tc := range cases {
+		c := Defaults()
+		c.UDPIP, c.PublicIPs = tc.udpIP, tc.public
+		if got := c.OnLoopback(); got != tc.want {
+			t.Errorf("UDPIP %q, public %v: OnLoopback %v, want %v", tc.udpIP, tc.public, got, tc.want)
+		}
+	}
+}
+
+func TestMaxPendingPerAddr(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			switch k {
+			case "RELAY_TICKET_PUBLIC_KEY":
+				return "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+			case "RELAY_MAX_PENDING_PER_ADDR":
+				return v
+			}
+			return ""
+		}
+	}
+	if c, err := FromEnv(env("")); err != nil || c.MaxPendingPerAddr != 8 {
+		t.Fatalf("default: %d, %v", c.MaxPendingPerAddr, err)
+	}
+	if c, err := FromEnv(env("3")); err != nil || c.MaxPendingPerAddr != 3 {
+		t.Fatalf("3: %d, %v", c.MaxPendingPerAddr, err)
+	}
+	for _, bad := range []string{"0", "-1", "x"} {
+		if _, err := FromEnv(env(bad)); err == nil {
+			t.Errorf("RELAY_MAX_PENDING_PER_ADDR=%s accepted", bad)
+		}
+	}
+}

@@ -5,10 +5,12 @@
 //	POST /control/sessions/{sid}/participants/{pid}/tools  {"tools": [...]}
 //
 // each authorised by a bearer JWT signed with the ticket key for the
-// audience guestbridge-relay-control. The calls take effect at once.
+// audience guestbridge-relay-control, bound to the call's method, path and
+// body, and accepted once. The calls take effect at once.
 package control
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,15 +19,16 @@ import (
 	"strings"
 
 	"github.com/guestbridge/guestbridge/media-task/relay"
+	"github.com/guestbridge/guestbridge/media-task/ticket"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
 // maxBody bounds a control call's body.
 const maxBody = 16 << 10
 
-// Verifier checks a control call's bearer token.
+// Verifier checks and consumes a control call's bearer token.
 type Verifier interface {
-	Control(token string) error
+	Control(token, method, path string, body []byte) error
 }
 
 // Relay is what the control calls act on.
@@ -35,7 +38,10 @@ type Relay interface {
 	SetTools(sid, pid string, tools []toolmatrix.Tool) ([]toolmatrix.Tool, bool, error)
 }
 
-var _ Relay = (*relay.Server)(nil)
+var (
+	_ Relay    = (*relay.Server)(nil)
+	_ Verifier = (*ticket.Verifier)(nil)
+)
 
 // Handler serves the control calls.
 type Handler struct {
@@ -63,16 +69,41 @@ func NewHandler(v Verifier, r Relay, log *slog.Logger) *Handler {
 // errBadRequest marks a request the client got wrong.
 var errBadRequest = errors.New("bad request")
 
-// ServeHTTP authorises the call and routes it.
+// ServeHTTP authorises the call and routes it. The body is read before the
+// token is checked, since the token names the body's hash.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		writeError(w, http.StatusBadRequest, "invalid_request", "the body is too large")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	auth := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || token == "" || h.verifier.Control(strings.TrimSpace(token)) != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="guestbridge-relay-control"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "a valid control token is required")
+	if !ok || token == "" {
+		h.unauthorized(w, "unauthorized", "a valid control token is required")
+		return
+	}
+	switch err := h.verifier.Control(strings.TrimSpace(token), r.Method, r.URL.EscapedPath(), body); {
+	case err == nil:
+	case errors.Is(err, ticket.ErrUsed):
+		h.log.Warn("control token replayed", "path", r.URL.Path)
+		h.unauthorized(w, "token_used", "this control token was already used")
+		return
+	case errors.Is(err, ticket.ErrBusy):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "busy", "too many control calls; retry")
+		return
+	default:
+		h.unauthorized(w, "unauthorized", "a valid control token for this call is required")
 		return
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) unauthorized(w http.ResponseWriter, code, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="guestbridge-relay-control"`)
+	writeError(w, http.StatusUnauthorized, code, msg)
 }
 
 type reasonBody struct {

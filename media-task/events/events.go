@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -31,12 +32,23 @@ const (
 	TypeLeft   = "left"
 )
 
-// Event is one participant event as posted.
+// Event is one participant event as posted. ID and SentAt sit inside the
+// signed body so the API can refuse a body sent again: ID is random per
+// event and kept across retries, SentAt is set at each attempt.
 type Event struct {
 	Type          string    `json:"type"`
 	SessionID     string    `json:"sessionId"`
 	ParticipantID string    `json:"participantId"`
 	At            time.Time `json:"at"`
+	ID            string    `json:"id"`
+	SentAt        time.Time `json:"sentAt"`
+}
+
+// newID returns 128 random bits in hex.
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = crand.Read(b) // never fails on supported platforms (crypto/rand)
+	return hex.EncodeToString(b)
 }
 
 // Config configures a Poster.
@@ -117,7 +129,7 @@ func (p *Poster) emit(typ, sid, pid string, at time.Time) {
 	default:
 	}
 	select {
-	case p.queue <- Event{Type: typ, SessionID: sid, ParticipantID: pid, At: at.UTC()}:
+	case p.queue <- Event{Type: typ, SessionID: sid, ParticipantID: pid, At: at.UTC(), ID: newID()}:
 	default:
 		p.dropped.Add(1)
 		p.log.Warn("event dropped: queue full", "type", typ, "session", sid, "participant", pid)
@@ -161,14 +173,17 @@ func (p *Poster) run() {
 }
 
 func (p *Poster) deliver(ev Event) {
-	body, err := json.Marshal(ev)
-	if err != nil {
-		p.failed.Add(1)
-		return
-	}
 	backoff := p.cfg.MinBackoff
 	for attempt := 1; ; attempt++ {
-		err := p.post(body)
+		// Signed afresh each attempt: the API takes an event only within a
+		// minute of its sentAt, and retries run longer than that.
+		ev.SentAt = time.Now().UTC()
+		body, err := json.Marshal(ev)
+		if err != nil {
+			p.failed.Add(1)
+			return
+		}
+		err = p.post(body)
 		if err == nil {
 			p.sent.Add(1)
 			return
@@ -222,6 +237,10 @@ func (p *Poster) post(body []byte) error {
 	_ = resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return nil
+	case resp.StatusCode == http.StatusConflict:
+		// The API already recorded this id: an earlier attempt arrived and
+		// only its answer was lost.
 		return nil
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode >= 500:
 		return fmt.Errorf("%w: status %d", errRetry, resp.StatusCode)

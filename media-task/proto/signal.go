@@ -49,6 +49,7 @@ const (
 	ReasonExpired       = "expired"
 	ReasonLeft          = "left"
 	ReasonReplaced      = "replaced"
+	ReasonSeatTaken     = "seat_taken"
 	ReasonShutdown      = "relay_shutdown"
 	ReasonDraining      = "relay_draining"
 	ReasonTicketInvalid = "ticket_invalid"

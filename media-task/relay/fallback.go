@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/guestbridge/guestbridge/media-task/proto"
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
 // StoredState is what the API's table says about one session's revocations.
@@ -28,6 +29,12 @@ type StoredState struct {
 	EndReason string
 	// Removed maps every removed participant to the reason (RemovedWhy).
 	Removed map[string]string
+	// Tools maps participants to the tools the API's record gives them
+	// (their Tools attribute); participants without a record are absent.
+	Tools map[string][]toolmatrix.Tool
+	// ReadAt is when the read began; a tool switch that reached this relay
+	// later is newer than the state and is kept. Zero means now.
+	ReadAt time.Time
 }
 
 // StateReader reads sessions' revocation state from the API's table.
@@ -73,13 +80,17 @@ type Applied struct {
 	Removed []string
 	// Disconnected counts the participants the state disconnected.
 	Disconnected int
+	// Tools lists the participants whose tools the state switched.
+	Tools []string
 }
 
 // ApplyStored applies a session's stored revocation state that this relay
 // does not know yet: an ended session is ended (with its EndReason when that
-// is a contract reason, session_ended otherwise) and every removed
+// is a contract reason, session_ended otherwise), every removed
 // participant is banned with their reason (removed when it is not a
-// contract reason) and disconnected. What it applies is kept like a control
+// contract reason) and disconnected, and every participant's stored tools
+// replace what this relay holds unless a tool switch newer than the read
+// arrived meanwhile. What it applies is kept like a control
 // call's decision, so every later join or reconnect is checked against it.
 // Decisions already known are left alone, so applying the same state again
 // changes nothing.
@@ -115,6 +126,7 @@ func (s *Server) ApplyStored(sid string, st StoredState) Applied {
 		s.log.Warn("session ended by the stored state (its end call did not arrive)", "session", sid, "reason", reason, "disconnected", n)
 		return a
 	}
+	a.Tools = s.applyStoredTools(sid, st)
 	sort.Strings(fresh)
 	for _, pid := range fresh {
 		reason := st.Removed[pid]
@@ -129,6 +141,62 @@ func (s *Server) ApplyStored(sid string, st StoredState) Applied {
 		}
 	}
 	return a
+}
+
+// applyStoredTools switches the tools of the participants whose stored tools
+// differ from what this relay holds or applies, and returns their ids.
+func (s *Server) applyStoredTools(sid string, st StoredState) []string {
+	readAt := st.ReadAt
+	if readAt.IsZero() {
+		readAt = s.now()
+	}
+	var changed []string
+	s.mu.Lock()
+	r := s.revoked[sid]
+	sess := s.sessions[sid]
+	for pid, stored := range st.Tools {
+		if _, banned := st.Removed[pid]; banned {
+			continue
+		}
+		var sw toolSwitch
+		var known bool
+		if r != nil {
+			sw, known = r.tools[pid]
+		}
+		if known && sw.at.After(readAt) {
+			continue
+		}
+		// A connected participant is compared by what it holds (its
+		// ticket's tools at join); one not connected here is recorded, so
+		// that a ticket minted before a lost switch cannot give a tool back.
+		var p *Participant
+		if sess != nil {
+			p = sess.participants[pid]
+		}
+		differs := known && !sameTools(sw.tools, stored)
+		if p != nil && !sameTools(*p.tools.Load(), toolmatrix.Restrict(p.kind, stored)) {
+			differs = true
+		}
+		if p == nil && !known {
+			differs = true
+		}
+		if differs {
+			changed = append(changed, pid)
+		}
+	}
+	s.mu.Unlock()
+	sort.Strings(changed)
+	for _, pid := range changed {
+		if eff, connected, err := s.SetTools(sid, pid, st.Tools[pid]); err == nil && connected {
+			s.log.Warn("tools switched by the stored state (its tools call did not arrive)", "session", sid, "participant", pid, "tools", eff)
+		}
+	}
+	return changed
+}
+
+// sameTools reports whether a and b hold the same tools, in any order.
+func sameTools(a, b []toolmatrix.Tool) bool {
+	return slices.Equal(toolmatrix.Restrict(toolmatrix.Primary, a), toolmatrix.Restrict(toolmatrix.Primary, b))
 }
 
 // CheckerConfig configures a Checker.
@@ -206,8 +274,10 @@ func (c *Checker) Check(ctx context.Context) map[string]Applied {
 		wg.Go(func() {
 			for sid := range work {
 				rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+				readAt := c.srv.now()
 				st, err := c.cfg.Reader.SessionState(rctx, sid)
 				cancel()
+				st.ReadAt = readAt
 				if err != nil {
 					mu.Lock()
 					if failed++; firstErr == nil {
@@ -217,7 +287,7 @@ func (c *Checker) Check(ctx context.Context) map[string]Applied {
 					continue
 				}
 				a := c.srv.ApplyStored(sid, st)
-				if a.Ended || len(a.Removed) > 0 {
+				if a.Ended || len(a.Removed) > 0 || len(a.Tools) > 0 {
 					mu.Lock()
 					out[sid] = a
 					mu.Unlock()

@@ -14,12 +14,14 @@ import (
 
 // Participant is one connected participant of a session.
 type Participant struct {
-	srv    *Server
-	sess   *Session
-	id     string
-	sid    string
-	kind   toolmatrix.Kind
-	name   string
+	srv  *Server
+	sess *Session
+	id   string
+	sid  string
+	kind toolmatrix.Kind
+	name string
+	// seat names the device of a reusable link (ticket.Ticket.Seat).
+	seat   string
 	client Client
 	peer   media.Peer
 	expiry *time.Timer
@@ -70,12 +72,20 @@ func (p *Participant) mayReceive(t toolmatrix.Tool) bool {
 func (p *Participant) HandleSignal(s proto.Signal) {
 	switch s.Type {
 	case proto.TypeAnswer:
-		if err := p.peer.SetAnswer(s.SDP); err != nil {
+		sdp, dropped := filterSDPCandidates(s.SDP, p.srv.cfg.RelayOnLoopback)
+		if dropped > 0 {
+			p.srv.log.Debug("answer candidates ignored", "participant", p.id, "dropped", dropped)
+		}
+		if err := p.peer.SetAnswer(sdp); err != nil {
 			p.srv.log.Warn("answer refused", "participant", p.id, "err", err)
 			p.Leave(proto.ReasonProtocolError)
 		}
 	case proto.TypeCandidate:
 		if s.Candidate.Candidate == "" {
+			return
+		}
+		if !candidateAllowed(s.Candidate.Candidate, p.srv.cfg.RelayOnLoopback) {
+			p.srv.log.Debug("candidate ignored", "participant", p.id, "candidate", s.Candidate.Candidate)
 			return
 		}
 		if err := p.peer.AddCandidate(*s.Candidate); err != nil {

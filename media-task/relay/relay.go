@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,9 @@ var (
 	ErrBadReason = errors.New("unknown close reason")
 	// ErrBadTool is returned by SetTools for an unknown tool.
 	ErrBadTool = errors.New("unknown tool")
+	// ErrSeatTaken is returned for a join of a participant who is connected
+	// from another device (another seat of a reusable link).
+	ErrSeatTaken = errors.New("participant connected from another device")
 )
 
 // Tickets verifies and consumes join tickets.
@@ -74,6 +78,10 @@ type Config struct {
 	// RevocationTTL is how long an idle session's revocations (end, bans,
 	// tool switches) are kept; zero means 24 hours.
 	RevocationTTL time.Duration
+	// RelayOnLoopback lets remote ICE candidates on loopback through
+	// (CandidateAllowed): true only when the relay itself serves on
+	// loopback.
+	RelayOnLoopback bool
 	// ToolRate and ToolBurst limit each participant's tool messages per
 	// second; zero means 100 and 300.
 	ToolRate, ToolBurst float64
@@ -85,8 +93,15 @@ type revocation struct {
 	ended     bool
 	endReason string
 	banned    map[string]string
-	tools     map[string][]toolmatrix.Tool
+	tools     map[string]toolSwitch
 	touched   time.Time
+}
+
+// toolSwitch is the last tool switch of one participant and when it arrived,
+// so a stored state read before it cannot undo it (ApplyStored).
+type toolSwitch struct {
+	tools []toolmatrix.Tool
+	at    time.Time
 }
 
 // Server holds the relay's sessions.
@@ -172,6 +187,8 @@ func Reason(err error) string {
 		return proto.ReasonRemoved
 	case errors.Is(err, ErrExpired):
 		return proto.ReasonExpired
+	case errors.Is(err, ErrSeatTaken):
+		return proto.ReasonSeatTaken
 	case errors.Is(err, ErrDraining):
 		return proto.ReasonDraining
 	case errors.Is(err, ErrClosed):
@@ -201,7 +218,7 @@ func (s *Server) goTracked(f func()) bool {
 func (s *Server) rev(sid string, now time.Time) *revocation {
 	r := s.revoked[sid]
 	if r == nil {
-		r = &revocation{banned: map[string]string{}, tools: map[string][]toolmatrix.Tool{}}
+		r = &revocation{banned: map[string]string{}, tools: map[string]toolSwitch{}}
 		s.revoked[sid] = r
 	}
 	r.touched = now
@@ -256,6 +273,7 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 		sid:    t.SessionID,
 		kind:   t.Kind,
 		name:   t.Name,
+		seat:   t.Seat,
 		client: client,
 		subs:   make(map[*publication]media.Subscription),
 		bucket: bucket{rate: s.cfg.ToolRate, burst: s.cfg.ToolBurst, tokens: s.cfg.ToolBurst, last: now},
@@ -286,11 +304,17 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 		_ = peer.Close()
 		return nil, err
 	}
-	r := s.rev(t.SessionID, now)
-	tools := toolmatrix.Tools(t.Kind)
-	if req, ok := r.tools[t.ParticipantID]; ok {
-		tools = toolmatrix.Restrict(t.Kind, req)
+	// A connection from another device does not replace the one a reusable
+	// link's seat holds; a reconnect of the same device (same seat) does.
+	if sess := s.sessions[t.SessionID]; sess != nil {
+		if old := sess.participants[t.ParticipantID]; old != nil && old.seat != t.Seat {
+			s.mu.Unlock()
+			_ = peer.Close()
+			return nil, ErrSeatTaken
+		}
 	}
+	r := s.rev(t.SessionID, now)
+	tools := effectiveTools(t, r)
 	p.tools.Store(&tools)
 	sess := s.sessions[t.SessionID]
 	if sess == nil {
@@ -347,6 +371,18 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 	}
 	s.log.Info("joined", "session", t.SessionID, "participant", t.ParticipantID, "kind", t.Kind)
 	return p, nil
+}
+
+// effectiveTools are the tools a joining participant gets: those its ticket
+// carries (the API's record when it was minted), less any this relay was
+// told to switch off since. Taking both means neither a relay that lost its
+// memory nor a ticket minted before a switch gives back a tool.
+func effectiveTools(t ticket.Ticket, r *revocation) []toolmatrix.Tool {
+	tools := toolmatrix.Restrict(t.Kind, t.Tools)
+	if sw, ok := r.tools[t.ParticipantID]; ok {
+		tools = slices.DeleteFunc(tools, func(x toolmatrix.Tool) bool { return !slices.Contains(sw.tools, x) })
+	}
+	return tools
 }
 
 func (s *Server) admissible(sid, pid string, now time.Time) error {
@@ -438,8 +474,9 @@ func (s *Server) SetTools(sid, pid string, requested []toolmatrix.Tool) ([]toolm
 		}
 	}
 	s.mu.Lock()
-	r := s.rev(sid, s.now())
-	r.tools[pid] = append([]toolmatrix.Tool(nil), requested...)
+	now := s.now()
+	r := s.rev(sid, now)
+	r.tools[pid] = toolSwitch{tools: slices.Clone(requested), at: now}
 	var p *Participant
 	if sess := s.sessions[sid]; sess != nil {
 		p = sess.participants[pid]

@@ -56,11 +56,18 @@ type fakePeer struct {
 	data   [][]byte
 	subs   []*fakeSub
 	closed bool
+	cands  int
 }
 
-func (p *fakePeer) Start() error                       { return nil }
-func (p *fakePeer) SetAnswer(string) error             { return nil }
-func (p *fakePeer) AddCandidate(proto.Candidate) error { return nil }
+func (p *fakePeer) Start() error           { return nil }
+func (p *fakePeer) SetAnswer(string) error { return nil }
+func (p *fakePeer) AddCandidate(proto.Candidate) error {
+	p.mu.Lock()
+	p.cands++
+	p.mu.Unlock()
+	return nil
+}
+func (p *fakePeer) candidates() int { p.mu.Lock(); defer p.mu.Unlock(); return p.cands }
 func (p *fakePeer) SendData(b []byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -160,7 +167,7 @@ func newWorld(t *testing.T) *world {
 func (w *world) join(kind toolmatrix.Kind, sid, pid string) (*Participant, *fakeClient, error) {
 	w.n++
 	tok := string(rune('a'+w.n%26)) + pid + sid + time.Now().String()
-	w.tickets[tok] = ticket.Ticket{ParticipantID: pid, SessionID: sid, Kind: kind, ID: tok}
+	w.tickets[tok] = ticket.Ticket{ParticipantID: pid, SessionID: sid, Kind: kind, ID: tok, Tools: toolmatrix.Tools(kind)}
 	c := &fakeClient{}
 	p, err := w.srv.Join(tok, c)
 	return p, c, err

@@ -2,7 +2,8 @@
 // DynamoDB table for the relay's periodic check (relay.Checker), the
 // fallback for control calls that never reached this relay. One strongly
 // consistent Query of the session's partition per session reads its META
-// item (State, EndReason) and its PART# items (ID, Removed, RemovedWhy).
+// item (State, EndReason) and its PART# items (ID, Removed, RemovedWhy,
+// Tools).
 package revocation
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/guestbridge/guestbridge/media-task/relay"
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
 // Item keys and values of the API's session items (shared/store).
@@ -51,10 +53,10 @@ func (r *DynamoReader) SessionState(ctx context.Context, sid string) (relay.Stor
 		TableName:              aws.String(r.table),
 		ConsistentRead:         aws.Bool(true),
 		KeyConditionExpression: aws.String("#pk = :pk"),
-		ProjectionExpression:   aws.String("#sk, #state, #endReason, #id, #removed, #why"),
+		ProjectionExpression:   aws.String("#sk, #state, #endReason, #id, #removed, #why, #tools"),
 		ExpressionAttributeNames: map[string]string{
 			"#pk": "PK", "#sk": "SK", "#state": "State", "#endReason": "EndReason",
-			"#id": "ID", "#removed": "Removed", "#why": "RemovedWhy",
+			"#id": "ID", "#removed": "Removed", "#why": "RemovedWhy", "#tools": "Tools",
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": &types.AttributeValueMemberS{Value: sessionPrefix + sid},
@@ -85,15 +87,27 @@ func apply(st *relay.StoredState, item map[string]types.AttributeValue) {
 		st.Ended = str(item["State"]) == stateEnded
 		st.EndReason = str(item["EndReason"])
 	case strings.HasPrefix(sk, participantPrefix):
-		removed, ok := item["Removed"].(*types.AttributeValueMemberBOOL)
-		if !ok || !removed.Value {
-			return
-		}
 		id := str(item["ID"])
 		if id == "" {
 			id = strings.TrimPrefix(sk, participantPrefix)
 		}
 		if id == "" {
+			return
+		}
+		if list, ok := item["Tools"].(*types.AttributeValueMemberL); ok {
+			tools := make([]toolmatrix.Tool, 0, len(list.Value))
+			for _, v := range list.Value {
+				if t := toolmatrix.Tool(str(v)); t.Valid() {
+					tools = append(tools, t)
+				}
+			}
+			if st.Tools == nil {
+				st.Tools = map[string][]toolmatrix.Tool{}
+			}
+			st.Tools[id] = tools
+		}
+		removed, ok := item["Removed"].(*types.AttributeValueMemberBOOL)
+		if !ok || !removed.Value {
 			return
 		}
 		if st.Removed == nil {

@@ -4,14 +4,20 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 func b(v bool) types.AttributeValue   { return &types.AttributeValueMemberBOOL{Value: v} }
+func l(v ...types.AttributeValue) types.AttributeValue {
+	return &types.AttributeValueMemberL{Value: append([]types.AttributeValue{}, v...)}
+}
 
 // fakeQuery answers with pages and records the inputs.
 type fakeQuery struct {
@@ -39,11 +45,11 @@ func TestSessionState(t *testing.T) {
 		{
 			{"SK": s("META"), "State": s("live"), "EndReason": s("")},
 			{"SK": s("PART#p1"), "ID": s("p1"), "Removed": b(true), "RemovedWhy": s("account_ended")},
-			{"SK": s("PART#p2"), "ID": s("p2"), "Removed": b(false)},
+			{"SK": s("PART#p2"), "ID": s("p2"), "Removed": b(false), "Tools": l(s("chat"), s("warp"), s("video"))},
 		},
 		{
 			{"SK": s("PART#p3"), "Removed": b(true), "RemovedWhy": s("expired")}, // no ID: taken from the key
-			{"SK": s("PART#p4"), "ID": s("p4")},                                  // no Removed attribute
+			{"SK": s("PART#p4"), "ID": s("p4"), "Tools": l()},                    // no Removed attribute; every tool off
 			{"SK": s("PART#p5"), "ID": s("p5"), "Removed": s("true")},            // not a BOOL
 			{"SK": s("OTHER#x"), "ID": s("x"), "Removed": b(true)},
 		},
@@ -55,6 +61,12 @@ func TestSessionState(t *testing.T) {
 	want := map[string]string{"p1": "account_ended", "p3": "expired"}
 	if !st.Found || st.Ended || !maps.Equal(st.Removed, want) {
 		t.Fatalf("state %+v, want found, live, removed %v", st, want)
+	}
+	// Tools are read as stored, unknown names dropped; a participant
+	// without a Tools list has no entry, so nothing is switched for them.
+	wantTools := map[string][]toolmatrix.Tool{"p2": {toolmatrix.Chat, toolmatrix.Video}, "p4": {}}
+	if !maps.EqualFunc(st.Tools, wantTools, slices.Equal) {
+		t.Fatalf("tools %v, want %v", st.Tools, wantTools)
 	}
 	if len(f.ins) != 2 {
 		t.Fatalf("%d queries, want 2 pages", len(f.ins))

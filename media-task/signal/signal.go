@@ -9,7 +9,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -42,11 +44,20 @@ type Relay interface {
 
 var _ Relay = (*relay.Server)(nil)
 
+// DefaultMaxPending is how many connections one client address may hold
+// open before their join is accepted, unless configured otherwise.
+const DefaultMaxPending = 8
+
 // Handler upgrades requests to signaling WebSockets.
 type Handler struct {
 	relay   Relay
 	log     *slog.Logger
 	options websocket.AcceptOptions
+	// maxPending bounds each client address's connections that have not
+	// joined yet: those cost a goroutine and a socket for up to JoinTimeout
+	// without any credential.
+	maxPending int
+	pending    map[netip.Addr]int
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -57,12 +68,17 @@ type Handler struct {
 
 // NewHandler returns a Handler. origins are the accepted Origin host
 // patterns; "*" accepts any origin (the ticket is the credential).
-func NewHandler(r Relay, origins []string, log *slog.Logger) *Handler {
+// maxPending bounds each client address's connections that have not joined
+// yet (zero means DefaultMaxPending); beyond it a request is answered 429.
+func NewHandler(r Relay, origins []string, maxPending int, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
+	if maxPending <= 0 {
+		maxPending = DefaultMaxPending
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Handler{relay: r, log: log, ctx: ctx, cancel: cancel}
+	h := &Handler{relay: r, log: log, ctx: ctx, cancel: cancel, maxPending: maxPending, pending: map[netip.Addr]int{}}
 	if slices.Contains(origins, "*") {
 		h.options.InsecureSkipVerify = true
 	} else {
@@ -93,6 +109,49 @@ func (h *Handler) begin() bool {
 	return true
 }
 
+// clientAddr is the address a request came from. The relay's load
+// balancer preserves client addresses, so RemoteAddr is the client's.
+func clientAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+// reserve counts a connection of addr that has not joined yet; it reports
+// false when addr already holds maxPending.
+func (h *Handler) reserve(addr netip.Addr) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.pending[addr] >= h.maxPending {
+		return false
+	}
+	h.pending[addr]++
+	return true
+}
+
+// release ends the count reserve began.
+func (h *Handler) release(addr netip.Addr) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.pending[addr]--; h.pending[addr] <= 0 {
+		delete(h.pending, addr)
+	}
+}
+
+// Pending returns how many connections have not joined yet, over all
+// addresses.
+func (h *Handler) Pending() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, c := range h.pending {
+		n += c
+	}
+	return n
+}
+
 // ServeHTTP serves one signaling connection for its whole life.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.begin() {
@@ -100,6 +159,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.wg.Done()
+	addr := clientAddr(r)
+	if !h.reserve(addr) {
+		h.log.Warn("connection refused: too many unauthenticated connections", "addr", addr.String())
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", strconv.Itoa(int(JoinTimeout/time.Second)))
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"error":{"code":"too_many_connections","message":"Too many connections from this address are waiting to join; try again shortly."}}` + "\n"))
+		return
+	}
+	reserved := true
+	unreserve := func() {
+		if reserved {
+			reserved = false
+			h.release(addr)
+		}
+	}
+	defer unreserve()
 	conn, err := websocket.Accept(w, r, &h.options)
 	if err != nil {
 		return
@@ -123,6 +199,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.relay.Join(msg.Ticket, c)
+	// From here the connection either holds a verified ticket or ends.
+	unreserve()
 	if err != nil {
 		reason := relay.Reason(err)
 		if reason == proto.ReasonInternal {

@@ -4,6 +4,9 @@ package ticket
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sync"
@@ -35,9 +38,19 @@ var (
 	ErrInvalid = errors.New("ticket invalid")
 	// ErrExpired is returned for a token past its exp.
 	ErrExpired = errors.New("ticket expired")
-	// ErrUsed is returned for a join ticket whose jti was already presented.
+	// ErrUsed is returned for a join ticket or control token whose jti was
+	// already presented.
 	ErrUsed = errors.New("ticket already used")
+	// ErrBusy is returned for a control token while the memory of used
+	// control tokens is full; the API retries.
+	ErrBusy = errors.New("too many control tokens in flight")
 )
+
+// MaxControlTokens bounds how many used control tokens are remembered. A
+// control token lives at most MaxLifetime, so this is far above any honest
+// rate; beyond it tokens are refused rather than forgotten early, since a
+// forgotten token could be replayed.
+const MaxControlTokens = 50000
 
 // Ticket is a verified join ticket.
 type Ticket struct {
@@ -56,13 +69,28 @@ type Ticket struct {
 	// Until is the end of the participant's guest period (the optional
 	// until claim); zero if absent.
 	Until time.Time
+	// Tools are the participant's effective tools when the ticket was
+	// minted (the tools claim, required).
+	Tools []toolmatrix.Tool
+	// Seat names the device a reusable link was redeemed on; empty for
+	// participants who sign in.
+	Seat string
 }
 
 type joinClaims struct {
-	SessionID string           `json:"sid"`
-	Kind      toolmatrix.Kind  `json:"kind"`
-	Name      string           `json:"name"`
-	Until     *jwt.NumericDate `json:"until,omitempty"`
+	SessionID string             `json:"sid"`
+	Kind      toolmatrix.Kind    `json:"kind"`
+	Name      string             `json:"name"`
+	Until     *jwt.NumericDate   `json:"until,omitempty"`
+	Tools     *[]toolmatrix.Tool `json:"tools"`
+	Seat      string             `json:"seat,omitempty"`
+	jwt.RegisteredClaims
+}
+
+type controlClaims struct {
+	Method   string `json:"htm"`
+	Path     string `json:"htu"`
+	BodyHash string `json:"bh"`
 	jwt.RegisteredClaims
 }
 
@@ -73,6 +101,9 @@ type Verifier struct {
 	join    *jwt.Parser
 	control *jwt.Parser
 	seen    *replayCache
+	// controls remembers used control tokens apart from join tickets, so a
+	// flood of one kind cannot push the other out.
+	controls *replayCache
 }
 
 // NewVerifier returns a Verifier for key. now may be nil for time.Now.
@@ -95,11 +126,12 @@ func NewVerifier(key ed25519.PublicKey, now func() time.Time) (*Verifier, error)
 		}
 	}
 	return &Verifier{
-		key:     key,
-		now:     now,
-		join:    jwt.NewParser(opts(JoinAudience)...),
-		control: jwt.NewParser(opts(ControlAudience)...),
-		seen:    &replayCache{entries: make(map[string]time.Time)},
+		key:      key,
+		now:      now,
+		join:     jwt.NewParser(opts(JoinAudience)...),
+		control:  jwt.NewParser(opts(ControlAudience)...),
+		seen:     &replayCache{entries: make(map[string]time.Time)},
+		controls: &replayCache{entries: make(map[string]time.Time), max: MaxControlTokens},
 	}, nil
 }
 
@@ -140,6 +172,12 @@ func (v *Verifier) Parse(token string) (Ticket, error) {
 		return Ticket{}, fmt.Errorf("%w: jti is required", ErrInvalid)
 	case !c.Kind.Valid():
 		return Ticket{}, fmt.Errorf("%w: unknown kind", ErrInvalid)
+	case c.Tools == nil:
+		// Without it the relay would fall back to the kind's full set and
+		// could give back a tool the primary switched off.
+		return Ticket{}, fmt.Errorf("%w: tools is required", ErrInvalid)
+	case len(*c.Tools) > len(toolmatrix.AllTools) || len(c.Seat) > 128:
+		return Ticket{}, fmt.Errorf("%w: claim too long", ErrInvalid)
 	case len(c.Subject) > 128 || len(c.SessionID) > 128 || len(c.ID) > 128 || len(c.Name) > 256:
 		return Ticket{}, fmt.Errorf("%w: claim too long", ErrInvalid)
 	}
@@ -151,6 +189,8 @@ func (v *Verifier) Parse(token string) (Ticket, error) {
 		ID:            c.ID,
 		IssuedAt:      c.IssuedAt.Time,
 		ExpiresAt:     c.ExpiresAt.Time,
+		Tools:         toolmatrix.Restrict(c.Kind, *c.Tools),
+		Seat:          c.Seat,
 	}
 	if c.Until != nil {
 		t.Until = c.Until.Time
@@ -166,19 +206,43 @@ func (v *Verifier) Join(token string) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, err
 	}
-	if !v.seen.add(t.ID, t.ExpiresAt.Add(Leeway), v.now()) {
+	if ok, _ := v.seen.add(t.ID, t.ExpiresAt.Add(Leeway), v.now()); !ok {
 		return Ticket{}, ErrUsed
 	}
 	return t, nil
 }
 
-// Control verifies the bearer token of a control call.
-func (v *Verifier) Control(token string) error {
-	var c jwt.RegisteredClaims
+// Control verifies the bearer token of a control call made with method to
+// path (escaped, without query) carrying body, and consumes it: the token
+// must name that method, path and body's SHA-256, and a second presentation
+// of its jti fails with ErrUsed.
+func (v *Verifier) Control(token, method, path string, body []byte) error {
+	var c controlClaims
 	if _, err := v.control.ParseWithClaims(token, &c, v.keyFunc); err != nil {
 		return mapErr(err)
 	}
-	return checkLifetime(c)
+	if err := checkLifetime(c.RegisteredClaims); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body)
+	switch {
+	case c.ID == "" || len(c.ID) > 128:
+		return fmt.Errorf("%w: jti is required", ErrInvalid)
+	case c.Method != method:
+		return fmt.Errorf("%w: token is for another method", ErrInvalid)
+	case c.Path != path:
+		return fmt.Errorf("%w: token is for another path", ErrInvalid)
+	case subtle.ConstantTimeCompare([]byte(c.BodyHash), []byte(base64.RawURLEncoding.EncodeToString(sum[:]))) != 1:
+		return fmt.Errorf("%w: token is for another body", ErrInvalid)
+	}
+	ok, full := v.controls.add(c.ID, c.ExpiresAt.Add(Leeway), v.now())
+	switch {
+	case full:
+		return ErrBusy
+	case !ok:
+		return ErrUsed
+	}
+	return nil
 }
 
 // replayCache remembers jtis until their tickets expire.
@@ -186,20 +250,26 @@ type replayCache struct {
 	mu      sync.Mutex
 	entries map[string]time.Time
 	order   []string
+	// max bounds the entries; zero means unbounded.
+	max int
 }
 
-// add records id, remembered until forget; it reports false if id is
-// already remembered.
-func (r *replayCache) add(id string, forget, now time.Time) bool {
+// add records id, remembered until forget; ok is false if id is already
+// remembered, and full is true (id not recorded) when the cache holds max
+// unexpired entries.
+func (r *replayCache) add(id string, forget, now time.Time) (ok, full bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.prune(now)
-	if exp, ok := r.entries[id]; ok && now.Before(exp) {
-		return false
+	if exp, seen := r.entries[id]; seen && now.Before(exp) {
+		return false, false
+	}
+	if r.max > 0 && len(r.entries) >= r.max {
+		return false, true
 	}
 	r.entries[id] = forget
 	r.order = append(r.order, id)
-	return true
+	return true, false
 }
 
 // prune drops expired entries from the front of the insertion order. Tickets

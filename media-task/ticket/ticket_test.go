@@ -2,12 +2,17 @@ package ticket
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
 // testKey is fixed so that the fuzz corpus in testdata stays valid.
@@ -29,6 +34,7 @@ func joinClaimsAt(now time.Time) jwt.MapClaims {
 	return jwt.MapClaims{
 		"iss": Issuer, "aud": JoinAudience, "sub": "p1", "sid": "s1", "kind": "guest",
 		"name": "Gail", "jti": "j1", "iat": now.Unix(), "exp": now.Add(60 * time.Second).Unix(),
+		"tools": []string{"chat", "video"},
 	}
 }
 
@@ -81,6 +87,9 @@ func TestParse(t *testing.T) {
 		{"no jti", testKey, with(base, "jti", nil), ErrInvalid},
 		{"unknown kind", testKey, with(base, "kind", "admin"), ErrInvalid},
 		{"long sub", testKey, with(base, "sub", strings.Repeat("x", 200)), ErrInvalid},
+		{"no tools", testKey, with(base, "tools", nil), ErrInvalid},
+		{"tools not a list", testKey, with(base, "tools", "chat"), ErrInvalid},
+		{"long seat", testKey, with(base, "seat", strings.Repeat("x", 200)), ErrInvalid},
 	}
 	v := verifier(t)
 	for _, tc := range cases {
@@ -89,7 +98,8 @@ func TestParse(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err %v, want %v", err, tc.want)
 			}
-			if err == nil && (tk.ParticipantID != "p1" || tk.SessionID != "s1" || tk.Kind != "guest" || tk.Name != "Gail" || tk.ID != "j1") {
+			if err == nil && (tk.ParticipantID != "p1" || tk.SessionID != "s1" || tk.Kind != "guest" || tk.Name != "Gail" || tk.ID != "j1" ||
+				!slices.Equal(tk.Tools, []toolmatrix.Tool{toolmatrix.Chat, toolmatrix.Video})) {
 				t.Fatalf("ticket %+v", tk)
 			}
 		})
@@ -142,20 +152,104 @@ func TestJoinSingleUse(t *testing.T) {
 	}
 }
 
-func TestControl(t *testing.T) {
+// TestTicketToolsRestrictedToKind: a tools claim never reaches beyond the
+// kind, whatever the token says.
+func TestTicketToolsRestrictedToKind(t *testing.T) {
 	v := verifier(t)
-	ok := jwt.MapClaims{"iss": Issuer, "aud": ControlAudience, "iat": testNow.Unix(), "exp": testNow.Add(30 * time.Second).Unix()}
-	if err := v.Control(mint(t, testKey, ok)); err != nil {
+	tk, err := v.Parse(mint(t, testKey, with(joinClaimsAt(testNow), "tools", []string{"chat", "record", "notes"})))
+	if err != nil {
 		t.Fatal(err)
 	}
-	for name, c := range map[string]jwt.MapClaims{
-		"join audience": with(ok, "aud", JoinAudience),
-		"long lifetime": with(ok, "exp", testNow.Add(time.Hour).Unix()),
-		"no exp":        with(ok, "exp", nil),
-	} {
-		if err := v.Control(mint(t, testKey, c)); err == nil {
-			t.Errorf("%s accepted", name)
+	if !slices.Equal(tk.Tools, []toolmatrix.Tool{toolmatrix.Chat}) {
+		t.Fatalf("guest ticket tools %v, want [chat]", tk.Tools)
+	}
+	tk, err = v.Parse(mint(t, testKey, with(joinClaimsAt(testNow), "jti", "j9", "tools", []string{})))
+	if err != nil || tk.Tools == nil || len(tk.Tools) != 0 {
+		t.Fatalf("empty tools: %v %v", tk.Tools, err)
+	}
+}
+
+const (
+	ctlPath = "/control/sessions/s1/participants/p1/tools"
+	ctlBody = `{"tools":[]}`
+)
+
+func ctlClaims(jti string) jwt.MapClaims {
+	return jwt.MapClaims{"iss": Issuer, "aud": ControlAudience, "iat": testNow.Unix(), "exp": testNow.Add(30 * time.Second).Unix(),
+		"jti": jti, "htm": "POST", "htu": ctlPath, "bh": bodyHash([]byte(ctlBody))}
+}
+
+func bodyHash(b []byte) string {
+	// The same computation as the API's session.BodyHash, written out so
+	// the contract is checked rather than shared.
+	return base64RawURL(sha256Sum(b))
+}
+
+func TestControl(t *testing.T) {
+	ok := ctlClaims("c1")
+	cases := []struct {
+		name         string
+		claims       jwt.MapClaims
+		method, path string
+		body         string
+		want         error
+	}{
+		{"valid", ok, "POST", ctlPath, ctlBody, nil},
+		{"join audience", with(ok, "aud", JoinAudience), "POST", ctlPath, ctlBody, ErrInvalid},
+		{"long lifetime", with(ok, "exp", testNow.Add(time.Hour).Unix()), "POST", ctlPath, ctlBody, ErrInvalid},
+		{"no exp", with(ok, "exp", nil), "POST", ctlPath, ctlBody, ErrInvalid},
+		{"no jti", with(ok, "jti", nil), "POST", ctlPath, ctlBody, ErrInvalid},
+		{"no binding", with(ok, "htm", nil, "htu", nil, "bh", nil), "POST", ctlPath, ctlBody, ErrInvalid},
+		{"another path", ok, "POST", "/control/sessions/s1/end", ctlBody, ErrInvalid},
+		{"another participant", ok, "POST", "/control/sessions/s1/participants/p2/tools", ctlBody, ErrInvalid},
+		{"another body", ok, "POST", ctlPath, `{"tools":["chat"]}`, ErrInvalid},
+		{"another method", ok, "PUT", ctlPath, ctlBody, ErrInvalid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := verifier(t)
+			err := v.Control(mint(t, testKey, tc.claims), tc.method, tc.path, []byte(tc.body))
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestControlSingleUse(t *testing.T) {
+	v := verifier(t)
+	tok := mint(t, testKey, ctlClaims("c1"))
+	if err := v.Control(tok, "POST", ctlPath, []byte(ctlBody)); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Control(tok, "POST", ctlPath, []byte(ctlBody)); !errors.Is(err, ErrUsed) {
+		t.Fatalf("replayed control token: %v", err)
+	}
+	if err := v.Control(mint(t, testKey, ctlClaims("c2")), "POST", ctlPath, []byte(ctlBody)); err != nil {
+		t.Fatalf("another jti: %v", err)
+	}
+}
+
+func TestControlMemoryBounded(t *testing.T) {
+	now := testNow
+	v, err := NewVerifier(testKey.Public().(ed25519.PublicKey), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.controls.max = 3
+	for i := range 3 {
+		if err := v.Control(mint(t, testKey, ctlClaims(string(rune('a'+i)))), "POST", ctlPath, []byte(ctlBody)); err != nil {
+			t.Fatal(err)
 		}
+	}
+	if err := v.Control(mint(t, testKey, ctlClaims("d")), "POST", ctlPath, []byte(ctlBody)); !errors.Is(err, ErrBusy) {
+		t.Fatalf("over the bound: %v, want ErrBusy", err)
+	}
+	// Once the remembered tokens have expired there is room again.
+	now = testNow.Add(40 * time.Second)
+	fresh := with(ctlClaims("e"), "iat", now.Unix(), "exp", now.Add(30*time.Second).Unix())
+	if err := v.Control(mint(t, testKey, fresh), "POST", ctlPath, []byte(ctlBody)); err != nil {
+		t.Fatalf("after expiry: %v", err)
 	}
 }
 
@@ -180,3 +274,7 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func sha256Sum(b []byte) []byte { h := sha256.Sum256(b); return h[:] }
+
+func base64RawURL(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

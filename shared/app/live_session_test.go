@@ -275,7 +275,7 @@ func TestLiveSessionGuestTechnician(t *testing.T) {
 	// ticket minted before the account ended is refused by the relay.
 	e.expect(e.callAs("POST", "/v1/session-invites/"+link+"/join", "", "web", desktop, nil), 410, "link_expired")
 	syncClock()
-	stale, _, err := e.app.Minter.Ticket(session.Participant{ID: gid, SessionID: sid, Kind: toolmatrix.Guest, Name: "Gail"}, time.Time{})
+	stale, _, err := e.app.Minter.Ticket(session.Participant{ID: gid, SessionID: sid, Kind: toolmatrix.Guest, Name: "Gail"}, time.Time{}, "")
 	must(t, err)
 	rejoin := relay.dial(t, relay.signalURL, stale, false)
 	refusedWith(t, "the guest's rejoin", rejoin, proto.ReasonRemoved)

@@ -224,7 +224,8 @@ func TestSessionRemoveToolsEndAndDetails(t *testing.T) {
 	e.expect(e.call("POST", "/v1/session-invites/"+link+"/join", "", nil), 410, "link_expired")
 
 	// The relay reports joins and leaves, signed; unsigned reports are refused.
-	ev, _ := json.Marshal(map[string]any{"type": "joined", "sessionId": sid, "participantId": sec.str("id"), "at": e.clock.Now()})
+	ev, _ := json.Marshal(map[string]any{"type": "joined", "sessionId": sid, "participantId": sec.str("id"), "at": e.clock.Now(),
+		"id": strings.Repeat("e1", 16), "sentAt": e.clock.Now()})
 	keys, err := secret.Derive(e.app.Config.Secret)
 	must(t, err)
 	mac := hmac.New(sha256.New, app.RelayEventsKey(e.app.Config, keys))

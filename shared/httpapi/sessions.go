@@ -71,7 +71,12 @@ func (a *API) joinByLink(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	v, err := a.d.Sessions.JoinLink(r.Context(), r.PathValue("token"), platform(r))
+	var req session.JoinLinkRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	v, err := a.d.Sessions.JoinLink(r.Context(), r.PathValue("token"), platform(r), req)
 	respond(w, r, http.StatusOK, v, err)
 }
 

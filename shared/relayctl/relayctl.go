@@ -17,9 +17,10 @@ import (
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
-// TokenSource mints control tokens.
+// TokenSource mints control tokens, each bound to one request's method,
+// escaped path and body.
 type TokenSource interface {
-	Control() (string, error)
+	Control(method, path string, body []byte) (string, error)
 }
 
 // Client calls relays' control endpoints.
@@ -62,6 +63,11 @@ func (c *Client) call(ctx context.Context, signalURL, path string, body any) err
 	if err != nil {
 		return err
 	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return err
+	}
+	boundPath := u.EscapedPath()
 	var last error
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
@@ -71,7 +77,8 @@ func (c *Client) call(ctx context.Context, signalURL, path string, body any) err
 			case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
 			}
 		}
-		tok, err := c.tokens.Control()
+		// A fresh token per attempt: the relay accepts each token once.
+		tok, err := c.tokens.Control(http.MethodPost, boundPath, b)
 		if err != nil {
 			return err
 		}

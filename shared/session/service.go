@@ -50,7 +50,10 @@ type Store interface {
 	EndSession(ctx context.Context, s Session, at time.Time, reason string, entry audit.Entry) error
 	RemoveParticipant(ctx context.Context, p Participant, at time.Time, reason string, entry audit.Entry) error
 	SetTools(ctx context.Context, p Participant, tools []toolmatrix.Tool, entry audit.Entry) error
-	MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, entry audit.Entry) error
+	// MarkPresence records a join or leave together with the event's id,
+	// on the condition that the id is new (ErrEventReplayed otherwise); the
+	// id is remembered until forgetAt.
+	MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, eventID string, forgetAt time.Time, entry audit.Entry) error
 	LiveParticipantsByEmail(ctx context.Context, orgID, email string) ([]Participant, error)
 	// GuestByEmail finds the company's guest account with email, if any.
 	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
@@ -105,6 +108,9 @@ type Joining struct {
 	Ticket          string            `json:"ticket"`
 	TicketExpiresAt time.Time         `json:"ticketExpiresAt"`
 	Tools           []toolmatrix.Tool `json:"tools"`
+	// Seat is the device key of a customer link: the client keeps it and
+	// sends it back to reconnect from the same device (JoinLinkRequest).
+	Seat string `json:"seat,omitempty"`
 }
 
 // Started is the answer to starting a session.
@@ -184,7 +190,7 @@ func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID 
 	if err := s.store.CreateSession(ctx, sess, []Participant{primary, customer}, []Link{link}, msgs, e); err != nil {
 		return Started{}, err
 	}
-	j, err := s.joining(sess, primary, time.Time{})
+	j, err := s.joining(sess, primary, time.Time{}, "")
 	if err != nil {
 		return Started{}, err
 	}
@@ -235,8 +241,12 @@ func (s *Service) message(ch outbox.Channel, kind outbox.Kind, to, token string,
 		OrgID: sess.OrgID, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}, nil
 }
 
-func (s *Service) joining(sess Session, p Participant, until time.Time) (Joining, error) {
-	tok, exp, err := s.minter.Ticket(p, until)
+func (s *Service) joining(sess Session, p Participant, until time.Time, seat string) (Joining, error) {
+	seatID := ""
+	if seat != "" {
+		seatID = secret.Hash(seat)
+	}
+	tok, exp, err := s.minter.Ticket(p, until, seatID)
 	if err != nil {
 		return Joining{}, err
 	}
@@ -245,7 +255,7 @@ func (s *Service) joining(sess Session, p Participant, until time.Time) (Joining
 		tools = []toolmatrix.Tool{}
 	}
 	return Joining{SessionID: sess.ID, ParticipantID: p.ID, Kind: p.Kind, RelayURL: sess.SignalURL, Ticket: tok,
-		TicketExpiresAt: exp, Tools: tools}, nil
+		TicketExpiresAt: exp, Tools: tools, Seat: seat}, nil
 }
 
 // sessionFor reads a session of the caller's organisation.
@@ -364,10 +374,21 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 	return ParticipantView{}, apperr.InvalidField("kind", `kind must be "internal" or "guest"`)
 }
 
+// JoinLinkRequest is the optional body of POST /v1/session-invites/{token}/join.
+type JoinLinkRequest struct {
+	// Seat is the device key an earlier redemption of the same customer
+	// link returned; without it the device gets a new one.
+	Seat string `json:"seat,omitempty"`
+}
+
 // JoinLink redeems a guest technician's or the customer's link: the backend
 // check (link unused, session live, web browser for guests) and a ticket. A
-// guest's link works once: a second tab or device gets 410.
-func (s *Service) JoinLink(ctx context.Context, token string, platform Platform) (Joining, error) {
+// guest's link works once: a second tab or device gets 410. The customer's
+// link is reusable for its 24 hours, but holds one device at a time: its
+// ticket names the device's seat, and the relay refuses a ticket of another
+// seat while the seat's device is connected (a reconnect of that device
+// replaces its old connection).
+func (s *Service) JoinLink(ctx context.Context, token string, platform Platform, req JoinLinkRequest) (Joining, error) {
 	if !secret.WellFormed(token) {
 		return Joining{}, ErrLinkExpired
 	}
@@ -416,10 +437,21 @@ func (s *Service) JoinLink(ctx context.Context, token string, platform Platform)
 		if err := s.store.UseLink(ctx, hash, now); err != nil {
 			return Joining{}, err
 		}
-	} else if !now.Before(link.ExpiresAt) {
+		return s.joining(sess, part, until, "")
+	}
+	if !now.Before(link.ExpiresAt) {
 		return Joining{}, ErrLinkExpired
 	}
-	return s.joining(sess, part, until)
+	seat := req.Seat
+	if seat != "" && !secret.WellFormed(seat) {
+		return Joining{}, apperr.InvalidField("seat", "seat is not one this link gave out")
+	}
+	if seat == "" {
+		if seat, err = secret.NewToken(); err != nil {
+			return Joining{}, err
+		}
+	}
+	return s.joining(sess, part, time.Time{}, seat)
 }
 
 // accountEnd returns the end of the guest account with email, zero if there
@@ -451,7 +483,7 @@ func (s *Service) Join(ctx context.Context, p *access.Principal, id string) (Joi
 	if err := parts[i].CanJoin(sess); err != nil {
 		return Joining{}, err
 	}
-	return s.joining(sess, parts[i], time.Time{})
+	return s.joining(sess, parts[i], time.Time{}, "")
 }
 
 // View is a session's details.
@@ -635,12 +667,21 @@ type Event struct {
 	SessionID     string    `json:"sessionId"`
 	ParticipantID string    `json:"participantId"`
 	At            time.Time `json:"at"`
+	// ID is random per event, kept across the relay's retries.
+	ID string `json:"id"`
+	// SentAt is when this delivery attempt was signed.
+	SentAt time.Time `json:"sentAt"`
 }
 
-// Record stores a relay event on the participant, and in the audit log.
+// Record stores a relay event on the participant, and in the audit log,
+// once, and only while the event is fresh (CheckEvent).
 func (s *Service) Record(ctx context.Context, ev Event) error {
 	if ev.Type != "joined" && ev.Type != "left" {
 		return apperr.InvalidField("type", `type must be "joined" or "left"`)
+	}
+	now := s.clock.Now()
+	if err := CheckEvent(ev, now); err != nil {
+		return err
 	}
 	sess, err := s.store.Session(ctx, ev.SessionID)
 	if err != nil {
@@ -651,7 +692,7 @@ func (s *Service) Record(ctx context.Context, ev Event) error {
 		at = s.clock.Now()
 	}
 	e := s.entry(sess.OrgID, "relay", "session.participant_"+ev.Type, ev.ParticipantID, map[string]string{"sessionId": sess.ID})
-	return s.store.MarkPresence(ctx, sess.ID, ev.ParticipantID, ev.Type == "joined", at, e)
+	return s.store.MarkPresence(ctx, sess.ID, ev.ParticipantID, ev.Type == "joined", at, ev.ID, EventForgetAt(now), e)
 }
 
 // DisconnectGuest removes the live session seats of a guest whose account

@@ -36,7 +36,8 @@ func TestTicket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, exp, err := m.Ticket(Participant{ID: "p1", SessionID: "s1", Kind: toolmatrix.Guest, Name: "Gus"}, now.Add(time.Hour))
+	tok, exp, err := m.Ticket(Participant{ID: "p1", SessionID: "s1", Kind: toolmatrix.Guest, Name: "Gus",
+		Tools: []toolmatrix.Tool{toolmatrix.Chat, toolmatrix.Record}}, now.Add(time.Hour), "seat-1")
 	if err != nil || !exp.Equal(now.Add(TicketTTL)) {
 		t.Fatal(err, exp)
 	}
@@ -46,8 +47,12 @@ func TestTicket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c["sub"] != "p1" || c["sid"] != "s1" || c["kind"] != "guest" || c["until"] == nil || c["jti"] == "" {
+	if c["sub"] != "p1" || c["sid"] != "s1" || c["kind"] != "guest" || c["until"] == nil || c["jti"] == "" || c["seat"] != "seat-1" {
 		t.Fatalf("claims %v", c)
+	}
+	// The ticket carries the participant's tools, never beyond the kind.
+	if tools, _ := c["tools"].([]any); len(tools) != 1 || tools[0] != "chat" {
+		t.Fatalf("tools claim %v, want [chat]", c["tools"])
 	}
 	if _, err := NewMinter([]byte("short"), nil); err == nil {
 		t.Fatal("short seed accepted")

@@ -2,6 +2,8 @@ package session
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -41,15 +43,24 @@ type joinClaims struct {
 	Kind      toolmatrix.Kind  `json:"kind"`
 	Name      string           `json:"name"`
 	Until     *jwt.NumericDate `json:"until,omitempty"`
+	// Tools are the participant's effective tools when the ticket was
+	// minted, so a relay that lost its memory (restart, another task) never
+	// gives back a tool the primary switched off.
+	Tools []toolmatrix.Tool `json:"tools"`
+	// Seat names the device holding a reusable link's seat; the relay lets
+	// only that device replace a connected one.
+	Seat string `json:"seat,omitempty"`
 	jwt.RegisteredClaims
 }
 
-// Ticket mints a single-use join ticket for p; until, if set, is the end of
-// the participant's guest period, after which the relay disconnects them.
-func (m *Minter) Ticket(p Participant, until time.Time) (string, time.Time, error) {
+// Ticket mints a single-use join ticket for p with p's current tools; until,
+// if set, is the end of the participant's guest period, after which the
+// relay disconnects them; seat, if set, names the device (SeatOf).
+func (m *Minter) Ticket(p Participant, until time.Time, seat string) (string, time.Time, error) {
 	now := m.now()
 	exp := now.Add(TicketTTL)
-	c := joinClaims{SessionID: p.SessionID, Kind: p.Kind, Name: p.Name, RegisteredClaims: jwt.RegisteredClaims{
+	tools := toolmatrix.Restrict(p.Kind, p.Tools)
+	c := joinClaims{SessionID: p.SessionID, Kind: p.Kind, Name: p.Name, Tools: tools, Seat: seat, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: ticketIssuer, Audience: jwt.ClaimStrings{joinAudience}, Subject: p.ID, ID: secret.NewID("t_"),
 		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
 	}}
@@ -63,13 +74,31 @@ func (m *Minter) Ticket(p Participant, until time.Time) (string, time.Time, erro
 	return tok, exp, nil
 }
 
-// Control mints the bearer token of one control call to the relay.
-func (m *Minter) Control() (string, error) {
+// controlClaims bind a control token to one request, so a token seen on the
+// wire can neither be replayed (the relay accepts each jti once) nor used for
+// another call.
+type controlClaims struct {
+	Method   string `json:"htm"`
+	Path     string `json:"htu"`
+	BodyHash string `json:"bh"`
+	jwt.RegisteredClaims
+}
+
+// BodyHash is the bh claim of a control token: base64url(SHA-256(body)).
+func BodyHash(body []byte) string {
+	h := sha256.Sum256(body)
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// Control mints the bearer token of one control call to the relay: method
+// and path (escaped, without query) of the request, and its body.
+func (m *Minter) Control(method, path string, body []byte) (string, error) {
 	now := m.now()
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.RegisteredClaims{
-		Issuer: ticketIssuer, Audience: jwt.ClaimStrings{controlAudience}, ID: secret.NewID("c_"),
-		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(30 * time.Second)),
-	}).SignedString(m.key)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, controlClaims{Method: method, Path: path, BodyHash: BodyHash(body),
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: ticketIssuer, Audience: jwt.ClaimStrings{controlAudience}, ID: secret.NewID("c_"),
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(30 * time.Second)),
+		}}).SignedString(m.key)
 	if err != nil {
 		return "", fmt.Errorf("sign control token: %w", err)
 	}

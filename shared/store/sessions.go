@@ -257,14 +257,45 @@ func (s *Store) SetTools(ctx context.Context, p session.Participant, tools []too
 		entry, session.ErrParticipant)
 }
 
-// MarkPresence records a join or a leave reported by the relay.
-func (s *Store) MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, entry audit.Entry) error {
+// relayEventPK remembers a relay event's id, so that a signed event is
+// recorded once across every API instance.
+func relayEventPK(id string) string { return "RELAYEVENT#" + id }
+
+type relayEventItem struct {
+	PK, SK    string
+	Type      string
+	SessionID string
+	TTL       int64 `dynamodbav:"ttl"`
+}
+
+// MarkPresence records a join or a leave reported by the relay, with the
+// event's id put on the condition that it is new, in one transaction: a
+// replayed event changes nothing.
+func (s *Store) MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, eventID string, forgetAt time.Time, entry audit.Entry) error {
 	expr := "SET LeftAt = :at"
 	if joined {
 		expr = "SET JoinedAt = :at REMOVE LeftAt"
 	}
-	return s.updateWithAudit(ctx, sessionPK(sessionID), participantSK(participantID), expr, nil,
-		map[string]types.AttributeValue{":at": marshalTime(at)}, entry, session.ErrParticipant)
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		putNew(s.table, relayEventItem{PK: relayEventPK(eventID), SK: skMeta, Type: "relay-event", SessionID: sessionID,
+			TTL: forgetAt.Unix()}),
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(sessionPK(sessionID), participantSK(participantID)), UpdateExpression: aws.String(expr),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": marshalTime(at)},
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}})
+	reasons := cancelReasons(err)
+	switch {
+	case failedAt(reasons, 0):
+		return session.ErrEventReplayed
+	case failedAt(reasons, 1):
+		return session.ErrParticipant
+	case err != nil:
+		return fmt.Errorf("mark presence: %w", err)
+	}
+	return nil
 }
 
 // LiveParticipantsByEmail lists the not-removed seats of email in a company's

@@ -30,7 +30,15 @@ export async function renderJoin() {
     return fullPage('This link is incomplete.', 'Open the link from your message again, exactly as you received it.');
   }
   setMain(h('h1', { class: 'visually-hidden', text: 'Live session' }), loading('the session'));
-  const redeem = () => api('POST', `/session-invites/${encodeURIComponent(tok)}/join`, undefined, { auth: false });
+  // A customer's link holds one device at a time: the seat key the first
+  // redemption returns is kept for this link, so this browser can reconnect
+  // while another device is refused.
+  let seat = await seatStore(tok);
+  const redeem = async () => {
+    const x = await api('POST', `/session-invites/${encodeURIComponent(tok)}/join`, seat.key ? { seat: seat.key } : undefined, { auth: false });
+    if (x.seat) seat = seat.keep(x.seat);
+    return x;
+  };
   let j;
   try {
     j = await redeem();
@@ -50,6 +58,25 @@ export async function renderJoin() {
     return x;
   };
   if (j.kind === 'customer') customerPage(j, getJoining); else guestPage(j, getJoining);
+}
+
+/** seatStore returns the seat key kept for the link tok, and a way to keep a new one. */
+async function seatStore(tok) {
+  let name = null;
+  try {
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(tok)));
+    name = 'guestbridge.seat.' + Array.from(d.slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+  } catch { /* no subtle crypto: the key lives as long as the page */ }
+  const make = (key) => ({
+    key,
+    keep(k) {
+      try { if (name) localStorage.setItem(name, k); } catch { /* storage off: keep it in the page */ }
+      return make(k);
+    },
+  });
+  let key = null;
+  try { key = name && localStorage.getItem(name); } catch { /* storage off */ }
+  return make(key || null);
 }
 
 function shell(title, intro, stage, side, leaveText) {

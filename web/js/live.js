@@ -17,6 +17,7 @@ const REASONS = {
   account_ended: 'Your guest access was ended.',
   expired: 'Your access to this session has expired.',
   replaced: 'You opened this session in another tab or window.',
+  seat_taken: 'This session is open on another device. Close it there to join here.',
   left: 'You left the session.',
   connection_lost: 'The connection to the session was lost.',
   relay_draining: 'The session server is restarting.',

@@ -3,7 +3,7 @@
 // connection, the "tools" data channel, and reconnection with a fresh ticket.
 
 // Close reasons after which joining again is pointless.
-const FINAL = new Set(['session_ended', 'removed', 'account_ended', 'expired', 'replaced', 'left']);
+const FINAL = new Set(['session_ended', 'removed', 'account_ended', 'expired', 'replaced', 'seat_taken', 'left']);
 const DELAYS = [500, 1500, 4000, 8000];
 
 let active = null;

@@ -295,7 +295,7 @@ func ticket(priv ed25519.PrivateKey, kind toolmatrix.Kind, sid, pid string) (str
 	return jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
 		"iss": "guestbridge-api", "aud": "guestbridge-relay", "sub": pid, "sid": sid,
 		"kind": string(kind), "name": pid, "jti": hex.EncodeToString(b),
-		"iat": now.Unix(), "exp": now.Add(60 * time.Second).Unix(),
+		"iat": now.Unix(), "exp": now.Add(60 * time.Second).Unix(), "tools": toolmatrix.Tools(kind),
 	}).SignedString(priv)
 }
 
