@@ -27,6 +27,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/devstack"
+	"github.com/guestbridge/guestbridge/shared/httpapi"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/smscapture"
 	"github.com/guestbridge/guestbridge/shared/store"
@@ -94,6 +95,8 @@ func run(ctx context.Context) error {
 			os.Setenv(k, v)
 		}
 	}
+	relayPort := envInt("GB_RELAY_PORT", 7880)
+	setDefault("GB_RELAY_URLS", fmt.Sprintf("ws://localhost:%d", relayPort))
 	setDefault("GB_SECRET", secretB64)
 	setDefault("GB_PUBLIC_URL", base)
 	setDefault("AWS_ENDPOINT_URL_DYNAMODB", stack.DynamoDBEndpoint)
@@ -116,7 +119,6 @@ func run(ctx context.Context) error {
 		return err
 	}
 
-	relayPort := envInt("GB_RELAY_PORT", 7880)
 	keys, err := secret.Derive(cfg.Secret)
 	if err != nil {
 		return err
@@ -138,7 +140,7 @@ func run(ctx context.Context) error {
 	mux.Handle("GET /_local/sms", sms.ListHandler())
 	mux.Handle("GET /_local/sms.html", sms.PageHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	mux.Handle("/", webHandler(filepath.Join(root, "web")))
+	mux.Handle("/", httpapi.SecurityHeaders(app.BrowserPolicy(cfg), webHandler(filepath.Join(root, "web"))))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
