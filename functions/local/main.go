@@ -54,7 +54,14 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// GB_DATA_DIR lets a test run its own stack beside a running `make dev`
+	// without sharing its tables, secret or demo password.
 	dataDir := filepath.Join(root, ".local")
+	if d := os.Getenv("GB_DATA_DIR"); d != "" {
+		if dataDir, err = filepath.Abs(d); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return err
 	}
@@ -159,7 +166,7 @@ func run(ctx context.Context) error {
 		}
 	})
 
-	banner(base, stack, demoPassword, relayPort)
+	banner(base, stack, demoPassword, relayPort, dataDir)
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
@@ -173,7 +180,7 @@ func run(ctx context.Context) error {
 	return nil
 }
 
-func banner(base string, stack *devstack.Stack, pw string, relayPort int) {
+func banner(base string, stack *devstack.Stack, pw string, relayPort int, dataDir string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nGuestbridge is running.\n\n")
 	fmt.Fprintf(&b, "  Web client and API   %s   (API under %s/v1)\n", base, base)
@@ -186,7 +193,7 @@ func banner(base string, stack *devstack.Stack, pw string, relayPort int) {
 		fmt.Fprintf(&b, "    %-18s %s\n", acc.Email, acc.Role)
 	}
 	fmt.Fprintf(&b, "\n  Example:\n    curl -s %s/v1/auth/login -d '{\"email\":\"admin@demo.test\",\"password\":\"%s\"}'\n", base, pw)
-	fmt.Fprintf(&b, "\nData is kept in .local/ (make dev-reset clears it). Ctrl-C stops everything.\n")
+	fmt.Fprintf(&b, "\nData is kept in %s (make dev-reset clears .local/). Ctrl-C stops everything.\n", dataDir)
 	fmt.Fprint(os.Stderr, b.String())
 }
 
