@@ -86,6 +86,11 @@ test('sign-in, the main tabs and a live session raise no policy violation', asyn
     // The technician receives the customer's camera through the relay.
     await page.waitForFunction(() => [...document.querySelectorAll('video')]
       .some((v) => v.srcObject && v.srcObject.getVideoTracks().length > 0), null, { timeout: 30_000 });
+    // The action menu places itself through element.style (the CSSOM),
+    // which style-src 'self' allows, unlike a style attribute.
+    await page.getByRole('button', { name: 'Actions for Carla Customer' }).click();
+    await page.getByRole('menu', { name: 'Actions for Carla Customer' }).waitFor();
+    await page.keyboard.press('Escape');
 
     const problems = [...tech.problems, ...customer.problems];
     assert.deepEqual(problems, [], `the pages complained:\n${problems.map((p) => `${p.kind} on ${p.page}: ${p.text}`).join('\n')}`);
