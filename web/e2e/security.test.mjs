@@ -100,3 +100,53 @@ test('sign-in, the main tabs and a live session raise no policy violation', asyn
     throw err;
   }
 });
+
+// api calls the local stack's API from the test, as the page would.
+async function api(method, path, token, body) {
+  const res = await fetch(stack.base + '/v1' + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await res.json();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+// invitationLink waits for the outbox sender (every second) to put the
+// invitation to addr into the SES emulator, and returns its link.
+async function invitationLink(addr) {
+  for (let i = 0; i < 50; i++) {
+    const { emails = [] } = await (await fetch(`${stack.ses}/store`)).json();
+    const m = emails.reverse().find((e) => e.destination?.to?.includes(addr));
+    const link = m?.body?.text?.match(/https?:\/\/\S+\/invite#[\w-]+/)?.[0];
+    if (link) return link;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  throw new Error(`no invitation email to ${addr}`);
+}
+
+test('a guest accepts an invitation and sees the case without a policy violation', async (t) => {
+  const { token } = await api('POST', '/auth/login', '', { email: 'admin@demo.test', password: stack.password });
+  const c = await api('POST', '/orgs/demo/cases', token, { title: 'E2E guest case' });
+  await api('POST', '/orgs/demo/guests', token, {
+    email: 'gina.e2e@example.test', name: 'Gina Guest', caseId: c.id, period: { days: 3 },
+  });
+  const link = await invitationLink('gina.e2e@example.test');
+
+  const guest = await watchedContext(browser, 'guest');
+  t.after(() => guest.context.close());
+  try {
+    const page = await guest.context.newPage();
+    await page.goto(link);
+    await page.getByLabel('Password', { exact: true }).fill('e2e guest password');
+    await page.getByLabel('Confirm password').fill('e2e guest password');
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.getByText('E2E guest case').first().waitFor();
+    assert.deepEqual(guest.problems, [], `the page complained:\n${guest.problems.map((p) => `${p.kind} on ${p.page}: ${p.text}`).join('\n')}`);
+  } catch (err) {
+    await guest.keep(stack.log());
+    throw err;
+  }
+});

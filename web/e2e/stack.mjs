@@ -29,7 +29,7 @@ const udpPort = () => new Promise((ok, fail) => {
 
 /**
  * startStack builds functions/local, starts it and resolves when it prints
- * its banner: {base, relayOrigin, password, log(), stop()}.
+ * its banner: {base, ses, relayOrigin, password, log(), stop()}.
  */
 export async function startStack({ timeoutMs = 180_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gb-e2e-'));
@@ -77,6 +77,7 @@ export async function startStack({ timeoutMs = 180_000 } = {}) {
   }
   return {
     base: `http://localhost:${api}`,
+    ses: `http://127.0.0.1:${ses}`,
     relayOrigin: `ws://localhost:${relay}`,
     password,
     log: () => output,
