@@ -18,7 +18,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # When this make started, for the total time `make test` prints.
 START       := $(shell date +%s)
 
-.PHONY: help deps system-tools build dev dev-reset test bench bench-relay synth fmt lint
+.PHONY: help deps system-tools build dev dev-reset test test-browser test-browser-run bench bench-relay synth fmt lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,7 +28,8 @@ deps: system-tools $(NPM_STAMP) ## install what builds, tests and `make dev` nee
 	$(GO) mod download
 	@echo "==> deps ready ($$($(GO) version | cut -d' ' -f3), java $$(java -version 2>&1 | head -1 | cut -d'"' -f2), node $$(node --version))"
 
-# Java 17+ runs DynamoDB Local; Node.js (20.19+) and npm run the SES emulator and the CDK CLI.
+# Java 17+ runs DynamoDB Local; Node.js (20.19+) and npm run the SES emulator and the CDK CLI;
+# Debian's chromium runs the browser tests (through npm playwright-core, which brings no browser).
 # apt-get (and its update) runs only when one of them is missing. (The man1 directory is one
 # the JRE's post-install script needs and slim images lack.)
 system-tools:
@@ -42,13 +43,16 @@ system-tools:
 	elif ! command -v npm >/dev/null; then \
 		missing="$$missing npm"; \
 	fi; \
+	if [ ! -x /usr/bin/chromium ]; then \
+		missing="$$missing chromium"; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 		echo "==> apt-get install$$missing"; \
 		$(SUDO) apt-get update; \
 		$(SUDO) mkdir -p /usr/share/man/man1; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	else \
-		echo "==> java and node found"; \
+		echo "==> java, node and chromium found"; \
 	fi; \
 	node_version=$$(node --version); \
 	if ! printf '%s\n' v20.19.0 "$$node_version" | sort -V -C; then \
@@ -83,7 +87,7 @@ GO_FILES := find . \( -path ./.git -o -path ./tools/local/node_modules -o -path 
 
 # Every step runs even when an earlier one failed, so one run shows every failure;
 # the exit status is that of the whole.
-test: deps ## go vet, then all tests (race detector on, except for ./infra/...)
+test: deps ## go vet, then all tests (race detector on, except for ./infra/...), then the browser tests
 	@rc=0; \
 	echo "==> go vet ./..."; \
 	$(GO) vet ./... || rc=1; \
@@ -93,9 +97,20 @@ test: deps ## go vet, then all tests (race detector on, except for ./infra/...)
 		echo "==> go test ./infra/..."; \
 		$(GO) test -count=1 -timeout 10m ./infra/... || rc=1; \
 	fi; \
+	$(MAKE) --no-print-directory test-browser-run || rc=1; \
 	if [ $$rc = 0 ]; then result=passed; else result=FAILED; fi; \
 	echo "==> make test $$result in $$(( $$(date +%s) - $(START) ))s"; \
 	exit $$rc
+
+test-browser: deps ## browser tests (web/e2e) in chromium against their own local stack
+	@$(MAKE) --no-print-directory test-browser-run
+
+# The browser tests without deps, for `make test`, which has installed them. On
+# failure the screenshots and console logs are in web/e2e/results/.
+test-browser-run:
+	@echo "==> node --test web/e2e/ (chromium)"
+	@rm -rf web/e2e/results
+	@node --test --test-concurrency=1 web/e2e/ || { echo "browser tests failed: see web/e2e/results/" >&2; exit 1; }
 
 bench: deps ## run the API benchmark against the local stack
 	@echo "==> go run ./tools/bench"

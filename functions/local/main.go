@@ -27,6 +27,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/devstack"
+	"github.com/guestbridge/guestbridge/shared/httpapi"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/smscapture"
 	"github.com/guestbridge/guestbridge/shared/store"
@@ -53,7 +54,14 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// GB_DATA_DIR lets a test run its own stack beside a running `make dev`
+	// without sharing its tables, secret or demo password.
 	dataDir := filepath.Join(root, ".local")
+	if d := os.Getenv("GB_DATA_DIR"); d != "" {
+		if dataDir, err = filepath.Abs(d); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return err
 	}
@@ -94,6 +102,8 @@ func run(ctx context.Context) error {
 			os.Setenv(k, v)
 		}
 	}
+	relayPort := envInt("GB_RELAY_PORT", 7880)
+	setDefault("GB_RELAY_URLS", fmt.Sprintf("ws://localhost:%d", relayPort))
 	setDefault("GB_SECRET", secretB64)
 	setDefault("GB_PUBLIC_URL", base)
 	setDefault("AWS_ENDPOINT_URL_DYNAMODB", stack.DynamoDBEndpoint)
@@ -116,7 +126,6 @@ func run(ctx context.Context) error {
 		return err
 	}
 
-	relayPort := envInt("GB_RELAY_PORT", 7880)
 	keys, err := secret.Derive(cfg.Secret)
 	if err != nil {
 		return err
@@ -138,7 +147,7 @@ func run(ctx context.Context) error {
 	mux.Handle("GET /_local/sms", sms.ListHandler())
 	mux.Handle("GET /_local/sms.html", sms.PageHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
-	mux.Handle("/", webHandler(filepath.Join(root, "web")))
+	mux.Handle("/", httpapi.SecurityHeaders(app.BrowserPolicy(cfg), webHandler(filepath.Join(root, "web"))))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -157,7 +166,7 @@ func run(ctx context.Context) error {
 		}
 	})
 
-	banner(base, stack, demoPassword, relayPort)
+	banner(base, stack, demoPassword, relayPort, dataDir)
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
@@ -171,7 +180,7 @@ func run(ctx context.Context) error {
 	return nil
 }
 
-func banner(base string, stack *devstack.Stack, pw string, relayPort int) {
+func banner(base string, stack *devstack.Stack, pw string, relayPort int, dataDir string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nGuestbridge is running.\n\n")
 	fmt.Fprintf(&b, "  Web client and API   %s   (API under %s/v1)\n", base, base)
@@ -184,7 +193,7 @@ func banner(base string, stack *devstack.Stack, pw string, relayPort int) {
 		fmt.Fprintf(&b, "    %-18s %s\n", acc.Email, acc.Role)
 	}
 	fmt.Fprintf(&b, "\n  Example:\n    curl -s %s/v1/auth/login -d '{\"email\":\"admin@demo.test\",\"password\":\"%s\"}'\n", base, pw)
-	fmt.Fprintf(&b, "\nData is kept in .local/ (make dev-reset clears it). Ctrl-C stops everything.\n")
+	fmt.Fprintf(&b, "\nData is kept in %s (make dev-reset clears .local/). Ctrl-C stops everything.\n", dataDir)
 	fmt.Fprint(os.Stderr, b.String())
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -64,7 +63,8 @@ func startRelay(ctx context.Context, o relayOptions) (*relayProcess, error) {
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	fmt.Fprintf(os.Stderr, "waiting for the relay on :%d (log: .local/relay.log) ...\n", o.httpPort)
+	logPath := filepath.Join(o.dataDir, "relay.log")
+	fmt.Fprintf(os.Stderr, "waiting for the relay on :%d (log: %s) ...\n", o.httpPort, logPath)
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start relay: %w", err)
@@ -75,7 +75,7 @@ func startRelay(ctx context.Context, o relayOptions) (*relayProcess, error) {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-p.done:
-			return nil, fmt.Errorf("relay exited at start (see .local/relay.log): %v", err)
+			return nil, fmt.Errorf("relay exited at start (see %s): %v", logPath, err)
 		case <-time.After(200 * time.Millisecond):
 		}
 		res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", o.httpPort))
@@ -87,7 +87,7 @@ func startRelay(ctx context.Context, o relayOptions) (*relayProcess, error) {
 		}
 	}
 	p.stop()
-	return nil, errors.New("relay did not become healthy within 30 s (see .local/relay.log)")
+	return nil, fmt.Errorf("relay did not become healthy within 30 s (see %s)", logPath)
 }
 
 // stop drains the relay with SIGTERM and kills it if it lingers.

@@ -10,6 +10,7 @@ import (
 
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/guestbridge/guestbridge/shared/casefile"
@@ -74,10 +75,16 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	api := httpapi.New(httpapi.Deps{
 		Identity: ids, Invites: inv, Cases: cases, Roles: role.NewService(st, c), Devices: device.NewService(st, c),
 		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
-		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem,
+		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem, Browser: BrowserPolicy(cfg),
 	})
 	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, Sessions: sessions, Minter: minter,
 		API: api, Clock: c, Log: log}, nil
+}
+
+// BrowserPolicy is the security-header policy of the API and of whatever
+// serves the web client, from the configuration.
+func BrowserPolicy(cfg config.Config) httpapi.BrowserPolicy {
+	return httpapi.BrowserPolicy{RelayOrigins: cfg.RelayOrigins, HTTPS: strings.HasPrefix(cfg.PublicURL, "https://")}
 }
 
 // RelayEventsKey is the key the relays sign their events with: configured, or

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/plaintext"
 )
 
 // MaxTitleLength bounds a case title.
@@ -31,6 +32,9 @@ func CleanTitle(field, title string) (string, error) {
 		return "", apperr.InvalidField(field, "a case title is required")
 	case len(t) > MaxTitleLength:
 		return "", apperr.InvalidField(field, "a case title is at most 200 characters")
+	}
+	if err := plaintext.Check(field, t); err != nil {
+		return "", err
 	}
 	return t, nil
 }

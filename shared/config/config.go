@@ -41,6 +41,10 @@ type Config struct {
 	// the key is derived from Secret.
 	RelayEventsSecret    []byte
 	RelayEventsSecretARN string
+	// RelayOrigins are the ws/wss origins browsers reach the relays at
+	// (GB_RELAY_URLS); the web client's Content-Security-Policy allows
+	// connections to them and nowhere else but the API.
+	RelayOrigins []string
 	// Endpoints override the AWS endpoints, for the local stack.
 	DynamoDBEndpoint string
 	SESEndpoint      string
@@ -106,6 +110,11 @@ func FromEnv() (Config, error) {
 			errs = append(errs, errors.New("GB_SECRET: not base64"))
 		}
 		c.Secret = b
+	}
+	if origins, err := ParseRelayOrigins(os.Getenv("GB_RELAY_URLS")); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.RelayOrigins = origins
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if err := errors.Join(errs...); err != nil {

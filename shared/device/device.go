@@ -13,6 +13,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/apperr"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/plaintext"
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
 
@@ -79,6 +80,9 @@ func cleanName(n string) (string, error) {
 	n = strings.TrimSpace(n)
 	if n == "" || len(n) > 100 {
 		return "", apperr.InvalidField("name", "a name of 1 to 100 characters is required")
+	}
+	if err := plaintext.Check("name", n); err != nil {
+		return "", err
 	}
 	return n, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
 	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/plaintext"
 )
 
 // Status is what the guest list shows for a guest.
@@ -207,6 +208,9 @@ func CleanName(field, name string) (string, error) {
 	n := strings.TrimSpace(name)
 	if n == "" || len(n) > 120 {
 		return "", apperr.InvalidField(field, "a name of 1 to 120 characters is required")
+	}
+	if err := plaintext.Check(field, n); err != nil {
+		return "", err
 	}
 	return n, nil
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/guestbridge/guestbridge/shared/apperr"
 )
@@ -76,13 +78,17 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		var mbe *http.MaxBytesError
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
+		var tpe *time.ParseError
 		switch {
 		case errors.As(err, &mbe):
 			return apperr.InvalidField("body", "the request body is larger than 64 KiB")
 		case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
 			return apperr.InvalidField("body", "the request body is not valid JSON")
 		case errors.As(err, &typ):
-			return apperr.InvalidField(typ.Field, "wrong type: expected "+typ.Type.String())
+			return apperr.InvalidField(typeMessage(dst, typ.Field, typ.Type))
+		case errors.As(err, &tpe), strings.HasPrefix(err.Error(), "Time.UnmarshalJSON"):
+			// time.Time reports its own errors without the field's name.
+			return apperr.InvalidField("body", "dates and times must be text such as 2026-12-01T10:00:00Z")
 		default:
 			if f, ok := unknownField(err); ok {
 				return apperr.InvalidField(f, "unknown field "+strconv.Quote(f))

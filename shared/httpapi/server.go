@@ -43,6 +43,8 @@ type Deps struct {
 	RelayEventsKey []byte
 	// RedeemLimit bounds link redemptions per client address.
 	RedeemLimit ratelimit.Rule
+	// Browser is the security-header policy of every response.
+	Browser BrowserPolicy
 	// Limiter holds limits that must hold across instances (per email);
 	// Local holds cheap per-instance limits (per client address).
 	Limiter ratelimit.Limiter
@@ -52,8 +54,9 @@ type Deps struct {
 
 // API serves the /v1 routes.
 type API struct {
-	d   Deps
-	mux *http.ServeMux
+	d       Deps
+	mux     *http.ServeMux
+	headers http.Handler
 }
 
 // Route is one method and path pattern the API serves; the authorization
@@ -76,6 +79,7 @@ func New(d Deps) *API {
 	a.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, apperr.New(apperr.NotFound, "route_not_found", "No such route."))
 	})
+	a.headers = SecurityHeaders(d.Browser, a.mux)
 	return a
 }
 
@@ -167,7 +171,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.InfoContext(r.Context(), "request", "method", r.Method, "path", redactPath(r.URL.Path),
 			"status", sw.status, "durationMs", float64(time.Since(start).Microseconds())/1000)
 	}()
-	a.mux.ServeHTTP(sw, r)
+	a.headers.ServeHTTP(sw, r)
 }
 
 // redactPath keeps link tokens out of the logs.

@@ -14,6 +14,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/apperr"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/plaintext"
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
 
@@ -103,6 +104,9 @@ func (r Request) clean() (string, []access.Privilege, error) {
 	name := strings.TrimSpace(r.Name)
 	if name == "" || len(name) > 60 {
 		return "", nil, apperr.InvalidField("name", "a role name of 1 to 60 characters is required")
+	}
+	if err := plaintext.Check("name", name); err != nil {
+		return "", nil, err
 	}
 	if _, builtin := access.BuiltinRoles[strings.ToLower(name)]; builtin {
 		return "", nil, apperr.InvalidField("name", "this name belongs to a built-in role")

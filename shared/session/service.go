@@ -144,6 +144,8 @@ func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID 
 	}
 	if cust.Name = strings.TrimSpace(cust.Name); cust.Name == "" {
 		cust.Name = "Customer"
+	} else if cust.Name, err = guest.CleanName("customer.name", cust.Name); err != nil {
+		return Started{}, err
 	}
 	if cust.Email != "" {
 		if cust.Email, err = guest.NormalizeEmail("customer.email", cust.Email); err != nil {
@@ -349,6 +351,8 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		name := strings.TrimSpace(req.Name)
 		if name == "" {
 			name = email
+		} else if name, err = guest.CleanName("name", name); err != nil {
+			return ParticipantView{}, err
 		}
 		part := Participant{ID: secret.NewID("p_"), SessionID: sess.ID, OrgID: sess.OrgID, Kind: toolmatrix.Guest,
 			Email: email, Name: name, Tools: toolmatrix.Tools(toolmatrix.Guest), InvitedAt: now}

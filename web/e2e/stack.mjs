@@ -1,0 +1,86 @@
+// stack.mjs — starts the same local stack `make dev` starts (functions/local),
+// on free ports and with its own data directory, so the browser tests run
+// beside a developer's `make dev` without touching it.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const tcpPort = () => new Promise((ok, fail) => {
+  const s = createServer().once('error', fail).listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => ok(port));
+  });
+});
+
+const udpPort = () => new Promise((ok, fail) => {
+  const s = createSocket('udp4').once('error', fail);
+  s.bind(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => ok(port));
+  });
+});
+
+/**
+ * startStack builds functions/local, starts it and resolves when it prints
+ * its banner: {base, ses, relayOrigin, password, log(), stop()}.
+ */
+export async function startStack({ timeoutMs = 180_000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'gb-e2e-'));
+  const bin = join(dir, 'local');
+  execFileSync('go', ['build', '-o', bin, './functions/local'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const [api, ddb, ses, relay, udp] = [await tcpPort(), await tcpPort(), await tcpPort(), await tcpPort(), await udpPort()];
+  const password = 'demo-e2e-password';
+  const child = spawn(bin, [], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      GB_DATA_DIR: join(dir, 'data'),
+      GB_API_PORT: String(api), GB_DYNAMODB_PORT: String(ddb), GB_SES_PORT: String(ses),
+      GB_RELAY_PORT: String(relay), GB_RELAY_UDP_PORT: String(udp),
+      DEMO_PASSWORD: password,
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (b) => { output += b; });
+  const exited = new Promise((ok) => child.once('exit', (code, sig) => ok({ code, sig })));
+  const ready = new Promise((ok) => child.stderr.on('data', (b) => {
+    output += b;
+    if (output.includes('Guestbridge is running.')) ok();
+  }));
+  let timer;
+  const outcome = await Promise.race([
+    ready.then(() => 'ready'),
+    exited.then(({ code, sig }) => `exited (${code ?? sig})`),
+    new Promise((ok) => { timer = setTimeout(() => ok(`not ready after ${timeoutMs / 1000} s`), timeoutMs); }),
+  ]);
+  clearTimeout(timer);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  if (outcome !== 'ready') {
+    await stop();
+    throw new Error(`the local stack ${outcome}:\n${output}`);
+  }
+  return {
+    base: `http://localhost:${api}`,
+    ses: `http://127.0.0.1:${ses}`,
+    relayOrigin: `ws://localhost:${relay}`,
+    password,
+    log: () => output,
+    stop,
+  };
+}
