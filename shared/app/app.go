@@ -53,9 +53,11 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	ids := identity.NewService(st, identity.NewSigner(keys.Session, c.Now), c)
 	durable := store.NewLimiter(st, c)
 	local := ratelimit.NewMemory(c.Now)
+	limits := Limits(cfg)
 	inv := invite.NewService(st, c, ids, keys.Seal, durable, local, invite.Config{
 		DefaultMaxGuestDays: cfg.MaxGuestDays,
-		InviteLimit:         ratelimit.Rule{Name: ratelimit.InvitePerUser.Name, Limit: cfg.InvitesPerHour, Window: time.Hour},
+		Quotas:              limits.Quotas,
+		SMSCountries:        limits.SMSCountries,
 		RedeemLimit:         ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute},
 	})
 	cases := casefile.NewService(st, c)
@@ -67,8 +69,7 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	inviteLimit := ratelimit.Rule{Name: ratelimit.InvitePerUser.Name, Limit: cfg.InvitesPerHour, Window: time.Hour}
-	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, durable, inviteLimit)
+	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, durable, limits)
 	inv.OnGuestEnded(sessions.DisconnectGuest)
 	redeem := ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute}
 	api := httpapi.New(httpapi.Deps{
@@ -106,9 +107,17 @@ func NewSweeper(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog
 	}
 	st := store.New(db, cfg.Table)
 	// The sweep only disconnects; it invites no one.
-	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, nil, ratelimit.Rule{})
+	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, store.NewLimiter(st, c), Limits(cfg))
 	return sweep.New(st, c, cfg.ReminderDays, log, sessions.DisconnectGuest), nil
 }
 
 // Handler is the HTTP handler of the API.
 func (a *App) Handler() http.Handler { return a.API }
+
+// Limits are the durable quotas and the SMS countries from cfg. The hourly
+// invitations per person keep their older setting, GB_INVITES_PER_HOUR.
+func Limits(cfg config.Config) session.Limits {
+	q := cfg.Quotas
+	q.InvitesPerUserHour = cfg.InvitesPerHour
+	return session.Limits{Quotas: q.WithDefaults(), SMSCountries: cfg.SMSCountries}
+}
