@@ -6,6 +6,7 @@ package app
 
 import (
 	"encoding/hex"
+	"errors"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"log/slog"
@@ -76,6 +77,9 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 		Identity: ids, Invites: inv, Cases: cases, Roles: role.NewService(st, c), Devices: device.NewService(st, c),
 		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem,
+		SignIns: ratelimit.NewSignIns(durable, c, SignInPolicy(cfg), func(err error) bool {
+			return errors.Is(err, identity.ErrBadCredentials)
+		}),
 	})
 	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, Sessions: sessions, Minter: minter,
 		API: api, Clock: c, Log: log}, nil
@@ -120,4 +124,20 @@ func Limits(cfg config.Config) session.Limits {
 	q := cfg.Quotas
 	q.InvitesPerUserHour = cfg.InvitesPerHour
 	return session.Limits{Quotas: q.WithDefaults(), SMSCountries: cfg.SMSCountries}
+}
+
+// SignInPolicy is the sign-in throttle from cfg.
+func SignInPolicy(cfg config.Config) ratelimit.SignInPolicy {
+	p := ratelimit.DefaultSignInPolicy
+	if cfg.LoginFailuresPerAddress > 0 {
+		p.PerAddress.Limit = cfg.LoginFailuresPerAddress
+	}
+	if cfg.LoginFailuresPerEmail > 0 {
+		p.PerEmail.Limit = cfg.LoginFailuresPerEmail
+	}
+	if cfg.LoginSlowAfter > 0 {
+		p.SlowAfter = cfg.LoginSlowAfter
+	}
+	p.SlowAfter = min(p.SlowAfter, p.PerEmail.Limit)
+	return p
 }

@@ -44,6 +44,16 @@ type Config struct {
 	// (GB_SMS_COUNTRIES, e.g. "EU,GB,CH,US,CA"); nil means
 	// phone.DefaultCountries.
 	SMSCountries phone.Countries
+	// LoginFailuresPerAddress bounds failed sign-ins of one email from one
+	// client address per 15 minutes; LoginFailuresPerEmail is the hourly
+	// ceiling of failures of one email from all addresses, past which
+	// addresses that failed are refused; from LoginSlowAfter failures every
+	// attempt on the email waits (GB_LOGIN_FAILURES_PER_ADDRESS,
+	// GB_LOGIN_FAILURES_PER_EMAIL, GB_LOGIN_SLOW_AFTER). Zero takes
+	// ratelimit.DefaultSignInPolicy.
+	LoginFailuresPerAddress int
+	LoginFailuresPerEmail   int
+	LoginSlowAfter          int
 
 	Region string
 	// TicketKey is the 32-byte Ed25519 seed that signs relay join tickets
@@ -74,6 +84,10 @@ func FromEnv() (Config, error) {
 		Region:           "eu-central-1",
 		Quotas:           ratelimit.DefaultQuotas,
 		SMSCountries:     phone.DefaultCountries,
+
+		LoginFailuresPerAddress: ratelimit.DefaultSignInPolicy.PerAddress.Limit,
+		LoginFailuresPerEmail:   ratelimit.DefaultSignInPolicy.PerEmail.Limit,
+		LoginSlowAfter:          ratelimit.DefaultSignInPolicy.SlowAfter,
 	}
 	str := func(name string, dst *string) {
 		if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -125,6 +139,9 @@ func FromEnv() (Config, error) {
 	integer("GB_SESSIONS_PER_ORG_PER_DAY", &q.SessionsPerOrgDay)
 	integer("GB_SMS_PER_ORG_PER_DAY", &q.SMSPerOrgDay)
 	integer("GB_SMS_PER_PHONE_PER_DAY", &q.SMSPerPhoneDay)
+	integer("GB_LOGIN_FAILURES_PER_ADDRESS", &c.LoginFailuresPerAddress)
+	integer("GB_LOGIN_FAILURES_PER_EMAIL", &c.LoginFailuresPerEmail)
+	integer("GB_LOGIN_SLOW_AFTER", &c.LoginSlowAfter)
 	if v := os.Getenv("GB_SMS_COUNTRIES"); v != "" {
 		cs, err := phone.ParseCountries(v)
 		if err != nil {
@@ -176,10 +193,15 @@ func (c Config) validate(secretLater bool) error {
 		{"GB_SESSIONS_PER_USER_PER_DAY", q.SessionsPerUserDay}, {"GB_SESSIONS_PER_ORG_PER_HOUR", q.SessionsPerOrgHour},
 		{"GB_SESSIONS_PER_ORG_PER_DAY", q.SessionsPerOrgDay}, {"GB_SMS_PER_ORG_PER_DAY", q.SMSPerOrgDay},
 		{"GB_SMS_PER_PHONE_PER_DAY", q.SMSPerPhoneDay},
+		{"GB_LOGIN_FAILURES_PER_ADDRESS", c.LoginFailuresPerAddress}, {"GB_LOGIN_FAILURES_PER_EMAIL", c.LoginFailuresPerEmail},
+		{"GB_LOGIN_SLOW_AFTER", c.LoginSlowAfter},
 	} {
 		if f.n < 1 {
 			errs = append(errs, fmt.Errorf("%s must be at least 1", f.env))
 		}
+	}
+	if c.LoginSlowAfter > c.LoginFailuresPerEmail {
+		errs = append(errs, errors.New("GB_LOGIN_SLOW_AFTER must not exceed GB_LOGIN_FAILURES_PER_EMAIL: attempts slow down before addresses are refused"))
 	}
 	if len(c.SMSCountries) == 0 {
 		errs = append(errs, errors.New("GB_SMS_COUNTRIES lists no country"))

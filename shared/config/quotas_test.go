@@ -13,7 +13,7 @@ func TestQuotasFromEnv(t *testing.T) {
 		check   func(t *testing.T, c Config)
 	}{
 		{name: "defaults", check: func(t *testing.T, c Config) {
-			if c.Quotas.SMSPerOrgDay != 100 || c.Quotas.InvitesPerOrgDay != 1000 {
+			if c.Quotas.SMSPerOrgDay != 100 || c.Quotas.InvitesPerOrgDay != 1000 || c.LoginFailuresPerAddress != 5 {
 				t.Errorf("defaults: %+v", c.Quotas)
 			}
 			if !c.SMSCountries["DE"] || !c.SMSCountries["US"] || c.SMSCountries["JM"] {
@@ -21,8 +21,8 @@ func TestQuotasFromEnv(t *testing.T) {
 			}
 		}},
 		{name: "set", env: map[string]string{"GB_SMS_PER_ORG_PER_DAY": "7", "GB_SESSIONS_PER_USER_PER_HOUR": "3",
-			"GB_SMS_COUNTRIES": "de,ch"}, check: func(t *testing.T, c Config) {
-			if c.Quotas.SMSPerOrgDay != 7 || c.Quotas.SessionsPerUserHour != 3 {
+			"GB_SMS_COUNTRIES": "de,ch", "GB_LOGIN_FAILURES_PER_EMAIL": "40"}, check: func(t *testing.T, c Config) {
+			if c.Quotas.SMSPerOrgDay != 7 || c.Quotas.SessionsPerUserHour != 3 || c.LoginFailuresPerEmail != 40 {
 				t.Errorf("not read: %+v", c.Quotas)
 			}
 			if c.SMSCountries.String() != "CH,DE" {
@@ -32,6 +32,7 @@ func TestQuotasFromEnv(t *testing.T) {
 		{name: "zero budget", env: map[string]string{"GB_SMS_PER_ORG_PER_DAY": "0"}, wantErr: "GB_SMS_PER_ORG_PER_DAY must be at least 1"},
 		{name: "not a number", env: map[string]string{"GB_INVITES_PER_ORG_PER_DAY": "lots"}, wantErr: "GB_INVITES_PER_ORG_PER_DAY: not a number"},
 		{name: "unknown country", env: map[string]string{"GB_SMS_COUNTRIES": "DE,ZZ"}, wantErr: "GB_SMS_COUNTRIES"},
+		{name: "slow after the ceiling", env: map[string]string{"GB_LOGIN_SLOW_AFTER": "30"}, wantErr: "GB_LOGIN_SLOW_AFTER"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("GB_SECRET", "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=")

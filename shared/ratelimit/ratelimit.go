@@ -20,7 +20,6 @@ type Rule struct {
 
 // Rules used by the API.
 var (
-	LoginPerEmail = Rule{Name: "login-email", Limit: 10, Window: 15 * time.Minute}
 	LoginPerIP    = Rule{Name: "login-ip", Limit: 50, Window: 15 * time.Minute}
 	InvitePerUser = Rule{Name: "invite-user", Limit: 60, Window: time.Hour}
 	SMSPerPhone   = Rule{Name: "sms-phone", Limit: 5, Window: 24 * time.Hour}
