@@ -74,6 +74,14 @@ func (e *env) countItems(prefix string) int {
 	return n
 }
 
+// roomyQuotas lifts the session and invitation quotas for tests that start
+// and invite far more than a person would in an hour.
+func roomyQuotas(c *config.Config) {
+	c.Quotas.SessionsPerUserHour, c.Quotas.SessionsPerOrgHour = 1000, 1000
+	c.Quotas.SessionsPerUserDay, c.Quotas.SessionsPerOrgDay = 1000, 1000
+	c.Quotas.InvitesPerUserDay, c.Quotas.InvitesPerOrgHour, c.Quotas.InvitesPerOrgDay = 1000, 1000, 1000
+}
+
 const desktopUA = "Mozilla/5.0 (X11; Linux x86_64)"
 
 func expectRetryAfter(t *testing.T, r resp, want time.Duration) {
