@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -98,17 +99,31 @@ func (l *Limiter) Take(ctx context.Context, at time.Time, charges ...ratelimit.C
 		}
 		return nil
 	}
-	_, err := l.store.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if err == nil {
-		return nil
-	}
-	reasons := cancelReasons(err)
-	for i, c := range charges {
-		if failedAt(reasons, i) {
-			return c.Refuse(at)
+	for attempt := 1; ; attempt++ {
+		_, err := l.store.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return nil
+		}
+		reasons := cancelReasons(err)
+		for i, c := range charges {
+			if failedAt(reasons, i) {
+				return c.Refuse(at)
+			}
+		}
+		// A company's counters are shared by all its people: two requests
+		// at the same moment make one transaction yield to the other, which
+		// is no reason to fail the request.
+		if attempt == 4 || !slices.Contains(reasons, "TransactionConflict") {
+			return fmt.Errorf("rate limits: %w", err)
+		}
+		t := time.NewTimer(time.Duration(attempt*attempt) * 10 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
 		}
 	}
-	return fmt.Errorf("rate limits: %w", err)
 }
 
 // Count implements ratelimit.Ledger.
