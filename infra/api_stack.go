@@ -38,6 +38,10 @@ type ApiStackProps struct {
 	CorsOrigin string
 	// MaxGuestDays is GB_MAX_GUEST_DAYS; 0 means 365.
 	MaxGuestDays int
+	// SMSPerOrgPerDay is GB_SMS_PER_ORG_PER_DAY and SMSCountries
+	// GB_SMS_COUNTRIES; zero values leave the function's defaults.
+	SMSPerOrgPerDay int
+	SMSCountries    string
 	// RateLimit and BurstLimit throttle the $default stage; 0 means the
 	// defaults above.
 	RateLimit  float64
@@ -75,6 +79,12 @@ func NewApiStack(scope constructs.Construct, id string, props *ApiStackProps) *A
 			"RELAY_EVENTS_SECRET_ARN": *props.RelayEventsSecret.SecretArn(),
 		},
 	})
+	if props.SMSPerOrgPerDay > 0 {
+		fn.AddEnvironment(jsii.String("GB_SMS_PER_ORG_PER_DAY"), jsii.String(strconv.Itoa(props.SMSPerOrgPerDay)), nil)
+	}
+	if props.SMSCountries != "" {
+		fn.AddEnvironment(jsii.String("GB_SMS_COUNTRIES"), jsii.String(props.SMSCountries), nil)
+	}
 	props.Table.GrantReadWriteData(fn)
 	props.RootSecret.GrantRead(fn, nil)
 	props.RelayEventsSecret.GrantRead(fn, nil)

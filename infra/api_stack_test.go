@@ -33,6 +33,9 @@ func TestApiStack(t *testing.T) {
 		if env["GB_MAX_GUEST_DAYS"] != "365" {
 			t.Errorf("GB_MAX_GUEST_DAYS = %v", env["GB_MAX_GUEST_DAYS"])
 		}
+		if env["GB_SMS_PER_ORG_PER_DAY"] != "40" || env["GB_SMS_COUNTRIES"] != "EU,CH" {
+			t.Errorf("SMS budget and countries not passed: %v %v", env["GB_SMS_PER_ORG_PER_DAY"], env["GB_SMS_COUNTRIES"])
+		}
 	})
 
 	t.Run("http api with cors for the web client", func(t *testing.T) {

@@ -99,6 +99,8 @@ func synthFixture() (*templates, error) {
 			ctxRelayCertificateArn:  testCertArn,
 			ctxRelayDomain:          "relay.example.com",
 			ctxRelayMaxTasks:        "4",
+			ctxSMSPerOrgPerDay:      "40",
+			ctxSMSCountries:         "EU,CH",
 		}[key]
 	})
 	if err != nil {

@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/guestbridge/guestbridge/shared/phone"
+	"github.com/guestbridge/guestbridge/shared/ratelimit"
 )
 
 // Context keys read by the app (cdk.json "context" or `cdk synth -c key=value`).
@@ -19,6 +22,8 @@ const (
 	ctxRelayCertificateArn  = "relayCertificateArn"
 	ctxRelayDomain          = "relayDomain"
 	ctxRelayMaxTasks        = "relayMaxTasks"
+	ctxSMSPerOrgPerDay      = "smsPerOrgPerDay"
+	ctxSMSCountries         = "smsCountries"
 )
 
 // Defaults used when a context value is absent, so that `cdk synth` works with
@@ -66,6 +71,12 @@ type config struct {
 	RelayDomain string
 	// RelayMaxTasks is the upper bound of the relay service's auto scaling.
 	RelayMaxTasks int
+	// SMSPerOrgPerDay is each company's daily SMS budget
+	// (GB_SMS_PER_ORG_PER_DAY) and SMSCountries the regions that may be
+	// texted (GB_SMS_COUNTRIES), both given to the api function: every SMS
+	// is paid by this AWS account.
+	SMSPerOrgPerDay int
+	SMSCountries    string
 
 	// Defaulted lists the context keys that were absent and took a default,
 	// so the stacks can warn about the ones a deployment must set.
@@ -133,6 +144,11 @@ func parseConfig(get func(key string) any) (config, error) {
 	}
 	cfg.RelayMaxTasks = n
 
+	if cfg.SMSPerOrgPerDay, err = intContext(get(ctxSMSPerOrgPerDay), ratelimit.DefaultQuotas.SMSPerOrgDay); err != nil {
+		errs = append(errs, fmt.Errorf("context %s: %w", ctxSMSPerOrgPerDay, err))
+	}
+	cfg.SMSCountries = str(ctxSMSCountries, phone.DefaultCountries.String())
+
 	if err := cfg.validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -185,6 +201,12 @@ func (c config) validate() error {
 	}
 	if c.RelayDomain != "" && (strings.ContainsAny(c.RelayDomain, "/: ") || !strings.Contains(c.RelayDomain, ".")) {
 		errs = append(errs, fmt.Errorf("context %s: want a host name such as relay.example.com, got %q", ctxRelayDomain, c.RelayDomain))
+	}
+	if c.SMSPerOrgPerDay < 1 {
+		errs = append(errs, fmt.Errorf("context %s: want at least 1, got %d", ctxSMSPerOrgPerDay, c.SMSPerOrgPerDay))
+	}
+	if _, err := phone.ParseCountries(c.SMSCountries); err != nil {
+		errs = append(errs, fmt.Errorf("context %s: %w", ctxSMSCountries, err))
 	}
 	if c.RelayMaxTasks < 1 || c.RelayMaxTasks > maxRelayTasks {
 		errs = append(errs, fmt.Errorf("context %s: want 1..%d, got %d", ctxRelayMaxTasks, maxRelayTasks, c.RelayMaxTasks))

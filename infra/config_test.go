@@ -57,6 +57,17 @@ func TestParseConfig(t *testing.T) {
 		{name: "tasks not a number", ctx: map[string]any{ctxRelayMaxTasks: "many"}, wantErr: ctxRelayMaxTasks},
 		{name: "certificate not an arn", ctx: map[string]any{ctxRelayCertificateArn: "my-cert"}, wantErr: ctxRelayCertificateArn},
 		{name: "domain with scheme", ctx: map[string]any{ctxRelayDomain: "https://relay.example.com"}, wantErr: ctxRelayDomain},
+		{name: "no SMS budget", ctx: map[string]any{ctxSMSPerOrgPerDay: "0"}, wantErr: ctxSMSPerOrgPerDay},
+		{name: "unknown SMS country", ctx: map[string]any{ctxSMSCountries: "DE,XX"}, wantErr: ctxSMSCountries},
+		{
+			name: "SMS defaults",
+			ctx:  map[string]any{},
+			check: func(t *testing.T, c config) {
+				if c.SMSPerOrgPerDay != 100 || !strings.Contains(c.SMSCountries, "DE") || !strings.Contains(c.SMSCountries, "US") {
+					t.Errorf("SMS defaults: %d %q", c.SMSPerOrgPerDay, c.SMSCountries)
+				}
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -84,6 +84,8 @@ func newGuestbridge(app awscdk.App, cfg config, env *awscdk.Environment) (*guest
 		RelayEventsSecret: data.RelayEventsSecret,
 		PublicURL:         cfg.PublicURL,
 		CorsOrigin:        cfg.PublicOrigin(),
+		SMSPerOrgPerDay:   cfg.SMSPerOrgPerDay,
+		SMSCountries:      cfg.SMSCountries,
 	})
 	messaging := NewMessagingStack(app, stackPrefix+"Messaging", &MessagingStackProps{
 		StackProps:     stackProps("Guestbridge messaging: outbox sender and expiry sweep"),

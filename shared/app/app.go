@@ -6,6 +6,7 @@ package app
 
 import (
 	"encoding/hex"
+	"errors"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"log/slog"
@@ -54,9 +55,11 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	ids := identity.NewService(st, identity.NewSigner(keys.Session, c.Now), c)
 	durable := store.NewLimiter(st, c)
 	local := ratelimit.NewMemory(c.Now)
+	limits := Limits(cfg)
 	inv := invite.NewService(st, c, ids, keys.Seal, durable, local, invite.Config{
 		DefaultMaxGuestDays: cfg.MaxGuestDays,
-		InviteLimit:         ratelimit.Rule{Name: ratelimit.InvitePerUser.Name, Limit: cfg.InvitesPerHour, Window: time.Hour},
+		Quotas:              limits.Quotas,
+		SMSCountries:        limits.SMSCountries,
 		RedeemLimit:         ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute},
 	})
 	cases := casefile.NewService(st, c)
@@ -68,14 +71,16 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	inviteLimit := ratelimit.Rule{Name: ratelimit.InvitePerUser.Name, Limit: cfg.InvitesPerHour, Window: time.Hour}
-	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, durable, inviteLimit)
+	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, durable, limits)
 	inv.OnGuestEnded(sessions.DisconnectGuest)
 	redeem := ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute}
 	api := httpapi.New(httpapi.Deps{
 		Identity: ids, Invites: inv, Cases: cases, Roles: role.NewService(st, c), Devices: device.NewService(st, c),
 		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem, Browser: BrowserPolicy(cfg),
+		SignIns: ratelimit.NewSignIns(durable, c, SignInPolicy(cfg), func(err error) bool {
+			return errors.Is(err, identity.ErrBadCredentials)
+		}),
 	})
 	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, Sessions: sessions, Minter: minter,
 		API: api, Clock: c, Log: log}, nil
@@ -113,9 +118,33 @@ func NewSweeper(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog
 	}
 	st := store.New(db, cfg.Table)
 	// The sweep only disconnects; it invites no one.
-	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, nil, ratelimit.Rule{})
+	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, store.NewLimiter(st, c), Limits(cfg))
 	return sweep.New(st, c, cfg.ReminderDays, log, sessions.DisconnectGuest), nil
 }
 
 // Handler is the HTTP handler of the API.
 func (a *App) Handler() http.Handler { return a.API }
+
+// Limits are the durable quotas and the SMS countries from cfg. The hourly
+// invitations per person keep their older setting, GB_INVITES_PER_HOUR.
+func Limits(cfg config.Config) session.Limits {
+	q := cfg.Quotas
+	q.InvitesPerUserHour = cfg.InvitesPerHour
+	return session.Limits{Quotas: q.WithDefaults(), SMSCountries: cfg.SMSCountries}
+}
+
+// SignInPolicy is the sign-in throttle from cfg.
+func SignInPolicy(cfg config.Config) ratelimit.SignInPolicy {
+	p := ratelimit.DefaultSignInPolicy
+	if cfg.LoginFailuresPerAddress > 0 {
+		p.PerAddress.Limit = cfg.LoginFailuresPerAddress
+	}
+	if cfg.LoginFailuresPerEmail > 0 {
+		p.PerEmail.Limit = cfg.LoginFailuresPerEmail
+	}
+	if cfg.LoginSlowAfter > 0 {
+		p.SlowAfter = cfg.LoginSlowAfter
+	}
+	p.SlowAfter = min(p.SlowAfter, p.PerEmail.Limit)
+	return p
+}

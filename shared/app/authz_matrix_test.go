@@ -254,7 +254,7 @@ func companyGuestExpect(r rule, c caller, tg target, scopeKey string) int {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, roomyQuotas)
 	admin := e.login(e.email("admin"))
 	tech := e.login(e.email("tech"))
 	otherAdmin := e.login(e.email("otheradmin"))

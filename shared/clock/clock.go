@@ -3,6 +3,7 @@
 package clock
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -20,8 +21,9 @@ func (System) Now() time.Time { return time.Now().UTC() }
 
 // Manual is a clock that only moves when told to. It is safe for concurrent use.
 type Manual struct {
-	mu  sync.Mutex
-	now time.Time
+	mu    sync.Mutex
+	now   time.Time
+	slept time.Duration
 }
 
 // NewManual returns a manual clock set to t.
@@ -46,4 +48,42 @@ func (m *Manual) Set(t time.Time) {
 	m.mu.Lock()
 	m.now = t.UTC()
 	m.mu.Unlock()
+}
+
+// Sleeper is a clock that can also wait. The manual clock's Sleep moves it
+// instead of waiting, so delays are tested without slowing the tests.
+type Sleeper interface {
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// Sleep waits d on c if c is a Sleeper, else on the wall clock; it returns
+// early with the context's error.
+func Sleep(ctx context.Context, c Clock, d time.Duration) error {
+	if s, ok := c.(Sleeper); ok {
+		return s.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Sleep moves the clock forward by d at once and counts the time slept.
+func (m *Manual) Sleep(_ context.Context, d time.Duration) error {
+	m.mu.Lock()
+	m.now = m.now.Add(d)
+	m.slept += d
+	m.mu.Unlock()
+	return nil
+}
+
+// Slept returns the total time Sleep was asked to wait.
+func (m *Manual) Slept() time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.slept
 }

@@ -15,6 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/guestbridge/guestbridge/shared/phone"
+	"github.com/guestbridge/guestbridge/shared/ratelimit"
 )
 
 // Config is the service configuration; see docs/architecture.md.
@@ -32,7 +35,27 @@ type Config struct {
 	// RedeemsPerMinute bounds link previews and accepts per client address
 	// and instance.
 	RedeemsPerMinute int
-	Region           string
+	// Quotas bound invitations, live sessions and SMS per user and per
+	// company, durably (GB_INVITES_PER_*, GB_SESSIONS_PER_*, GB_SMS_PER_*).
+	// Quotas.InvitesPerUserHour is InvitesPerHour; zero fields take
+	// ratelimit.DefaultQuotas.
+	Quotas ratelimit.Quotas
+	// SMSCountries are the regions whose numbers may be texted
+	// (GB_SMS_COUNTRIES, e.g. "EU,GB,CH,US,CA"); nil means
+	// phone.DefaultCountries.
+	SMSCountries phone.Countries
+	// LoginFailuresPerAddress bounds failed sign-ins of one email from one
+	// client address per 15 minutes; LoginFailuresPerEmail is the hourly
+	// ceiling of failures of one email from all addresses, past which
+	// addresses that failed are refused; from LoginSlowAfter failures every
+	// attempt on the email waits (GB_LOGIN_FAILURES_PER_ADDRESS,
+	// GB_LOGIN_FAILURES_PER_EMAIL, GB_LOGIN_SLOW_AFTER). Zero takes
+	// ratelimit.DefaultSignInPolicy.
+	LoginFailuresPerAddress int
+	LoginFailuresPerEmail   int
+	LoginSlowAfter          int
+
+	Region string
 	// TicketKey is the 32-byte Ed25519 seed that signs relay join tickets
 	// (GB_TICKET_KEY, base64); without it the key is derived from Secret.
 	TicketKey []byte
@@ -63,6 +86,12 @@ func FromEnv() (Config, error) {
 		InvitesPerHour:   60,
 		RedeemsPerMinute: 60,
 		Region:           "eu-central-1",
+		Quotas:           ratelimit.DefaultQuotas,
+		SMSCountries:     phone.DefaultCountries,
+
+		LoginFailuresPerAddress: ratelimit.DefaultSignInPolicy.PerAddress.Limit,
+		LoginFailuresPerEmail:   ratelimit.DefaultSignInPolicy.PerEmail.Limit,
+		LoginSlowAfter:          ratelimit.DefaultSignInPolicy.SlowAfter,
 	}
 	str := func(name string, dst *string) {
 		if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -104,6 +133,26 @@ func FromEnv() (Config, error) {
 	integer("GB_REMINDER_DAYS", &c.ReminderDays)
 	integer("GB_INVITES_PER_HOUR", &c.InvitesPerHour)
 	integer("GB_REDEEMS_PER_MINUTE", &c.RedeemsPerMinute)
+	q := &c.Quotas
+	integer("GB_INVITES_PER_USER_PER_DAY", &q.InvitesPerUserDay)
+	integer("GB_INVITES_PER_ORG_PER_HOUR", &q.InvitesPerOrgHour)
+	integer("GB_INVITES_PER_ORG_PER_DAY", &q.InvitesPerOrgDay)
+	integer("GB_SESSIONS_PER_USER_PER_HOUR", &q.SessionsPerUserHour)
+	integer("GB_SESSIONS_PER_USER_PER_DAY", &q.SessionsPerUserDay)
+	integer("GB_SESSIONS_PER_ORG_PER_HOUR", &q.SessionsPerOrgHour)
+	integer("GB_SESSIONS_PER_ORG_PER_DAY", &q.SessionsPerOrgDay)
+	integer("GB_SMS_PER_ORG_PER_DAY", &q.SMSPerOrgDay)
+	integer("GB_SMS_PER_PHONE_PER_DAY", &q.SMSPerPhoneDay)
+	integer("GB_LOGIN_FAILURES_PER_ADDRESS", &c.LoginFailuresPerAddress)
+	integer("GB_LOGIN_FAILURES_PER_EMAIL", &c.LoginFailuresPerEmail)
+	integer("GB_LOGIN_SLOW_AFTER", &c.LoginSlowAfter)
+	if v := os.Getenv("GB_SMS_COUNTRIES"); v != "" {
+		cs, err := phone.ParseCountries(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GB_SMS_COUNTRIES: %w", err))
+		}
+		c.SMSCountries = cs
+	}
 	if v := os.Getenv("GB_SECRET"); v != "" {
 		b, err := base64.StdEncoding.DecodeString(v)
 		if err != nil {
@@ -142,6 +191,29 @@ func (c Config) validate(secretLater bool) error {
 	}
 	if c.InvitesPerHour < 1 {
 		errs = append(errs, errors.New("GB_INVITES_PER_HOUR must be at least 1"))
+	}
+	q := c.Quotas
+	for _, f := range []struct {
+		env string
+		n   int
+	}{
+		{"GB_INVITES_PER_USER_PER_DAY", q.InvitesPerUserDay}, {"GB_INVITES_PER_ORG_PER_HOUR", q.InvitesPerOrgHour},
+		{"GB_INVITES_PER_ORG_PER_DAY", q.InvitesPerOrgDay}, {"GB_SESSIONS_PER_USER_PER_HOUR", q.SessionsPerUserHour},
+		{"GB_SESSIONS_PER_USER_PER_DAY", q.SessionsPerUserDay}, {"GB_SESSIONS_PER_ORG_PER_HOUR", q.SessionsPerOrgHour},
+		{"GB_SESSIONS_PER_ORG_PER_DAY", q.SessionsPerOrgDay}, {"GB_SMS_PER_ORG_PER_DAY", q.SMSPerOrgDay},
+		{"GB_SMS_PER_PHONE_PER_DAY", q.SMSPerPhoneDay},
+		{"GB_LOGIN_FAILURES_PER_ADDRESS", c.LoginFailuresPerAddress}, {"GB_LOGIN_FAILURES_PER_EMAIL", c.LoginFailuresPerEmail},
+		{"GB_LOGIN_SLOW_AFTER", c.LoginSlowAfter},
+	} {
+		if f.n < 1 {
+			errs = append(errs, fmt.Errorf("%s must be at least 1", f.env))
+		}
+	}
+	if c.LoginSlowAfter > c.LoginFailuresPerEmail {
+		errs = append(errs, errors.New("GB_LOGIN_SLOW_AFTER must not exceed GB_LOGIN_FAILURES_PER_EMAIL: attempts slow down before addresses are refused"))
+	}
+	if len(c.SMSCountries) == 0 {
+		errs = append(errs, errors.New("GB_SMS_COUNTRIES lists no country"))
 	}
 	if c.ReminderDays < 0 || c.ReminderDays > 60 {
 		errs = append(errs, errors.New("GB_REMINDER_DAYS must be between 0 and 60"))

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,11 +40,12 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := a.d.Limiter.Allow(r.Context(), ratelimit.LoginPerEmail, email); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	s, err := a.d.Identity.Login(r.Context(), email, req.Password)
+	var s identity.Session
+	err = a.d.SignIns.Attempt(r.Context(), email, clientKey(r), func(ctx context.Context) error {
+		var err error
+		s, err = a.d.Identity.Login(ctx, email, req.Password)
+		return err
+	})
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -49,6 +49,8 @@ type Deps struct {
 	// Local holds cheap per-instance limits (per client address).
 	Limiter ratelimit.Limiter
 	Local   ratelimit.Limiter
+	// SignIns throttles failed sign-ins per email and client address.
+	SignIns *ratelimit.SignIns
 	Log     *slog.Logger
 }
 

@@ -54,7 +54,7 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 	if err != nil {
 		return View{}, err
 	}
-	if err := s.limiter.Allow(ctx, s.cfg.InviteLimit, p.UserID); err != nil {
+	if err := s.charge(ctx, p, orgID, "", nil); err != nil {
 		return View{}, err
 	}
 	acct, err := s.store.UserByEmail(ctx, email)

@@ -20,6 +20,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/password"
+	"github.com/guestbridge/guestbridge/shared/phone"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
@@ -108,8 +109,12 @@ var (
 // Config tunes the flows.
 type Config struct {
 	DefaultMaxGuestDays int
-	// InviteLimit bounds invitations per inviter; zero means ratelimit.InvitePerUser.
-	InviteLimit ratelimit.Rule
+	// Quotas bound invitations and SMS per inviter and company; zero fields
+	// take ratelimit.DefaultQuotas.
+	Quotas ratelimit.Quotas
+	// SMSCountries are where invitations may be texted; nil means
+	// phone.DefaultCountries.
+	SMSCountries phone.Countries
 	// RedeemLimit bounds link redemptions per client address; zero means
 	// ratelimit.RedeemPerIP.
 	RedeemLimit ratelimit.Rule
@@ -126,22 +131,23 @@ type Service struct {
 	clock      clock.Clock
 	ids        *identity.Service
 	sealKey    []byte
-	limiter    ratelimit.Limiter
+	limiter    ratelimit.Durable
 	redeemRL   ratelimit.Limiter
 	cfg        Config
 }
 
 // NewService wires the flows. limiter holds limits that must hold across
-// instances (invites, SMS per phone); redeem limits link redemption.
-func NewService(s Store, c clock.Clock, ids *identity.Service, sealKey []byte, limiter, redeem ratelimit.Limiter, cfg Config) *Service {
+// instances (invites, SMS); redeem limits link redemption.
+func NewService(s Store, c clock.Clock, ids *identity.Service, sealKey []byte, limiter ratelimit.Durable, redeem ratelimit.Limiter, cfg Config) *Service {
 	if cfg.DefaultMaxGuestDays <= 0 {
 		cfg.DefaultMaxGuestDays = 365
 	}
 	if cfg.RedeemLimit.Limit == 0 {
 		cfg.RedeemLimit = ratelimit.RedeemPerIP
 	}
-	if cfg.InviteLimit.Limit == 0 {
-		cfg.InviteLimit = ratelimit.InvitePerUser
+	cfg.Quotas = cfg.Quotas.WithDefaults()
+	if cfg.SMSCountries == nil {
+		cfg.SMSCountries = phone.DefaultCountries
 	}
 	return &Service{store: s, clock: c, ids: ids, sealKey: sealKey, limiter: limiter, redeemRL: redeem, cfg: cfg}
 }
@@ -201,6 +207,9 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 		if err := guest.CheckPhone("phone", phone); err != nil {
 			return View{}, err
 		}
+		if err := s.cfg.SMSCountries.Check("phone", phone); err != nil {
+			return View{}, err
+		}
 	}
 	channels := req.Channels
 	if len(channels) == 0 {
@@ -242,13 +251,8 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 		}
 		c = look.Case
 	}
-	if err := s.limiter.Allow(ctx, s.cfg.InviteLimit, p.UserID); err != nil {
+	if err := s.charge(ctx, p, orgID, phone, channels); err != nil {
 		return View{}, err
-	}
-	if phone != "" && contains(channels, outbox.SMS) {
-		if err := s.limiter.Allow(ctx, ratelimit.SMSPerPhone, phone); err != nil {
-			return View{}, err
-		}
 	}
 	inviter := s.inviterName(p)
 
@@ -492,11 +496,8 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	if err != nil {
 		return View{}, err
 	}
-	if err := s.limiter.Allow(ctx, s.cfg.InviteLimit, p.UserID); err != nil {
-		return View{}, err
-	}
 	if g.Phone != "" && contains(g.Channels, outbox.SMS) {
-		if err := s.limiter.Allow(ctx, ratelimit.SMSPerPhone, g.Phone); err != nil {
+		if err := s.cfg.SMSCountries.Check("phone", g.Phone); err != nil {
 			return View{}, err
 		}
 	}
@@ -530,6 +531,9 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 		if roleName, err = s.roleName(ctx, orgID, next.RoleID); err != nil {
 			return View{}, err
 		}
+	}
+	if err := s.charge(ctx, p, orgID, g.Phone, g.Channels); err != nil {
+		return View{}, err
 	}
 	links, msgs, err := s.links(&next, org.Name, s.inviterName(p), roleName, cases, acct, now)
 	if err != nil {

@@ -20,11 +20,16 @@ type Rule struct {
 
 // Rules used by the API.
 var (
-	LoginPerEmail = Rule{"login-email", 10, 15 * time.Minute}
-	LoginPerIP    = Rule{"login-ip", 50, 15 * time.Minute}
-	InvitePerUser = Rule{"invite-user", 60, time.Hour}
-	SMSPerPhone   = Rule{"sms-phone", 5, 24 * time.Hour}
-	RedeemPerIP   = Rule{"redeem-ip", 60, time.Minute}
+	LoginPerIP    = Rule{Name: "login-ip", Limit: 50, Window: 15 * time.Minute}
+	InvitePerUser = Rule{Name: "invite-user", Limit: 60, Window: time.Hour}
+	SMSPerPhone   = Rule{Name: "sms-phone", Limit: 5, Window: 24 * time.Hour}
+	RedeemPerIP   = Rule{Name: "redeem-ip", Limit: 60, Window: time.Minute}
+)
+
+// Error codes of refusals.
+const (
+	CodeRateLimited        = "rate_limited"
+	CodeSMSBudgetExhausted = "sms_budget_exhausted"
 )
 
 // Limiter counts events per key and refuses those over the limit.
@@ -36,8 +41,18 @@ type Limiter interface {
 
 // Exceeded returns the error for a key over its limit until windowEnd.
 func Exceeded(now, windowEnd time.Time) error {
-	e := apperr.New(apperr.TooMany, "rate_limited", "Too many attempts; try again later.")
-	e.RetryAfter = int(math.Ceil(windowEnd.Sub(now).Seconds()))
+	return refusal(CodeRateLimited, "Too many attempts; try again later.", now, windowEnd)
+}
+
+// Refuse returns the error for a key over rule's limit in the window that
+// holds now.
+func (r Rule) Refuse(now time.Time) error {
+	return Exceeded(now, WindowStart(now, r.Window).Add(r.Window))
+}
+
+func refusal(code, msg string, now, until time.Time) error {
+	e := apperr.New(apperr.TooMany, code, msg)
+	e.RetryAfter = int(math.Ceil(until.Sub(now).Seconds()))
 	if e.RetryAfter < 1 {
 		e.RetryAfter = 1
 	}

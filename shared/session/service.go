@@ -17,6 +17,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/phone"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
@@ -66,10 +67,20 @@ type Relay interface {
 	SetTools(ctx context.Context, signalURL, sessionID, participantID string, tools []toolmatrix.Tool) error
 }
 
+// Limits are what starting sessions and inviting to them may cost.
+type Limits struct {
+	// Quotas bound sessions, invitations and SMS per user and company;
+	// zero fields take ratelimit.DefaultQuotas.
+	Quotas ratelimit.Quotas
+	// SMSCountries are where a customer may be texted; nil means
+	// phone.DefaultCountries.
+	SMSCountries phone.Countries
+}
+
 // Service runs sessions.
 type Service struct {
-	limiter   ratelimit.Limiter
-	inviteLim ratelimit.Rule
+	ledger    ratelimit.Ledger
+	limits    Limits
 	store     Store
 	minter    *Minter
 	relay     Relay
@@ -79,12 +90,16 @@ type Service struct {
 	log       *slog.Logger
 }
 
-// NewService wires sessions. limiter and inviteLimit bound the guest
-// invitations (each sends an email) one technician makes.
+// NewService wires sessions. ledger counts the sessions started, the guests
+// invited and the SMS sent under limits.
 func NewService(s Store, m *Minter, r Relay, c clock.Clock, sealKey []byte, publicURL string, log *slog.Logger,
-	limiter ratelimit.Limiter, inviteLimit ratelimit.Rule) *Service {
+	ledger ratelimit.Ledger, limits Limits) *Service {
+	limits.Quotas = limits.Quotas.WithDefaults()
+	if limits.SMSCountries == nil {
+		limits.SMSCountries = phone.DefaultCountries
+	}
 	return &Service{store: s, minter: m, relay: r, clock: c, sealKey: sealKey, publicURL: publicURL, log: log,
-		limiter: limiter, inviteLim: inviteLimit}
+		ledger: ledger, limits: limits}
 }
 
 // StartRequest is the body of POST /v1/orgs/{org}/cases/{caseId}/sessions.
@@ -156,12 +171,24 @@ func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID 
 		if err := guest.CheckPhone("customer.phone", cust.Phone); err != nil {
 			return Started{}, err
 		}
+		if err := s.limits.SMSCountries.Check("customer.phone", cust.Phone); err != nil {
+			return Started{}, err
+		}
 	}
 	task, err := s.place(ctx)
 	if err != nil {
 		return Started{}, err
 	}
 	now := s.clock.Now()
+	// All or nothing, after every check: a refused start is not counted and
+	// texts no one.
+	charges := s.limits.Quotas.Session(p.UserID, orgID)
+	if cust.Phone != "" {
+		charges = append(charges, s.limits.Quotas.SMS(orgID, cust.Phone)...)
+	}
+	if err := s.ledger.Take(ctx, now, charges...); err != nil {
+		return Started{}, err
+	}
 	sess := Session{ID: secret.NewID("s_"), OrgID: orgID, CaseID: c.ID, PrimaryUserID: p.UserID, State: Live,
 		RelayTaskID: task.TaskID, SignalURL: task.SignalURL, CreatedAt: now}
 	primary := Participant{ID: secret.NewID("p_"), SessionID: sess.ID, OrgID: orgID, Kind: toolmatrix.Primary,
@@ -343,10 +370,8 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		if err != nil {
 			return ParticipantView{}, err
 		}
-		if s.limiter != nil {
-			if err := s.limiter.Allow(ctx, s.inviteLim, p.UserID); err != nil {
-				return ParticipantView{}, err
-			}
+		if err := s.ledger.Take(ctx, now, s.limits.Quotas.Invite(p.UserID, sess.OrgID)...); err != nil {
+			return ParticipantView{}, err
 		}
 		name := strings.TrimSpace(req.Name)
 		if name == "" {

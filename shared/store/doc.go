@@ -19,7 +19,7 @@
 //	email lookup   EMAIL#<email>      USER               (unique email per account)
 //	invitation     INV#<sha256(token)> INV               ttl = link expiry + 30 days
 //	outbox message OUTBOX#<id>        OUTBOX             GSI2: OUTBOX#DUE / <nextAttemptAt>#<id> (while queued)
-//	rate counter   RATE#<key>         <window start>     ttl = window end
+//	rate counter   RATE#<rule>#<key>  <window start>     ttl = window end; raised all-or-none per request (Limiter.Take)
 //	relay task     RELAY              TASK#<task>        ttl = heartbeat + 60 s (written by the relay)
 //	live session   SESSION#<session>  META               State live|ended (read by the relay's fallback check)
 //	participant    SESSION#<session>  PART#<participant> GSI1: PARTEMAIL#<org>#<email> / SESSION#<session> (until removed)

@@ -34,6 +34,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/devstack"
+	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/smscapture"
 	"github.com/guestbridge/guestbridge/shared/store"
 )
@@ -66,6 +67,10 @@ func run(n, conc int) error {
 		Table: "bench", PublicURL: "http://bench.test", MailFrom: "no-reply@bench.test",
 		Secret: bytes.Repeat([]byte{9}, 32), MaxGuestDays: 365, ReminderDays: 3, InvitesPerHour: 1 << 30, RedeemsPerMinute: 1 << 30,
 		Region: "eu-central-1", DynamoDBEndpoint: stack.DynamoDBEndpoint, SESEndpoint: stack.SESEndpoint, SNSEndpoint: smsSrv.URL,
+		// The benchmark measures the cost of counting, not its refusals.
+		Quotas: ratelimit.Quotas{InvitesPerUserDay: 1 << 30, InvitesPerOrgHour: 1 << 30, InvitesPerOrgDay: 1 << 30,
+			SessionsPerUserHour: 1 << 30, SessionsPerUserDay: 1 << 30, SessionsPerOrgHour: 1 << 30, SessionsPerOrgDay: 1 << 30,
+			SMSPerOrgDay: 1 << 30, SMSPerPhoneDay: 1 << 30},
 	}
 	meter := store.NewCallMeter()
 	a, err := allinone.New(ctx, cfg, clock.System{}, slog.New(slog.NewJSONHandler(io.Discard, nil)), func(o *dynamodb.Options) {
