@@ -31,7 +31,7 @@ const (
 	GuestPasswordSet = "guest.password_set"
 	// EmailReclaimed: the proven owner of a mailbox took the address from an
 	// account that held it unverified.
-	EmailReclaimed = "user.email_reclaimed"
+	EmailReclaimed   = "user.email_reclaimed"
 	UserSignedIn     = "user.signed_in"
 	MessageFailed    = "message.failed"
 	MessageDelivered = "message.delivered"
