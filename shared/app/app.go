@@ -16,6 +16,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/device"
+	"github.com/guestbridge/guestbridge/shared/emailverify"
 	"github.com/guestbridge/guestbridge/shared/httpapi"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
@@ -75,6 +76,7 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 		Identity: ids, Invites: inv, Cases: cases, Roles: role.NewService(st, c), Devices: device.NewService(st, c),
 		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem,
+		EmailVerify: emailverify.NewService(st, c, keys.Seal, durable, local, redeem),
 	})
 	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, Sessions: sessions, Minter: minter,
 		API: api, Clock: c, Log: log}, nil

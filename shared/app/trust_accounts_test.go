@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 )
 
 // inviteBySMS invites email as a case guest by SMS alone, to a phone the
@@ -145,4 +148,172 @@ func TestTrustLinkSessionMatrix(t *testing.T) {
 			t.Errorf("%s %s: got %d %s, want %d %s", c.method, c.path, r.Status, r.code(), c.status, c.code)
 		}
 	}
+}
+
+var verifyLinkRe = regexp.MustCompile(`http://guestbridge\.test/verify-email#([A-Za-z0-9_-]+)`)
+
+// verifyLink reads the newest email verification link sent to addr.
+func (e *env) verifyLink(addr string) string {
+	e.t.Helper()
+	mails, err := sesEmails()
+	must(e.t, err)
+	for i := len(mails) - 1; i >= 0; i-- {
+		if m := mails[i]; len(m.Destination.To) > 0 && m.Destination.To[0] == addr {
+			if mm := verifyLinkRe.FindStringSubmatch(m.Body.Text); mm != nil {
+				return mm[1]
+			}
+		}
+	}
+	e.t.Fatalf("no verification email to %s", addr)
+	return ""
+}
+
+func emailVerified(r resp) any { return r.Body["user"].(map[string]any)["emailVerified"] }
+
+// An account made from an SMS link holds its email unverified: invitations
+// by email do not find it until the mailbox is proven by a single-use link.
+func TestTrustEmailVerification(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	cid := e.createCase(admin, "Verify")
+	acc := e.acceptBySMS(admin, "sid", "+4915110000031", cid, map[string]string{})
+	link := acc.str("token")
+	// The company invites the same address as a guest of the company.
+	e.expect(e.call("POST", "/v1/orgs/acme/guests", admin, map[string]any{
+		"email": e.email("sid"), "name": "Sid", "roleId": "technician", "channels": []string{"email"}}), 409, "guest_exists")
+	e.expect(e.call("POST", "/v1/orgs/other/guests", e.login(e.email("otheradmin")), map[string]any{
+		"email": e.email("sid"), "name": "Sid", "roleId": "technician"}), 201, "")
+	e.expect(e.call("POST", "/v1/me/password", link, map[string]string{"password": testPassword}), 204, "")
+	sess := e.login(e.email("sid"))
+	if inv := e.call("GET", "/v1/me/invitations", sess, nil); strings.Contains(inv.Raw, "Other Corp") {
+		t.Fatalf("an unverified address sees invitations addressed to the mailbox: %s", inv.Raw)
+	}
+	if me := e.call("GET", "/v1/me", sess, nil); emailVerified(me) != false || strings.Contains(me.Raw, `"orgId":"other"`) {
+		t.Fatalf("me before verifying: %s", me.Raw)
+	}
+
+	sent := e.call("POST", "/v1/me/email/verification", sess, nil)
+	e.expect(sent, 202, "")
+	if ends, _ := time.Parse(time.RFC3339, sent.str("expiresAt")); ends.Sub(e.clock.Now()) != 24*time.Hour {
+		t.Fatalf("verification link lasts until %v", ends)
+	}
+	e.deliver()
+	tok := e.verifyLink(e.email("sid"))
+	// Only the token's hash is stored.
+	for _, it := range e.scan() {
+		for name, v := range it {
+			if strings.Contains(avString(v), tok) {
+				t.Fatalf("raw verification token in %s/%s %s", attrS(it, "PK"), attrS(it, "SK"), name)
+			}
+		}
+	}
+	e.expect(e.call("POST", "/v1/email-verifications/"+strings.Repeat("A", 43), "", nil), 404, "verification_not_found")
+	e.expect(e.call("POST", "/v1/email-verifications/"+tok, "", nil), 200, "")
+	e.expect(e.call("POST", "/v1/email-verifications/"+tok, "", nil), 410, "verification_used")
+	e.expect(e.call("POST", "/v1/me/email/verification", sess, nil), 409, "email_verified")
+
+	me := e.call("GET", "/v1/me", sess, nil)
+	if emailVerified(me) != true {
+		t.Fatalf("me after verifying: %s", me.Raw)
+	}
+	if inv := e.call("GET", "/v1/me/invitations", sess, nil); !strings.Contains(inv.Raw, "Other Corp") {
+		t.Fatalf("after verifying, the invitation to the address is the account's: %s", inv.Raw)
+	}
+}
+
+// Sending is rate-limited per account, and a link expires after 24 hours.
+func TestTrustEmailVerificationLimits(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	cid := e.createCase(admin, "Limits")
+	sess := e.acceptBySMS(admin, "lim", "+4915110000041", cid, map[string]string{}).str("token")
+	for i := 0; i < 3; i++ {
+		e.expect(e.call("POST", "/v1/me/email/verification", sess, nil), 202, "")
+	}
+	e.expect(e.call("POST", "/v1/me/email/verification", sess, nil), 429, "rate_limited")
+	e.deliver()
+	tok := e.verifyLink(e.email("lim"))
+	e.clock.Advance(24*time.Hour + time.Second)
+	e.expect(e.call("POST", "/v1/email-verifications/"+tok, "", nil), 410, "verification_expired")
+}
+
+// The mailbox's owner takes the address back from an account that holds it
+// unverified, by accepting an email link of any company: the account is
+// detached from the address, its sessions end, the change is audited and its
+// pending verification links are void.
+func TestTrustMailboxOwnerTakesAddressBack(t *testing.T) {
+	e := newEnv(t)
+	tech := e.login(e.email("tech"))
+	cid := e.createCase(tech, "Squat")
+	// The technician makes an account for a stranger's address with a phone
+	// and password of their own.
+	sq := e.acceptBySMS(tech, "vic", "+4915110000051", cid, map[string]string{"password": "the squatter's password"})
+	linkSess := sq.str("token")
+	loginSess := e.call("POST", "/v1/auth/login", "", map[string]string{"email": e.email("vic"), "password": "the squatter's password"})
+	e.expect(loginSess, 200, "")
+	e.expect(e.call("POST", "/v1/me/email/verification", linkSess, nil), 202, "")
+	e.deliver()
+	pending := e.verifyLink(e.email("vic"))
+
+	// Another company invites the address by email: the link does not see the
+	// squatter as the address's owner.
+	other := e.login(e.email("otheradmin"))
+	ocase := e.call("POST", "/v1/orgs/other/cases", other, map[string]string{"title": "Real"})
+	e.expect(ocase, 201, "")
+	e.expect(e.call("POST", "/v1/orgs/other/guests", other, map[string]any{
+		"email": e.email("vic"), "name": "Victoria", "caseId": ocase.str("id"), "period": map[string]int{"days": 7}}), 201, "")
+	e.deliver()
+	tok := e.emailLink(e.email("vic"))
+	p := e.call("GET", "/v1/invitations/"+tok, "", nil)
+	e.expect(p, 200, "")
+	if p.Body["accountExists"] != false || p.Body["passwordRequired"] != true {
+		t.Fatalf("email link preview treats the unverified account as the owner: %s", p.Raw)
+	}
+	e.expect(e.call("POST", "/v1/invitations/"+tok+"/accept", "", map[string]string{"password": testPassword}), 200, "")
+	// Not a sign-in to the squatter's account: a new account was made, and
+	// the address signs in with the owner's password only.
+	owner := e.login(e.email("vic"))
+	e.expect(e.call("POST", "/v1/auth/login", "", map[string]string{"email": e.email("vic"), "password": "the squatter's password"}), 401, "invalid_credentials")
+	me := e.call("GET", "/v1/me", owner, nil)
+	if me.str("user", "id") == sq.str("user", "id") || emailVerified(me) != true || strings.Contains(me.Raw, `"orgId":"acme"`) {
+		t.Fatalf("the owner's account: %s", me.Raw)
+	}
+	e.expect(e.call("GET", "/v1/me", linkSess, nil), 401, "token_revoked")
+	e.expect(e.call("GET", "/v1/me", loginSess.str("token"), nil), 401, "token_revoked")
+	e.expect(e.call("POST", "/v1/email-verifications/"+pending, "", nil), 410, "verification_void")
+	audit := e.call("GET", "/v1/orgs/other/audit?limit=200", other, nil)
+	if !strings.Contains(audit.Raw, `"action":"user.email_reclaimed"`) || !strings.Contains(audit.Raw, sq.str("user", "id")) {
+		t.Fatalf("audit lacks the reclaim: %s", audit.Raw)
+	}
+}
+
+// A phone never proves an existing account, not even one without a password;
+// an address held unverified by another SMS-made account waits for its owner.
+func TestTrustSMSLinkRefusals(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	cid := e.createCase(admin, "Refusals")
+	other := e.login(e.email("otheradmin"))
+	ocase := e.call("POST", "/v1/orgs/other/cases", other, map[string]string{"title": "Other"})
+	e.expect(ocase, 201, "")
+
+	// An address held unverified: a second SMS-made account cannot take it.
+	e.acceptBySMS(admin, "twice", "+4915110000061", cid, map[string]string{})
+	e.inviteBySMS(other, "other", e.email("twice"), "+4915110000062", ocase.str("id"))
+	e.deliver()
+	e.expect(e.call("GET", "/v1/invitations/"+e.smsLink("+4915110000062"), "", nil), 409, "email_unverified")
+	e.expect(e.call("POST", "/v1/invitations/"+e.smsLink("+4915110000062")+"/accept", "", map[string]string{}), 409, "email_unverified")
+
+	// A verified account without a password: an SMS link is refused, an
+	// email link lets the mailbox's owner choose a password.
+	link := e.acceptBySMS(admin, "nopw", "+4915110000063", cid, map[string]string{}).str("token")
+	e.expect(e.call("POST", "/v1/me/email/verification", link, nil), 202, "")
+	e.deliver()
+	e.expect(e.call("POST", "/v1/email-verifications/"+e.verifyLink(e.email("nopw")), "", nil), 200, "")
+	e.inviteBySMS(other, "other", e.email("nopw"), "+4915110000064", ocase.str("id"))
+	e.deliver()
+	sms := e.smsLink("+4915110000064")
+	e.expect(e.call("GET", "/v1/invitations/"+sms, "", nil), 409, "email_link_required")
+	e.expect(e.call("POST", "/v1/invitations/"+sms+"/accept", "", map[string]string{}), 409, "email_link_required")
+	e.expect(e.call("POST", "/v1/invitations/"+sms+"/accept", "", map[string]string{"password": testPassword}), 409, "email_link_required")
 }
