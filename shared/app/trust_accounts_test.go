@@ -1,10 +1,15 @@
 package app_test
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/guestbridge/guestbridge/shared/access"
+	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/secret"
 )
 
 // inviteBySMS invites email as a case guest by SMS alone, to a phone the
@@ -316,4 +321,22 @@ func TestTrustSMSLinkRefusals(t *testing.T) {
 	e.expect(e.call("GET", "/v1/invitations/"+sms, "", nil), 409, "email_link_required")
 	e.expect(e.call("POST", "/v1/invitations/"+sms+"/accept", "", map[string]string{}), 409, "email_link_required")
 	e.expect(e.call("POST", "/v1/invitations/"+sms+"/accept", "", map[string]string{"password": testPassword}), 409, "email_link_required")
+}
+
+// A link token that names a member (what the hole's switch handed out before
+// the fix) is refused, whatever company it names.
+func TestTrustLinkTokenOfAMemberIsRefused(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	me := e.call("GET", "/v1/me", admin, nil)
+	e.expect(me, 200, "")
+	keys, err := secret.Derive(bytes.Repeat([]byte{7}, 32))
+	must(t, err)
+	now := e.clock.Now()
+	forged, err := identity.NewSigner(keys.Session, e.clock.Now).Sign(identity.Claims{
+		UserID: me.str("user", "id"), OrgID: "acme", Kind: access.Member, ViaLink: true, IssuedAt: now, ExpiresAt: now.Add(time.Hour),
+	})
+	must(t, err)
+	e.expect(e.call("GET", "/v1/me", forged, nil), 403, "link_session_confined")
+	e.expect(e.call("GET", "/v1/orgs/acme/guests", forged, nil), 403, "link_session_confined")
 }
