@@ -25,8 +25,8 @@ const (
 // ErrEmailLinkRequired refuses an SMS link that speaks for an existing
 // account without a password: a phone number never proves who owns an account.
 var ErrEmailLinkRequired = apperr.New(apperr.Conflict, "email_link_required",
-	"This email address belongs to an account without a password, and a text message cannot prove it is yours. "+
-		"Ask the company to send the invitation by email, or verify the email address from that account first.")
+	"This email address belongs to an existing account, and a text message cannot prove it is yours. "+
+		"Ask the company to send the invitation by email: the email link lets you choose a password for it.")
 
 // RequiredProof says what accepting a link on ch must prove; acct is the
 // account the link speaks for now, nil when the accept creates one.
