@@ -340,3 +340,31 @@ func TestTrustLinkTokenOfAMemberIsRefused(t *testing.T) {
 	e.expect(e.call("GET", "/v1/me", forged, nil), 403, "link_session_confined")
 	e.expect(e.call("GET", "/v1/orgs/acme/guests", forged, nil), 403, "link_session_confined")
 }
+
+// A guest re-invited by email whose account holds the address unverified:
+// the email link's holder takes the address, instead of being asked for the
+// password of an account they never made.
+func TestTrustMailboxOwnerTakesAddressBackFromAReinvite(t *testing.T) {
+	e := newEnv(t)
+	tech := e.login(e.email("tech"))
+	cid := e.createCase(tech, "Reinvite")
+	g := e.invite(tech, "rita", "+4915110000071", cid, 7) // email and SMS
+	e.deliver()
+	sq := e.call("POST", "/v1/invitations/"+e.smsLink("+4915110000071")+"/accept", "", map[string]string{"password": "the squatter's password"})
+	e.expect(sq, 200, "")
+	e.expect(e.call("POST", "/v1/orgs/acme/guests/"+g.str("id")+"/end", tech, nil), 200, "")
+	e.expect(e.call("POST", "/v1/orgs/acme/guests/"+g.str("id")+"/reinvite", tech, map[string]any{"period": map[string]int{"days": 7}}), 200, "")
+	e.deliver()
+	tok := e.emailLink(e.email("rita"))
+	p := e.call("GET", "/v1/invitations/"+tok, "", nil)
+	if p.Body["accountExists"] != false {
+		t.Fatalf("the mailbox's owner is asked for the squatter's password: %s", p.Raw)
+	}
+	acc := e.call("POST", "/v1/invitations/"+tok+"/accept", "", map[string]string{"password": testPassword})
+	e.expect(acc, 200, "")
+	if acc.str("user", "id") == sq.str("user", "id") || emailVerified(acc) != true {
+		t.Fatalf("accept: %s", acc.Raw)
+	}
+	e.expect(e.call("GET", "/v1/me", sq.str("token"), nil), 401, "token_revoked")
+	e.expect(e.call("GET", "/v1/orgs/acme/cases/"+cid, e.login(e.email("rita")), nil), 200, "")
+}

@@ -111,11 +111,17 @@ func (s *Service) proofFor(ctx context.Context, inv guest.Invitation) (linkProof
 		if err != nil && !errors.Is(err, identity.ErrUserNotFound) {
 			return linkProof{}, nil, err
 		}
-		if err == nil && u.Email == inv.Email {
+		switch {
+		case err != nil || u.Email != inv.Email:
+		case u.EmailUnverified && inv.Channel == outbox.Email:
+			// A re-invited guest whose account never proved the address: the
+			// email link's holder does, and takes the address.
+			squatter = &u
+		default:
 			acct = &u
 		}
 	}
-	if acct == nil {
+	if acct == nil && squatter == nil {
 		u, err := s.store.UserByEmail(ctx, inv.Email)
 		switch {
 		case errors.Is(err, identity.ErrUserNotFound):
