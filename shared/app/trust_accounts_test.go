@@ -323,6 +323,40 @@ func TestTrustSMSLinkRefusals(t *testing.T) {
 	e.expect(e.call("POST", "/v1/invitations/"+sms+"/accept", "", map[string]string{"password": testPassword}), 409, "email_link_required")
 }
 
+// An email link for an existing account without a password: the mailbox's
+// owner chooses one; the new session carries the raised token version and the
+// account's older sessions end.
+func TestTrustEmailLinkSetsFirstPassword(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	cid := e.createCase(admin, "First password")
+	link := e.acceptBySMS(admin, "fp", "+4915110000081", cid, map[string]string{}).str("token")
+	e.expect(e.call("POST", "/v1/me/email/verification", link, nil), 202, "")
+	e.deliver()
+	e.expect(e.call("POST", "/v1/email-verifications/"+e.verifyLink(e.email("fp")), "", nil), 200, "")
+
+	other := e.login(e.email("otheradmin"))
+	ocase := e.call("POST", "/v1/orgs/other/cases", other, map[string]string{"title": "Other"})
+	e.expect(ocase, 201, "")
+	e.expect(e.call("POST", "/v1/orgs/other/guests", other, map[string]any{
+		"email": e.email("fp"), "name": "F", "caseId": ocase.str("id"), "period": map[string]int{"days": 7}}), 201, "")
+	e.deliver()
+	tok := e.emailLink(e.email("fp"))
+	p := e.call("GET", "/v1/invitations/"+tok, "", nil)
+	if p.Body["accountExists"] != false || p.Body["passwordRequired"] != true {
+		t.Fatalf("preview: %s", p.Raw)
+	}
+	acc := e.call("POST", "/v1/invitations/"+tok+"/accept", "", map[string]string{"password": testPassword})
+	e.expect(acc, 200, "")
+	e.expect(e.call("GET", "/v1/orgs/other/cases/"+ocase.str("id"), acc.str("token"), nil), 200, "")
+	e.expect(e.call("GET", "/v1/me", link, nil), 401, "token_revoked")
+	// The same account, now with a password and two guest accesses.
+	me := e.call("GET", "/v1/me", e.login(e.email("fp")), nil)
+	if !strings.Contains(me.Raw, `"orgId":"acme"`) || !strings.Contains(me.Raw, `"orgId":"other"`) {
+		t.Fatalf("me: %s", me.Raw)
+	}
+}
+
 // A link token that names a member (what the hole's switch handed out before
 // the fix) is refused, whatever company it names.
 func TestTrustLinkTokenOfAMemberIsRefused(t *testing.T) {
