@@ -123,6 +123,9 @@ type Principal struct {
 	GuestKind  GuestKind // for guests
 	CaseIDs    []string  // for case guests: the only cases they may see
 	Workspace  Workspace // for company guests
+	// LinkSession: the session was opened from an SMS link without a
+	// password; identity confines it to the one guest access it opened.
+	LinkSession bool
 }
 
 // Has reports whether the principal holds privilege p in general (not for a

@@ -18,6 +18,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/device"
+	"github.com/guestbridge/guestbridge/shared/emailverify"
 	"github.com/guestbridge/guestbridge/shared/httpapi"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
@@ -81,6 +82,7 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 		SignIns: ratelimit.NewSignIns(durable, c, SignInPolicy(cfg), func(err error) bool {
 			return errors.Is(err, identity.ErrBadCredentials)
 		}),
+		EmailVerify: emailverify.NewService(st, c, keys.Seal, durable, local, redeem),
 	})
 	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, Sessions: sessions, Minter: minter,
 		API: api, Clock: c, Log: log}, nil

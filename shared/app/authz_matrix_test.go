@@ -63,6 +63,8 @@ var rules = map[string]rule{
 	"POST /v1/auth/switch":                            {self: 200},
 	"GET /v1/me":                                      {self: 200},
 	"POST /v1/me/password":                            {self: 400},
+	"POST /v1/me/email/verification":                  {self: 409}, // every caller here holds a verified address
+	"POST /v1/email-verifications/{token}":            {public: 404},
 	"GET /v1/me/invitations":                          {self: 200},
 	"POST /v1/me/invitations/{id}/accept":             {self: 404},
 	"POST /v1/me/invitations/{id}/decline":            {self: 404},
@@ -435,7 +437,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"POST", "/v1/auth/login", map[string]string{"email": "bad"}, ""}
 		case "GET /v1/privileges":
 			return request{"GET", "/v1/privileges", nil, ""}
-		case "GET /v1/invitations/{token}", "POST /v1/invitations/{token}/accept", "POST /v1/invitations/{token}/decline":
+		case "GET /v1/invitations/{token}", "POST /v1/invitations/{token}/accept", "POST /v1/invitations/{token}/decline",
+			"POST /v1/email-verifications/{token}":
 			e.clock.Advance(time.Minute) // stay under the per-address redemption limit
 			method, path, _ := strings.Cut(strings.Replace(k, "{token}", "not-a-token", 1), " ")
 			return request{method, path, map[string]string{}, ""}
@@ -445,6 +448,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"GET", strings.TrimPrefix(k, "GET "), nil, ""}
 		case "POST /v1/me/password":
 			return request{"POST", "/v1/me/password", map[string]string{"password": "short"}, ""}
+		case "POST /v1/me/email/verification":
+			return request{"POST", "/v1/me/email/verification", nil, ""}
 		case "POST /v1/me/invitations/{id}/accept", "POST /v1/me/invitations/{id}/decline":
 			return request{"POST", strings.Replace(strings.TrimPrefix(k, "POST "), "{id}", "g_nope", 1), nil, ""}
 		case "POST /v1/orgs/{org}/cases":

@@ -29,6 +29,9 @@ const (
 	GuestExpired     = "guest.expired"
 	GuestReminded    = "guest.reminded"
 	GuestPasswordSet = "guest.password_set"
+	// EmailReclaimed: the proven owner of a mailbox took the address from an
+	// account that held it unverified.
+	EmailReclaimed   = "user.email_reclaimed"
 	UserSignedIn     = "user.signed_in"
 	MessageFailed    = "message.failed"
 	MessageDelivered = "message.delivered"

@@ -17,6 +17,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/casefile"
 	"github.com/guestbridge/guestbridge/shared/device"
+	"github.com/guestbridge/guestbridge/shared/emailverify"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
@@ -39,6 +40,8 @@ type Deps struct {
 	Devices  *device.Service
 	Sessions *session.Service
 	Audit    AuditLog
+	// EmailVerify proves the address of an account made from an SMS link.
+	EmailVerify *emailverify.Service
 	// RelayEventsKey checks the signature of the relays' events.
 	RelayEventsKey []byte
 	// RedeemLimit bounds link redemptions per client address.
@@ -98,6 +101,8 @@ func (a *API) routes() []route {
 		auth("POST", "/v1/auth/switch", a.switchOrg),
 		auth("GET", "/v1/me", a.me),
 		auth("POST", "/v1/me/password", a.setPassword),
+		auth("POST", "/v1/me/email/verification", a.sendEmailVerification),
+		pub("POST", "/v1/email-verifications/{token}", a.confirmEmail),
 		pub("GET", "/v1/privileges", a.privileges),
 		auth("POST", "/v1/orgs/{org}/cases", a.createCase),
 		auth("GET", "/v1/orgs/{org}/cases", a.listCases),
@@ -178,7 +183,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // redactPath keeps link tokens out of the logs.
 func redactPath(p string) string {
-	for _, prefix := range []string{"/v1/invitations/", "/v1/session-invites/"} {
+	for _, prefix := range []string{"/v1/invitations/", "/v1/session-invites/", "/v1/email-verifications/"} {
 		if strings.HasPrefix(p, prefix) {
 			rest := p[len(prefix):]
 			if i := strings.IndexByte(rest, '/'); i >= 0 {

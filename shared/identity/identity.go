@@ -25,6 +25,12 @@ type User struct {
 	// password, sign-out everywhere, removal by an admin) makes every token
 	// issued before refused on its next request.
 	TokenVersion int64 `json:"-"`
+	// EmailUnverified marks an account made from an SMS link whose holder has
+	// not proven the mailbox. Such an account holds the address only for
+	// itself: flows that match people by email (invitations, "Companies",
+	// accepting an email link) do not see it, and the mailbox's owner can
+	// take the address from it.
+	EmailUnverified bool `json:"-"`
 }
 
 // HasPassword reports whether the account can sign in with a password.
@@ -92,5 +98,8 @@ var (
 	ErrEmailTaken     = apperr.New(apperr.Conflict, "email_taken", "An account with this email exists.")
 	ErrRoleNotFound   = apperr.New(apperr.NotFound, "role_not_found", "No such role.")
 	ErrTokenRevoked   = apperr.New(apperr.Unauthorized, "token_revoked", "This session was signed out; sign in again.")
-	ErrPasswordSet    = apperr.New(apperr.Conflict, "password_set", "This account already has a password; give the current one to change it.")
+	// ErrConfined refuses what a session opened from an SMS link may not do:
+	// it acts only as the guest the link invited.
+	ErrConfined    = apperr.New(apperr.Forbidden, "link_session_confined", "A session opened from a text-message link is limited to that invitation; sign in with your password for the rest.")
+	ErrPasswordSet = apperr.New(apperr.Conflict, "password_set", "This account already has a password; give the current one to change it.")
 )

@@ -58,14 +58,15 @@ type Session struct {
 
 // UserView is the account as its owner sees it.
 type UserView struct {
-	ID          string `json:"id"`
-	Email       string `json:"email"`
-	Name        string `json:"name"`
-	HasPassword bool   `json:"hasPassword"`
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	Name          string `json:"name"`
+	HasPassword   bool   `json:"hasPassword"`
+	EmailVerified bool   `json:"emailVerified"`
 }
 
 func viewOf(u User) UserView {
-	return UserView{ID: u.ID, Email: u.Email, Name: u.Name, HasPassword: u.HasPassword()}
+	return UserView{ID: u.ID, Email: u.Email, Name: u.Name, HasPassword: u.HasPassword(), EmailVerified: !u.EmailUnverified}
 }
 
 // Login checks email and password. Unknown email and wrong password give the
@@ -119,6 +120,9 @@ func (s *Service) OpenSession(ctx context.Context, userID, orgID string, until t
 // Switch issues a token acting in orgID, where the caller is a member or an
 // active guest.
 func (s *Service) Switch(ctx context.Context, c Claims, orgID string) (Session, error) {
+	if c.ViaLink && orgID != c.OrgID {
+		return Session{}, ErrConfined
+	}
 	u, err := s.store.User(ctx, c.UserID)
 	if err != nil {
 		return Session{}, err
@@ -130,6 +134,9 @@ func (s *Service) Switch(ctx context.Context, c Claims, orgID string) (Session, 
 	for _, m := range ms {
 		if m.OrgID != orgID {
 			continue
+		}
+		if c.ViaLink && (m.Kind != access.Guest || m.GuestID != c.GuestID) {
+			return Session{}, ErrConfined
 		}
 		if m.Kind == access.Guest && !usable(m) {
 			return Session{}, refusalOf(m)
@@ -198,7 +205,13 @@ func refusalOf(m Membership) error {
 }
 
 func (s *Service) memberships(ctx context.Context, u User) ([]Membership, error) {
-	members, guests, err := s.store.Memberships(ctx, u.ID, u.Email)
+	email := u.Email
+	if u.EmailUnverified {
+		// Company invitations are matched by email; an unproven address
+		// matches none.
+		email = ""
+	}
+	members, guests, err := s.store.Memberships(ctx, u.ID, email)
 	if err != nil {
 		return nil, err
 	}
@@ -244,6 +257,10 @@ func (s *Service) Resolve(ctx context.Context, token string) (*access.Principal,
 		return nil, c, err
 	}
 	now := s.clock.Now()
+	if c.ViaLink && c.Kind != access.Guest {
+		// Only a guest access is ever opened from a link.
+		return nil, c, ErrConfined
+	}
 	switch c.Kind {
 	case access.Member:
 		m, err := s.store.Member(ctx, c.OrgID, c.UserID)
@@ -265,7 +282,7 @@ func (s *Service) Resolve(ctx context.Context, token string) (*access.Principal,
 		if err == nil && g.GrantID == c.GrantID && g.UserID == c.UserID && g.Active && now.Before(g.ValidUntil) {
 			p := &access.Principal{
 				UserID: c.UserID, OrgID: c.OrgID, Kind: access.Guest, GuestKind: access.CaseGuest, GuestID: c.GuestID,
-				CaseIDs: g.CaseIDs,
+				CaseIDs: g.CaseIDs, LinkSession: c.ViaLink,
 			}
 			if g.Kind == access.CompanyGuest {
 				p.GuestKind, p.Role, p.Workspace = access.CompanyGuest, g.RoleID, g.Workspace
@@ -362,6 +379,11 @@ func (s *Service) SetPassword(ctx context.Context, p *access.Principal, current,
 	u, err := s.store.User(ctx, p.UserID)
 	if err != nil {
 		return err
+	}
+	if u.HasPassword() && p.LinkSession {
+		// A phone proves no account: a link session may give its own new
+		// account a first password, never change one.
+		return ErrConfined
 	}
 	if u.HasPassword() {
 		if current == "" {

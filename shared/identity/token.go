@@ -20,8 +20,10 @@ type Claims struct {
 	Kind    access.Kind `json:"kind"`
 	GuestID string      `json:"gid,omitempty"`
 	GrantID string      `json:"grt,omitempty"`
-	// ViaLink marks a session opened from an SMS link without a password; it
-	// ends with the link's 24 hours.
+	// ViaLink marks a session opened from an SMS link without a password: it
+	// ends with the link's 24 hours and is confined to the guest access named
+	// by OrgID and GuestID (no switch elsewhere, no "Companies", no password
+	// change on an account that has one).
 	ViaLink bool `json:"lnk,omitempty"`
 	// TokenVersion is the account's token version at issue; Resolve refuses
 	// the token once the account's version has moved past it.

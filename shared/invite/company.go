@@ -57,8 +57,8 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 	if err := s.charge(ctx, p, orgID, "", nil); err != nil {
 		return View{}, err
 	}
-	acct, err := s.store.UserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, identity.ErrUserNotFound) {
+	acct, err := s.verifiedAccount(ctx, email)
+	if err != nil {
 		return View{}, err
 	}
 	active := req.Active == nil || *req.Active
@@ -210,9 +210,17 @@ func (s *Service) MyInvitations(ctx context.Context, p *access.Principal) ([]Com
 }
 
 func (s *Service) myInvitations(ctx context.Context, p *access.Principal) ([]guest.Guest, identity.User, error) {
+	if p.LinkSession {
+		return nil, identity.User{}, identity.ErrConfined
+	}
 	u, err := s.store.User(ctx, p.UserID)
 	if err != nil {
 		return nil, u, err
+	}
+	if u.EmailUnverified || u.Email == "" {
+		// Invitations are addressed to a mailbox; an account that has not
+		// proven it is not their addressee.
+		return nil, u, nil
 	}
 	gs, err := s.store.CompanyInvitations(ctx, u.Email)
 	return gs, u, err

@@ -84,15 +84,21 @@ type Reinvitation struct {
 // Acceptance is everything accepting a link writes at once.
 type Acceptance struct {
 	Link guest.Invitation
-	// Profile is the guest as read, for a company guest: the grant takes its
+	// Profile is the guest as read: the grant takes its switch, period, cases,
 	// role and scope, and the write is conditional on it being unchanged.
 	Profile *guest.Guest
 	At      time.Time
 	GrantID string
 	// NewUser is set when the guest has no account yet.
 	NewUser *identity.User
-	// PasswordHash is set when an existing account without a password gets one.
+	// PasswordHash is set when an existing account without a password gets
+	// one; the account's token version is raised with it.
 	PasswordHash string
+	// Reclaim is an account that holds the email unverified; the mailbox's
+	// owner, proven by this email link, takes the address from it: it is
+	// detached from the address and its sessions are revoked.
+	Reclaim      *identity.User
+	ReclaimAudit audit.Entry
 	UserID       string
 	Welcome      outbox.Message
 	Audit        audit.Entry
@@ -514,7 +520,7 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 		if acct, err = s.store.User(ctx, g.UserID); err != nil {
 			return View{}, err
 		}
-	} else if acct, err = s.store.UserByEmail(ctx, g.Email); err != nil && !errors.Is(err, identity.ErrUserNotFound) {
+	} else if acct, err = s.verifiedAccount(ctx, g.Email); err != nil {
 		return View{}, err
 	}
 	next := g
@@ -562,6 +568,16 @@ func joinChannels(chs []outbox.Channel) string {
 		s[i] = string(c)
 	}
 	return strings.Join(s, ",")
+}
+
+// verifiedAccount returns the account that owns email, or a zero User when
+// none does; an account holding the address unverified owns nothing.
+func (s *Service) verifiedAccount(ctx context.Context, email string) (identity.User, error) {
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, identity.ErrUserNotFound) || (err == nil && u.EmailUnverified) {
+		return identity.User{}, nil
+	}
+	return u, err
 }
 
 // checkNewPassword returns the hash of a chosen password.

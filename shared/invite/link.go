@@ -70,6 +70,10 @@ func (s *Service) PreviewLink(ctx context.Context, token, clientKey string) (Pre
 	if err := linkStanding(g, inv, now); err != nil {
 		return Preview{}, err
 	}
+	proof, _, err := s.proofFor(ctx, inv)
+	if err != nil {
+		return Preview{}, err
+	}
 	kind := inv.Kind
 	if kind == "" {
 		kind = access.CaseGuest
@@ -77,9 +81,66 @@ func (s *Service) PreviewLink(ctx context.Context, token, clientKey string) (Pre
 	return Preview{
 		Kind: kind, RoleName: inv.RoleName,
 		OrgName: inv.OrgName, InviterName: inv.InviterName, GuestName: inv.Name, Email: inv.Email,
-		CaseTitles: inv.CaseTitles, ValidUntil: inv.ValidUntil, LinkExpiresAt: inv.ExpiresAt, Channel: inv.Channel,
-		AccountExists: inv.HasPassword, PasswordRequired: inv.Channel == outbox.Email || inv.HasPassword,
+		CaseTitles: inv.CaseTitles, ValidUntil: g.ValidUntil, LinkExpiresAt: inv.ExpiresAt, Channel: inv.Channel,
+		AccountExists: proof.acct != nil && proof.need == CurrentPassword, PasswordRequired: proof.need != NoProof,
 	}, nil
+}
+
+// linkProof is who a link speaks for now and what accepting it must prove.
+type linkProof struct {
+	need Proof
+	// acct is the account the link opens; nil when the accept creates one.
+	acct *identity.User
+}
+
+// ErrEmailPending refuses an SMS link for an address that another account,
+// itself made from an SMS link, holds without having proven it: neither
+// phone proves the mailbox, so neither account may have the address yet.
+var ErrEmailPending = apperr.New(apperr.Conflict, "email_unverified",
+	"Another account is waiting to verify this email address. Ask the company to send the invitation by email.")
+
+// proofFor finds the account a link speaks for as things are now, not as
+// they were when it was sent: the account the invitation named (a re-invited
+// guest's own), else the account that owns the email. An account holding the
+// address unverified owns nothing: it is returned apart, to be detached when
+// the mailbox's owner accepts an email link.
+func (s *Service) proofFor(ctx context.Context, inv guest.Invitation) (linkProof, *identity.User, error) {
+	var acct, squatter *identity.User
+	if inv.UserID != "" {
+		u, err := s.store.User(ctx, inv.UserID)
+		if err != nil && !errors.Is(err, identity.ErrUserNotFound) {
+			return linkProof{}, nil, err
+		}
+		switch {
+		case err != nil || u.Email != inv.Email:
+		case u.EmailUnverified && inv.Channel == outbox.Email:
+			// A re-invited guest whose account never proved the address: the
+			// email link's holder does, and takes the address.
+			squatter = &u
+		default:
+			acct = &u
+		}
+	}
+	if acct == nil && squatter == nil {
+		u, err := s.store.UserByEmail(ctx, inv.Email)
+		switch {
+		case errors.Is(err, identity.ErrUserNotFound):
+		case err != nil:
+			return linkProof{}, nil, err
+		case u.EmailUnverified:
+			squatter = &u
+		default:
+			acct = &u
+		}
+	}
+	need, err := RequiredProof(inv.Channel, acct)
+	if err != nil {
+		return linkProof{}, nil, err
+	}
+	if need == NoProof && squatter != nil {
+		return linkProof{}, nil, ErrEmailPending
+	}
+	return linkProof{need: need, acct: acct}, squatter, nil
 }
 
 // linkStanding says why a pending link of g can no longer be used: the guest
@@ -112,10 +173,15 @@ type Accepted struct {
 // transaction's condition on the link makes concurrent accepts of one link
 // succeed exactly once.
 //
-// An email link needs a password: a new one for a new account, the current one
-// for an existing account. An SMS link may be accepted without a password: the
-// guest is let in for what is left of the link's 24 hours and can set a
-// password from inside that session.
+// What the accept must prove is RequiredProof's: a phone opens only an
+// account that this accept creates, with its email unverified, for what is
+// left of the link's 24 hours (a session confined to this guest access);
+// every existing account needs its password, or, from an email link and
+// without one, a new one.
+//
+// The grant is built from the guest's profile as it is now, and the write is
+// conditional on the profile being unchanged, so what the company decided
+// before the accept (switched off, ended, a shorter period) holds after it.
 func (s *Service) Accept(ctx context.Context, token, clientKey string, req AcceptRequest) (Accepted, error) {
 	inv, err := s.link(ctx, token, clientKey)
 	if err != nil {
@@ -125,54 +191,55 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 	if err := inv.Usable(now); err != nil {
 		return Accepted{}, err
 	}
-	a := Acceptance{Link: inv, At: now, GrantID: secret.NewID("gr_")}
-	if inv.Kind == access.CompanyGuest {
-		// The grant carries the role and scope as they are now, which the
-		// admin may have changed since the link was sent.
-		g, err := s.store.Guest(ctx, inv.OrgID, inv.GuestID)
-		if err != nil {
-			return Accepted{}, err
-		}
-		if err := linkStanding(g, inv, now); err != nil {
-			return Accepted{}, err
-		}
-		a.Profile = &g
+	g, err := s.store.Guest(ctx, inv.OrgID, inv.GuestID)
+	if err != nil {
+		return Accepted{}, err
 	}
-	user := identity.User{ID: inv.UserID, Email: inv.Email, Name: inv.Name}
-	if req.Name != "" {
+	if err := linkStanding(g, inv, now); err != nil {
+		return Accepted{}, err
+	}
+	if g.Kind == "" {
+		g.Kind = access.CaseGuest
+	}
+	proof, squatter, err := s.proofFor(ctx, inv)
+	if err != nil {
+		return Accepted{}, err
+	}
+	a := Acceptance{Link: inv, Profile: &g, At: now, GrantID: secret.NewID("gr_")}
+	user := identity.User{Email: inv.Email, Name: inv.Name}
+	if proof.acct != nil {
+		user = *proof.acct
+	} else if req.Name != "" {
 		if user.Name, err = guest.CleanName("name", req.Name); err != nil {
 			return Accepted{}, err
 		}
 	}
 	switch {
-	case inv.UserID == "":
-		// A new account for the invited email.
+	case proof.need == CurrentPassword:
+		if password.Verify(req.Password, user.PasswordHash) != nil {
+			return Accepted{}, guest.ErrWrongPass
+		}
+	case proof.acct != nil:
+		// An existing account without a password, from an email link: the
+		// mailbox is proven and its holder chooses the password.
+		if a.PasswordHash, err = checkNewPassword(req.Password); err != nil {
+			return Accepted{}, err
+		}
+	default:
 		user.ID, user.CreatedAt = secret.NewID("u_"), now
-		if req.Password != "" || inv.Channel == outbox.Email {
+		// Only an email link proves the mailbox; an account made from an SMS
+		// link holds the address unverified until its owner proves it.
+		user.EmailUnverified = proof.need == NoProof
+		if req.Password != "" || proof.need == NewPassword {
 			if user.PasswordHash, err = checkNewPassword(req.Password); err != nil {
 				return Accepted{}, err
 			}
 		}
 		a.NewUser = &user
-	case inv.HasPassword:
-		// An existing account with a password: the email link must be confirmed
-		// with it; the SMS link proves the phone and may go without.
-		if req.Password != "" || inv.Channel == outbox.Email {
-			existing, err := s.store.User(ctx, inv.UserID)
-			if err != nil {
-				return Accepted{}, err
-			}
-			if password.Verify(req.Password, existing.PasswordHash) != nil {
-				return Accepted{}, guest.ErrWrongPass
-			}
-			user = existing
-		}
-	default:
-		// An existing account without a password may set one now.
-		if req.Password != "" || inv.Channel == outbox.Email {
-			if a.PasswordHash, err = checkNewPassword(req.Password); err != nil {
-				return Accepted{}, err
-			}
+		if squatter != nil && proof.need == NewPassword {
+			a.Reclaim = squatter
+			a.ReclaimAudit = audit.Entry{ID: secret.NewID("a_"), OrgID: inv.OrgID, At: now, Actor: user.ID,
+				Action: audit.EmailReclaimed, Target: squatter.ID, Details: map[string]string{"email": inv.Email, "via": "invitation"}}
 		}
 	}
 	a.UserID = user.ID
@@ -180,7 +247,7 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 		ID: secret.NewID("m_"), Channel: outbox.Email, Kind: outbox.GuestWelcome, To: inv.Email,
 		Data: map[string]string{
 			"guestName": user.Name, "orgName": inv.OrgName, "inviterName": inv.InviterName,
-			"validUntil": inv.ValidUntil.Format(time.RFC3339),
+			"validUntil": g.ValidUntil.Format(time.RFC3339),
 		},
 		OrgID: inv.OrgID, GuestID: inv.GuestID, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 	}
@@ -189,8 +256,7 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 
 	err = s.store.Accept(ctx, a)
 	if errors.Is(err, ErrEmailTaken) {
-		// Someone registered this email between invitation and accept: the link
-		// still proves the mailbox, but the existing account's password rules.
+		// Someone registered this email between the reads above and the write.
 		return Accepted{}, apperr.New(apperr.Conflict, "account_exists", "An account with this email exists now; open the link again and sign in with its password.")
 	}
 	if errors.Is(err, ErrGuestChanged) {
@@ -201,39 +267,35 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 		if serr := linkStanding(g, inv, now); serr != nil {
 			return Accepted{}, serr
 		}
-		return Accepted{}, guest.ErrLinkExpired
+		return Accepted{}, errProfileChanged
 	}
 	if err != nil {
 		return Accepted{}, err
 	}
+	if a.PasswordHash != "" {
+		// The store raised the token version with the new password.
+		user.PasswordHash = a.PasswordHash
+		user.TokenVersion++
+	}
 
 	until := now.Add(identity.SessionTTL)
-	viaLink := req.Password == "" && inv.Channel == outbox.SMS
+	viaLink := proof.need == NoProof
 	if viaLink {
 		until = inv.ExpiresAt
 	}
-	kind := inv.Kind
-	if kind == "" {
-		kind = access.CaseGuest
-	}
-	m := identity.GuestMembership(inv.OrgID, inv.OrgName, inv.GuestID, a.GrantID, kind, inv.ValidUntil)
-	if user.PasswordHash == "" && a.PasswordHash != "" {
-		user.PasswordHash = a.PasswordHash
-	}
+	g.UserID, g.Validated, g.GrantID, g.Name = user.ID, true, a.GrantID, user.Name
+	m := identity.GuestMembership(inv.OrgID, inv.OrgName, inv.GuestID, a.GrantID, g.Kind, g.ValidUntil)
+	m.Status = string(g.StatusAt(now))
 	sess, err := s.ids.SessionFor(user, m, until, viaLink)
 	if err != nil {
 		return Accepted{}, err
 	}
-	g := guest.Guest{
-		ID: inv.GuestID, OrgID: inv.OrgID, OrgName: inv.OrgName, UserID: user.ID, Email: inv.Email, Name: user.Name,
-		Kind: kind, CaseIDs: inv.CaseIDs, ValidUntil: inv.ValidUntil, Active: true, Validated: true, InvitationID: inv.InvitationID,
-	}
-	if a.Profile != nil {
-		g = *a.Profile
-		g.UserID, g.Validated, g.GrantID = user.ID, true, a.GrantID
-	}
 	return Accepted{Session: sess, Guest: ViewOf(g, now)}, nil
 }
+
+// errProfileChanged: the company changed the guest while the accept was
+// being written; reading the link again shows the new state.
+var errProfileChanged = apperr.New(apperr.Conflict, "guest_changed", "The company changed this invitation just now; open the link again.")
 
 // Decline turns an invitation down; the guest is deactivated and can be
 // re-invited later.

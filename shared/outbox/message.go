@@ -41,6 +41,8 @@ const (
 	// SessionCustomer gives the customer the link that opens the session as
 	// the camera side.
 	SessionCustomer Kind = "session_customer"
+	// EmailVerification carries the link that proves an account's address.
+	EmailVerification Kind = "email_verification"
 )
 
 // LinkPath is the web client's path for a message's link: invitations to an
@@ -48,6 +50,9 @@ const (
 func (k Kind) LinkPath() string {
 	if k == SessionInvite || k == SessionCustomer {
 		return "/join"
+	}
+	if k == EmailVerification {
+		return "/verify-email"
 	}
 	return "/invite"
 }

@@ -54,6 +54,14 @@ func Render(ch Channel, k Kind, data map[string]string, link string) (Rendered, 
 		r.Subject = "Your live support session"
 		r.Text = fmt.Sprintf("Hello %s,\n\n%s is ready to help you with %s. Open this link to share your camera:\n\n%s\n",
 			d("guestName"), d("inviterName"), d("caseTitle"), link)
+	case EmailVerification:
+		if link == "" {
+			return Rendered{}, fmt.Errorf("outbox: verification without a link")
+		}
+		r.Subject = "Confirm your email address for Guestbridge"
+		r.Text = fmt.Sprintf("Hello %s,\n\nopen this link to confirm that this email address is yours:\n\n%s\n\n"+
+			"The link works until %s and can be used once. If you did not ask for it, ignore this email: "+
+			"nothing changes unless the link is opened.\n", d("name"), link, humanTime(d("linkExpiresAt")))
 	case GuestWelcome:
 		r.Subject = fmt.Sprintf("Welcome to %s", d("orgName"))
 		r.Text = fmt.Sprintf("Hello %s,\n\nyour guest access to %s is set up and lasts until %s.\n"+

@@ -98,15 +98,10 @@ func guestConflict() error {
 	return &e
 }
 
-// grantFor is the grant an acceptance makes: from the profile read for a
-// company guest, from the link itself for a case guest.
+// grantFor is the grant an acceptance makes: from the profile as read at
+// accept, on the condition (in validate) that it is unchanged since.
 func grantFor(a invite.Acceptance) grantItem {
-	if a.Profile != nil {
-		return grantOf(*a.Profile, a.GrantID, a.UserID)
-	}
-	l := a.Link
-	return grantOf(guest.Guest{ID: l.GuestID, OrgID: l.OrgID, Kind: access.CaseGuest, Active: true, CaseIDs: l.CaseIDs,
-		ValidUntil: l.ValidUntil}, a.GrantID, a.UserID)
+	return grantOf(*a.Profile, a.GrantID, a.UserID)
 }
 
 // validate is the update that marks a guest validated on accepting, on the
@@ -197,16 +192,25 @@ func (s *Store) Accept(ctx context.Context, a invite.Acceptance) error {
 	const emailIdx = 5
 	switch {
 	case a.NewUser != nil:
-		items = append(items,
-			putNew(s.table, emailItem{PK: emailPK(a.NewUser.Email), SK: skUser, Type: "email", UserID: a.NewUser.ID}),
-			putNew(s.table, newUserItem(*a.NewUser)))
+		ptr := putNew(s.table, emailItem{PK: emailPK(a.NewUser.Email), SK: skUser, Type: "email", UserID: a.NewUser.ID,
+			Unverified: a.NewUser.EmailUnverified})
+		if a.Reclaim != nil {
+			// The address moves from the unverified holder read before, and
+			// only from it: a holder that verified meanwhile keeps it.
+			ptr.Put.ConditionExpression = aws.String("attribute_not_exists(PK) OR (UserID = :old AND Unverified = :true)")
+			ptr.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":old": str(a.Reclaim.ID), ":true": boolean(true)}
+		}
+		items = append(items, ptr, putNew(s.table, newUserItem(*a.NewUser)))
+		if a.Reclaim != nil {
+			items = append(items, s.detachEmail(a.Reclaim.ID, a.NewUser.Email), putNew(s.table, newAuditItem(a.ReclaimAudit)))
+		}
 	case a.PasswordHash != "":
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
 			TableName:                 &s.table,
 			Key:                       key(userPK(a.UserID), skProfile),
-			UpdateExpression:          aws.String("SET PasswordHash = :h"),
+			UpdateExpression:          aws.String("SET PasswordHash = :h ADD TokenVersion :one"),
 			ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(PasswordHash)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":h": str(a.PasswordHash)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":h": str(a.PasswordHash), ":one": num(1)},
 		}})
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
@@ -219,7 +223,7 @@ func (s *Store) Accept(ctx context.Context, a invite.Acceptance) error {
 		return s.linkRefusal(ctx, l.TokenHash, a.At)
 	case failedAt(reasons, 1):
 		return invite.ErrGuestChanged
-	case failedAt(reasons, emailIdx):
+	case failedAt(reasons, emailIdx), failedAt(reasons, emailIdx+2):
 		if a.NewUser != nil {
 			return invite.ErrEmailTaken
 		}
@@ -229,6 +233,21 @@ func (s *Store) Accept(ctx context.Context, a invite.Acceptance) error {
 		return guest.ErrLinkUsed
 	}
 	return fmt.Errorf("accept invitation: %w", err)
+}
+
+// detachEmail takes addr from an account that holds it unverified and
+// revokes the account's sessions; the condition makes sure it still holds
+// the address unverified.
+func (s *Store) detachEmail(userID, addr string) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:           &s.table,
+		Key:                 key(userPK(userID), skProfile),
+		UpdateExpression:    aws.String("SET DetachedEmail = :addr REMOVE Email, EmailUnverified ADD TokenVersion :one"),
+		ConditionExpression: aws.String("Email = :addr AND EmailUnverified = :true"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":addr": str(addr), ":true": boolean(true), ":one": num(1),
+		},
+	}}
 }
 
 func containsReason(reasons []string, r string) bool {
@@ -473,7 +492,11 @@ func (s *Store) InviteLookup(ctx context.Context, orgID, caseID, email string) (
 		if err != nil {
 			return l, err
 		}
-		l.Account = u
+		// An address held unverified is nobody's yet: the invitation is
+		// addressed to the mailbox, whoever proves it.
+		if !u.EmailUnverified {
+			l.Account = u
+		}
 	}
 	return l, nil
 }

@@ -60,6 +60,9 @@ func (s *Store) Memberships(ctx context.Context, userID, email string) ([]identi
 	if err != nil {
 		return nil, nil, fmt.Errorf("memberships of %s: %w", userID, err)
 	}
+	if email == "" {
+		return members, guests, nil
+	}
 	company, err := s.CompanyInvitations(ctx, email)
 	if err != nil {
 		return nil, nil, err

@@ -23,22 +23,31 @@ type userItem struct {
 	CreatedAt    time.Time
 	// TokenVersion is raised to revoke every session token issued before.
 	TokenVersion int64 `dynamodbav:",omitempty"`
+	// EmailUnverified: the account was made from an SMS link and its holder
+	// has not proven the mailbox yet.
+	EmailUnverified bool `dynamodbav:",omitempty"`
+	// DetachedEmail is the address the mailbox's owner took from this
+	// account; Email is then empty.
+	DetachedEmail string `dynamodbav:",omitempty"`
 }
 
 func newUserItem(u identity.User) userItem {
 	return userItem{PK: userPK(u.ID), SK: skProfile, Type: "user", ID: u.ID, Email: u.Email, Name: u.Name,
-		PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt, TokenVersion: u.TokenVersion}
+		PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt, TokenVersion: u.TokenVersion, EmailUnverified: u.EmailUnverified}
 }
 
 func (it userItem) user() identity.User {
 	return identity.User{ID: it.ID, Email: it.Email, Name: it.Name, PasswordHash: it.PasswordHash, CreatedAt: it.CreatedAt,
-		TokenVersion: it.TokenVersion}
+		TokenVersion: it.TokenVersion, EmailUnverified: it.EmailUnverified}
 }
 
 type emailItem struct {
 	PK, SK string
 	Type   string
 	UserID string
+	// Unverified: the holder was made from an SMS link and has not proven the
+	// mailbox; the mailbox's proven owner may take the address.
+	Unverified bool `dynamodbav:",omitempty"`
 }
 
 type orgItem struct {

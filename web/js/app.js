@@ -6,6 +6,7 @@ import { h, field, errorBox, setMain, showFormError, clearFormError, checkForm, 
 import { renderMember } from './member.js';
 import { renderGuest } from './guest.js';
 import { renderInvite } from './invite.js';
+import { renderVerify } from './verify.js';
 import { renderCompanies } from './companies.js';
 import { renderSession } from './session.js';
 import { renderJoin } from './join.js';
@@ -55,6 +56,10 @@ async function route() {
   if (location.pathname === '/join') {
     header.replaceChildren(brand());
     return renderJoin();
+  }
+  if (location.pathname === '/verify-email') {
+    header.replaceChildren(brand());
+    return renderVerify();
   }
   if (location.pathname === '/invite') {
     header.replaceChildren(brand());

@@ -26,13 +26,19 @@ export function renderGuest(ctx) {
 
 function passwordBanner(ctx) {
   const { user, actingOrg } = ctx.me;
+  const titleId = 'sms-banner-title';
+  const verify = user.emailVerified === false ? verifyHint(user) : null;
+  if (user.hasPassword) {
+    // A session from a text-message link cannot change a password; signing in
+    // with it is what opens the rest of the account.
+    return h('aside', { class: 'banner', 'aria-labelledby': titleId },
+      h('h2', { id: titleId, text: `You are signed in from an SMS link until ${fmt(actingOrg.sessionEndsAt)}.` }),
+      h('p', { text: 'Sign in with your email and password to use your account beyond this link.' }), verify);
+  }
   const pw = h('input', { type: 'password', required: true, minlength: 10, autocomplete: 'new-password', 'data-field': 'password' });
   const confirm = h('input', { type: 'password', required: true, autocomplete: 'new-password', 'data-field': 'confirm' });
-  const current = h('input', { type: 'password', required: true, autocomplete: 'current-password', 'data-field': 'currentPassword' });
   const btn = h('button', { type: 'submit', class: 'btn primary', text: 'Set password' });
-  const titleId = 'sms-banner-title';
   const form = h('form', { class: 'banner-form', novalidate: true },
-    user.hasPassword ? field('Your current password', current) : null,
     field('New password', pw, 'At least 10 characters.'), field('Confirm password', confirm), btn, errorBox());
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -41,9 +47,7 @@ function passwordBanner(ctx) {
     try {
       checkForm(form);
       if (pw.value !== confirm.value) throw invalid(confirm, 'The passwords do not match.');
-      const body = { password: pw.value };
-      if (user.hasPassword) body.currentPassword = current.value;
-      await api('POST', '/me/password', body);
+      await api('POST', '/me/password', { password: pw.value });
       // Trade the 24-hour link session for a normal one with the new password.
       const before = token.get();
       try {
@@ -62,7 +66,28 @@ function passwordBanner(ctx) {
   });
   return h('aside', { class: 'banner', 'aria-labelledby': titleId },
     h('h2', { id: titleId, text: `You are signed in from an SMS link until ${fmt(actingOrg.sessionEndsAt)}.` }),
-    h('p', { text: 'Set a password to keep your account until your guest access ends.' }), form);
+    h('p', { text: 'Set a password to keep your account until your guest access ends.' }), form, verify);
+}
+
+// verifyHint offers the email that proves the account's address: until then
+// invitations by email and "Companies" do not reach this account.
+function verifyHint(user) {
+  const btn = h('button', { type: 'button', class: 'btn', text: 'Send the confirmation email' });
+  const status = h('p', { class: 'muted', role: 'status' });
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    try {
+      const r = await api('POST', '/me/email/verification', {});
+      status.textContent = `We sent a link to ${r.email}. It works until ${fmt(r.expiresAt)}.`;
+    } catch (err) {
+      if (err.handled) return;
+      status.textContent = err.message;
+      btn.disabled = false;
+    }
+  });
+  return h('div', { class: 'verify-hint' },
+    h('p', {}, 'Confirm that ', h('strong', { text: user.email }), ' is your email address, so that you can sign in with it later.'),
+    btn, status);
 }
 
 /** renderCompanyGuest shows a guest of the company the devices their workspace gives them. */

@@ -9,6 +9,10 @@ const LINK_ERRORS = {
   link_expired: 'Your link has expired.',
   link_used: 'This link has already been used.',
   link_not_found: 'This link is not valid.',
+  // A text message cannot prove an existing account, nor claim an address
+  // another SMS-made account waits to verify.
+  email_link_required: 'This invitation needs to come by email.',
+  email_unverified: 'This invitation needs to come by email.',
 };
 
 /** renderInvite loads the invitation preview and shows the accept / decline form. */

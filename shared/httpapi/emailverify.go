@@ -1,0 +1,21 @@
+package httpapi
+
+import "net/http"
+
+func (a *API) sendEmailVerification(w http.ResponseWriter, r *http.Request) {
+	sent, err := a.d.EmailVerify.Send(r.Context(), principal(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, sent)
+}
+
+func (a *API) confirmEmail(w http.ResponseWriter, r *http.Request) {
+	res, err := a.d.EmailVerify.Confirm(r.Context(), r.PathValue("token"), clientKey(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
