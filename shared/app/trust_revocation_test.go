@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/guestbridge/guestbridge/media-task/proto"
 )
 
 // memberIDOf returns the user id of the member with email, as the members list shows it.
@@ -278,5 +280,70 @@ func TestTrustActiveOffClosesTheSeatLikeEnding(t *testing.T) {
 	e.expect(e.call("PATCH", "/v1/orgs/acme/guests/"+inv.str("id"), admin, map[string]any{"active": true}), 200, "")
 	if n := len(e.relay.callsTo("/remove")); n != 1 {
 		t.Fatalf("%d remove calls, want 1", n)
+	}
+}
+
+// TestTrustLiveSeatsCloseWithinASecond runs the two new revocations against
+// the real relay with real peers: switching a guest of the company off, and
+// removing a member, drop their connections within a second, with the reason.
+func TestTrustLiveSeatsCloseWithinASecond(t *testing.T) {
+	e := newEnv(t)
+	syncClock := func() { e.clock.Set(time.Now()) }
+	syncClock()
+	admin, tech := e.login(e.email("admin")), e.login(e.email("tech"))
+	inv := e.call("POST", "/v1/orgs/acme/guests", admin, map[string]any{"email": e.email("ivy"), "name": "Ivy", "roleId": "technician"})
+	e.expect(inv, 201, "")
+	relay := startLiveRelay(e)
+	e.registerRelay("task-1", e.relay.signalURL(), 1000)
+	e.registerRelay("task-e2e", relay.signalURL, 0)
+
+	st := e.startSession(admin, e.createCase(admin, "Live"), nil)
+	sid := st.str("session", "id")
+	prim := relay.joinPeer(t, "primary", st.str("primary", "relayUrl"), st.str("primary", "ticket"), false)
+	e.expect(e.call("POST", "/v1/sessions/"+sid+"/invites", admin, map[string]string{"kind": "internal",
+		"userId": e.memberIDOf(admin, "acme", e.email("tech"))}), 201, "")
+	syncClock()
+	tj := e.call("POST", "/v1/sessions/"+sid+"/join", tech, nil)
+	e.expect(tj, 200, "")
+	techPeer := relay.joinPeer(t, "technician", tj.str("relayUrl"), tj.str("ticket"), false)
+	e.expect(e.call("POST", "/v1/sessions/"+sid+"/invites", admin, map[string]string{"kind": "guest", "email": e.email("ivy")}), 201, "")
+	link := e.joinLink(e.email("ivy"))
+	syncClock()
+	gj := e.callAs("POST", "/v1/session-invites/"+link+"/join", "", "web", "Mozilla/5.0 (X11; Linux x86_64)", nil)
+	e.expect(gj, 200, "")
+	guestPeer := relay.joinPeer(t, "guest", gj.str("relayUrl"), gj.str("ticket"), false)
+
+	for _, step := range []struct {
+		name   string
+		do     func()
+		peer   interface{ CloseReason() string }
+		closed <-chan struct{}
+		reason string
+	}{
+		{"guest switched off", func() {
+			e.expect(e.call("PATCH", "/v1/orgs/acme/guests/"+inv.str("id"), admin, map[string]any{"active": false}), 200, "")
+		}, guestPeer, guestPeer.Closed(), proto.ReasonAccountInactive},
+		{"member removed", func() {
+			e.expect(e.call("DELETE", "/v1/orgs/acme/members/"+e.memberIDOf(admin, "acme", e.email("tech")), admin, nil), 204, "")
+		}, techPeer, techPeer.Closed(), proto.ReasonMemberRemoved},
+	} {
+		step.do()
+		done := time.Now()
+		select {
+		case <-step.closed:
+		case <-time.After(liveWait):
+			t.Fatalf("%s: not disconnected", step.name)
+		}
+		if el := time.Since(done); el > time.Second {
+			t.Errorf("%s: disconnected %s after the call returned, want within a second", step.name, el)
+		}
+		if r := step.peer.CloseReason(); r != step.reason {
+			t.Fatalf("%s: close reason %q, want %q", step.name, r, step.reason)
+		}
+	}
+	select {
+	case <-prim.Closed():
+		t.Fatalf("the primary was disconnected too (%s)", prim.CloseReason())
+	default:
 	}
 }
