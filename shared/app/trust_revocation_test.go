@@ -1,12 +1,14 @@
 package app_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/guestbridge/guestbridge/media-task/proto"
+	"github.com/guestbridge/guestbridge/shared/app"
 )
 
 // memberIDOf returns the user id of the member with email, as the members list shows it.
@@ -345,5 +347,49 @@ func TestTrustLiveSeatsCloseWithinASecond(t *testing.T) {
 	case <-prim.Closed():
 		t.Fatalf("the primary was disconnected too (%s)", prim.CloseReason())
 	default:
+	}
+}
+
+// TestTrustDemoteAndRemoveRaceKeepsAnAdmin: an admin demoting another while
+// being removed by them never leaves the company without an admin.
+func TestTrustDemoteAndRemoveRaceKeepsAnAdmin(t *testing.T) {
+	e := newEnv(t)
+	survivor := e.email("admin")
+	for i := range 5 {
+		rival := e.email(fmt.Sprintf("rival%d", i))
+		must(t, e.app.SeedOrg(t.Context(), "acme", "Acme Support", []app.DemoAccount{{Email: rival, Name: "Rita Rival", Role: "admin"}}, testPassword))
+		s, r := e.login(survivor), e.login(rival)
+		sID, rID := e.memberIDOf(s, "acme", survivor), e.memberIDOf(s, "acme", rival)
+		var wg sync.WaitGroup
+		var demote, remove resp
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			demote = e.call("PATCH", "/v1/orgs/acme/members/"+rID, s, map[string]string{"role": "technician"})
+		}()
+		go func() { defer wg.Done(); remove = e.call("DELETE", "/v1/orgs/acme/members/"+sID, r, nil) }()
+		wg.Wait()
+		if demote.Status == 200 && remove.Status == 204 {
+			t.Fatalf("round %d: both the demotion and the removal went through", i)
+		}
+		for _, x := range []resp{demote, remove} {
+			if x.Status >= 500 {
+				t.Fatalf("round %d: %d %s", i, x.Status, x.Raw)
+			}
+		}
+		admins := 0
+		for _, who := range []string{survivor, rival} {
+			l := e.call("POST", "/v1/auth/login", "", map[string]string{"email": who, "password": testPassword})
+			if l.Status != 200 {
+				continue
+			}
+			if me := e.call("GET", "/v1/me", l.str("token"), nil); me.str("actingOrg", "role") == "admin" {
+				admins++
+				survivor = who
+			}
+		}
+		if admins == 0 {
+			t.Fatalf("round %d: no admin left (demote %d %s, remove %d %s)", i, demote.Status, demote.code(), remove.Status, remove.code())
+		}
 	}
 }

@@ -44,9 +44,10 @@ type Store interface {
 	DeleteRole(ctx context.Context, orgID, roleID string, entry audit.Entry) error
 	RoleHolders(ctx context.Context, orgID, roleID string) ([]Holder, error)
 	Members(ctx context.Context, orgID string) ([]Member, error)
-	// SetMemberRole assigns a role to a member, on the condition that a custom
-	// role still exists.
-	SetMemberRole(ctx context.Context, orgID, userID, roleID string, entry audit.Entry) error
+	// SetMemberRole assigns a role to a member, on the condition that they
+	// still hold fromRole, that a custom role still exists and, with
+	// keepAdmin set, that that member is still an admin.
+	SetMemberRole(ctx context.Context, orgID, userID, fromRole, roleID, keepAdmin string, entry audit.Entry) error
 	// RemoveMember deletes a membership and revokes every session token of
 	// the account in the same write. With keepAdmin set, the write happens
 	// only while that member is still an admin, so two admins removing each
@@ -306,7 +307,13 @@ func (s *Service) Assign(ctx context.Context, p *access.Principal, orgID, userID
 	}
 	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: p.UserID, Action: "member.role_changed",
 		Target: userID, Details: map[string]string{"role": req.Role}}
-	if err := s.store.SetMemberRole(ctx, orgID, userID, req.Role, e); err != nil {
+	keepAdmin := ""
+	if current.Role == access.RoleAdmin && req.Role != access.RoleAdmin {
+		// Only an admin demotes an admin, and never themselves: the caller is
+		// the admin who must still be there when the write lands.
+		keepAdmin = p.UserID
+	}
+	if err := s.store.SetMemberRole(ctx, orgID, userID, current.Role, req.Role, keepAdmin, e); err != nil {
 		return Member{}, err
 	}
 	ms, err := s.store.Members(ctx, orgID)

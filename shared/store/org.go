@@ -126,21 +126,34 @@ func (s *Store) RoleHolders(ctx context.Context, orgID, roleID string) ([]role.H
 	return out, err
 }
 
-// SetMemberRole changes a member's role.
-func (s *Store) SetMemberRole(ctx context.Context, orgID, userID, roleID string, entry audit.Entry) error {
+// SetMemberRole changes a member's role, on the condition that they still
+// hold fromRole as checked; keepAdmin, when set, must still be an admin, so an
+// admin demoting another while being removed cannot leave the company without one.
+func (s *Store) SetMemberRole(ctx context.Context, orgID, userID, fromRole, roleID, keepAdmin string, entry audit.Entry) error {
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: key(orgPK(orgID), memberSK(userID)),
 			UpdateExpression:          aws.String("SET #role = :r"),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ConditionExpression:       aws.String("#role = :from"),
 			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(roleID)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(roleID), ":from": str(fromRole)},
 		}},
 		putNew(s.table, newAuditItem(entry)),
 	}
+	roleAt, adminAt := -1, -1
 	if _, builtin := access.BuiltinRoles[roleID]; !builtin {
+		roleAt = len(items)
 		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 			TableName: &s.table, Key: key(orgPK(orgID), roleSK(roleID)), ConditionExpression: aws.String("attribute_exists(PK)"),
+		}})
+	}
+	if keepAdmin != "" {
+		adminAt = len(items)
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: key(orgPK(orgID), memberSK(keepAdmin)),
+			ConditionExpression:       aws.String("#role = :admin"),
+			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":admin": str(access.RoleAdmin)},
 		}})
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
@@ -149,9 +162,13 @@ func (s *Store) SetMemberRole(ctx context.Context, orgID, userID, roleID string,
 	case err == nil:
 		return nil
 	case failedAt(reasons, 0):
-		return role.ErrMemberNotFound
-	case failedAt(reasons, 2):
+		return role.ErrMemberChanged
+	case roleAt >= 0 && failedAt(reasons, roleAt):
 		return role.ErrNotFound
+	case adminAt >= 0 && failedAt(reasons, adminAt):
+		return role.ErrLastAdmin
+	case slices.Contains(reasons, "TransactionConflict"):
+		return role.ErrMemberChanged
 	}
 	return fmt.Errorf("set member role: %w", err)
 }
