@@ -49,10 +49,10 @@ type Store interface {
 	// keepAdmin set, that that member is still an admin.
 	SetMemberRole(ctx context.Context, orgID, userID, fromRole, roleID, keepAdmin string, entry audit.Entry) error
 	// RemoveMember deletes a membership and revokes every session token of
-	// the account in the same write. With keepAdmin set, the write happens
-	// only while that member is still an admin, so two admins removing each
-	// other at once cannot leave the company without one.
-	// The write also needs the member to still hold role, as checked.
+	// the account in the same write, while the member still holds role as
+	// checked. With keepAdmin set, the write happens only while that member
+	// is still an admin, so two admins removing each other at once cannot
+	// leave the company without one.
 	RemoveMember(ctx context.Context, orgID, userID, role, keepAdmin string, entry audit.Entry) error
 }
 
