@@ -176,8 +176,12 @@ func TestTrustMemberRemoval(t *testing.T) {
 	if rc := e.relay.callsTo("/participants/" + seat.str("id") + "/remove"); len(rc) != 1 || rc[0].Body["reason"] != "member_removed" || !rc[0].Token {
 		t.Fatalf("relay remove calls: %+v", rc)
 	}
-	if ec := e.relay.callsTo("/sessions/" + own + "/end"); len(ec) != 1 || ec[0].Body["reason"] != "member_removed" {
+	// The session the member led ends; the others in it are told just that.
+	if ec := e.relay.callsTo("/sessions/" + own + "/end"); len(ec) != 1 || ec[0].Body["reason"] != "session_ended" {
 		t.Fatalf("relay end calls for the session the member led: %+v", ec)
+	}
+	if s := e.call("GET", "/v1/sessions/"+own, admin, nil); s.str("state") != "ended" {
+		t.Fatalf("the session the member led: %s", s.Raw)
 	}
 	d := e.call("GET", "/v1/sessions/"+shared, admin, nil)
 	if p := participantView(d, seat.str("id")); p == nil || p["removed"] != true || p["removedReason"] != "member_removed" {
@@ -188,6 +192,9 @@ func TestTrustMemberRemoval(t *testing.T) {
 	}
 	if ms := e.call("GET", "/v1/orgs/acme/members", admin, nil); strings.Contains(ms.Raw, e.email("tech")) {
 		t.Fatalf("still listed: %s", ms.Raw)
+	}
+	if !e.auditHas(admin, "acme", "session.ended", own) {
+		t.Fatal("ending the removed member's session not audited")
 	}
 	if !e.auditHas(admin, "acme", "member.removed", techID) {
 		t.Fatal("removal not audited")

@@ -546,17 +546,19 @@ func (s *Service) End(ctx context.Context, p *access.Principal, id string) (View
 	return s.view(sess, parts), nil
 }
 
-// endFor ends a live session for reason, on the system's behalf.
-func (s *Service) endFor(ctx context.Context, sess Session, reason string) error {
-	err := s.store.EndSession(ctx, sess, s.clock.Now(), reason,
-		s.entry(sess.OrgID, audit.SystemActor, "session.ended", sess.ID, map[string]string{"reason": reason}))
+// endFor ends a live session whose primary lost access for why, on the
+// system's behalf. The others in it are told the session ended: why is the
+// primary's business, and stays in the audit log.
+func (s *Service) endFor(ctx context.Context, sess Session, why string) error {
+	err := s.store.EndSession(ctx, sess, s.clock.Now(), ReasonEnded,
+		s.entry(sess.OrgID, audit.SystemActor, "session.ended", sess.ID, map[string]string{"reason": why}))
 	if errors.Is(err, ErrSessionEnded) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	s.push(ctx, sess, func(ctx context.Context) error { return s.relay.End(ctx, sess.SignalURL, sess.ID, reason) })
+	s.push(ctx, sess, func(ctx context.Context) error { return s.relay.End(ctx, sess.SignalURL, sess.ID, ReasonEnded) })
 	return nil
 }
 
