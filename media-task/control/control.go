@@ -189,7 +189,7 @@ func (h *Handler) tools(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, relay.ErrBadReason):
-		writeError(w, http.StatusBadRequest, "invalid_reason", "reason must be session_ended, removed, account_ended or expired")
+		writeError(w, http.StatusBadRequest, "invalid_reason", "reason must be session_ended, removed, account_ended, account_inactive, member_removed or expired")
 	case errors.Is(err, relay.ErrBadTool):
 		writeError(w, http.StatusBadRequest, "invalid_tool", "unknown tool")
 	default:

@@ -59,6 +59,13 @@ const (
 	ReasonInternal      = "internal_error"
 )
 
+// Close reasons of the contract for a guest of the company switched off and a
+// technician removed from the company.
+const (
+	ReasonAccountInactive = "account_inactive"
+	ReasonMemberRemoved   = "member_removed"
+)
+
 // Decoding errors.
 var (
 	// ErrTooLarge is returned for a message over its size limit.

@@ -411,6 +411,9 @@ var endReasons = map[string]bool{
 	proto.ReasonRemoved:      true,
 	proto.ReasonAccountEnded: true,
 	proto.ReasonExpired:      true,
+	// Revocations the API adds: a guest switched off, a member removed.
+	proto.ReasonAccountInactive: true,
+	proto.ReasonMemberRemoved:   true,
 }
 
 // EndSession ends session sid: every participant is disconnected with reason

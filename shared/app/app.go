@@ -74,9 +74,11 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	}
 	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, durable, limits)
 	inv.OnGuestEnded(sessions.DisconnectGuest)
+	roles := role.NewService(st, c)
+	roles.OnMemberRemoved(sessions.DisconnectMember)
 	redeem := ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute}
 	api := httpapi.New(httpapi.Deps{
-		Identity: ids, Invites: inv, Cases: cases, Roles: role.NewService(st, c), Devices: device.NewService(st, c),
+		Identity: ids, Invites: inv, Cases: cases, Roles: roles, Devices: device.NewService(st, c),
 		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem, Browser: BrowserPolicy(cfg),
 		SignIns: ratelimit.NewSignIns(durable, c, SignInPolicy(cfg), func(err error) bool {

@@ -85,6 +85,7 @@ var rules = map[string]rule{
 	"DELETE /v1/orgs/{org}/roles/{roleId}":            {need: "roles.manage", ok: 204, res: "role"},
 	"GET /v1/orgs/{org}/members":                      {need: "roles.manage", ok: 200, res: "none"},
 	"PATCH /v1/orgs/{org}/members/{userId}":           {need: "roles.manage", ok: 200, res: "member"},
+	"DELETE /v1/orgs/{org}/members/{userId}":          {need: "roles.manage", ok: 204, res: "member"},
 	"GET /v1/orgs/{org}/groups":                       {need: "devices.read", ok: 200, res: "device-list"},
 	"POST /v1/orgs/{org}/groups":                      {need: "devices.configure", ok: 201, res: "new-group"},
 	"GET /v1/orgs/{org}/groups/{groupId}":             {need: "devices.read", ok: 200, res: "group-read"},
@@ -106,6 +107,10 @@ var rules = map[string]rule{
 	"POST /v1/sessions/{id}/invites":                   {ok: 201, res: "session-primary"},
 	"POST /v1/sessions/{id}/participants/{pid}/remove": {ok: 200, res: "session-primary"},
 	"PUT /v1/sessions/{id}/participants/{pid}/tools":   {ok: 200, res: "session-primary"},
+	// It revokes the caller's own tokens, which the matrix goes on using: the
+	// loop leaves it to TestTrustSignOutEverywhereMatrix, which gives every
+	// kind of caller a token of its own.
+	"POST /v1/me/sign-out-everywhere": {self: 204},
 }
 
 var (
@@ -489,6 +494,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 				role = "admin"
 			}
 			return request{"PATCH", base + "/members/" + memberOf(tg), map[string]string{"role": role}, ""}
+		case "DELETE /v1/orgs/{org}/members/{userId}":
+			if tg.foreignIDs {
+				return request{"DELETE", base + "/members/" + otherAdminID, nil, ""}
+			}
+			who := e.email(fmt.Sprintf("leaver%d", next()))
+			org := map[string]string{"acme": "Acme Support", "other": "Other Corp"}[tg.org]
+			must(t, e.app.SeedOrg(t.Context(), tg.org, org, []app.DemoAccount{{Email: who, Name: "Lee Leaver", Role: "technician"}}, testPassword))
+			return request{"DELETE", base + "/members/" + memberID(adminOf(tg.org), tg.org, who), nil, ""}
 		case "GET /v1/orgs/{org}/groups", "GET /v1/orgs/{org}/devices":
 			return request{"GET", base + strings.TrimPrefix(k, "GET /v1/orgs/{org}"), nil, ""}
 		case "POST /v1/orgs/{org}/groups":
@@ -544,6 +557,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		if (r.public != 0) != rt.Public {
 			t.Errorf("route %s: public is %v in the API but not in the matrix", k, rt.Public)
+		}
+		if k == "POST /v1/me/sign-out-everywhere" {
+			continue
 		}
 		for _, c := range callers {
 			for _, tg := range targets {

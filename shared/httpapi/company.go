@@ -85,6 +85,11 @@ func (a *API) assignRole(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, http.StatusOK, v, err)
 }
 
+func (a *API) removeMember(w http.ResponseWriter, r *http.Request) {
+	err := a.d.Roles.Remove(r.Context(), principal(r), r.PathValue("org"), r.PathValue("userId"))
+	respond(w, r, http.StatusNoContent, nil, err)
+}
+
 func (a *API) listGroups(w http.ResponseWriter, r *http.Request) {
 	gs, err := a.d.Devices.Groups(r.Context(), principal(r), r.PathValue("org"))
 	respond(w, r, http.StatusOK, map[string]any{"groups": gs}, err)

@@ -129,6 +129,14 @@ func (a *API) setPassword(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+func (a *API) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
+	if err := a.d.Identity.SignOutEverywhere(r.Context(), principal(r)); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (a *API) privileges(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"privileges": access.Catalog, "roles": access.BuiltinRoles})
 }

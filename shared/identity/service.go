@@ -407,6 +407,15 @@ func (s *Service) SetPassword(ctx context.Context, p *access.Principal, current,
 	return s.store.SetPassword(ctx, u.ID, hash, !u.HasPassword(), &entry)
 }
 
+// SignOutEverywhere revokes every session token of the caller's account,
+// the one in hand included.
+func (s *Service) SignOutEverywhere(ctx context.Context, p *access.Principal) error {
+	return s.store.RaiseTokenVersion(ctx, p.UserID, &audit.Entry{
+		ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID,
+		Action: "user.signed_out_everywhere", Target: p.UserID,
+	})
+}
+
 // SessionFor issues a session for u acting as m without reading the store,
 // for flows that have just written what they need (accepting an invitation).
 func (s *Service) SessionFor(u User, m Membership, until time.Time, viaLink bool) (Session, error) {

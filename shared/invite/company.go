@@ -81,9 +81,6 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 	return ViewOf(w.Guest, now), nil
 }
 
-// errBeyondOwn refuses giving a guest a privilege the inviter does not hold.
-var errBeyondOwn = apperr.New(apperr.Forbidden, "privilege_not_held", "You can only give a guest privileges you hold yourself.")
-
 // checkScope validates a company guest's role, workspace and privileges against
 // the company's roles, groups and devices, and returns the role's name. The
 // guest may not end up with a privilege the inviter lacks: a technician cannot
@@ -107,7 +104,7 @@ func (s *Service) checkScope(ctx context.Context, inviter *access.Principal, org
 	}
 	for _, p := range given {
 		if access.GuestGrantable(p) && !inviter.Has(p) {
-			return "", errBeyondOwn
+			return "", access.NotHeld(p)
 		}
 	}
 	switch ws.Mode {
@@ -155,11 +152,6 @@ func (s *Service) role(ctx context.Context, orgID, roleID string) (role.Role, er
 		return r, nil
 	}
 	return s.store.Role(ctx, orgID, roleID)
-}
-
-func (s *Service) roleName(ctx context.Context, orgID, roleID string) (string, error) {
-	r, err := s.role(ctx, orgID, roleID)
-	return r.Name, err
 }
 
 // CompanyInvitation is one line of the "Companies" section.

@@ -127,7 +127,7 @@ type Config struct {
 }
 
 // Disconnecter removes an ended guest's seats in live sessions, telling the
-// relay why (account_ended or expired).
+// relay why (account_ended, account_inactive or expired).
 type Disconnecter func(ctx context.Context, orgID, email, reason string) error
 
 // Service runs the flows.
@@ -452,6 +452,13 @@ func (s *Service) Patch(ctx context.Context, p *access.Principal, orgID, guestID
 	if err := s.store.UpdateGuest(ctx, g, next, s.entry(p, action, g.ID, details)); err != nil {
 		return View{}, err
 	}
+	if g.Active && !next.Active && s.disconnect != nil {
+		// Switched off is as good as ended for a live seat: the relay drops
+		// it now, not when the guest next calls the API.
+		if err := s.disconnect(ctx, orgID, g.Email, "account_inactive"); err != nil {
+			return View{}, apperr.Wrap(err, "disconnect switched-off guest")
+		}
+	}
 	return ViewOf(next, now), nil
 }
 
@@ -502,6 +509,16 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	if err != nil {
 		return View{}, err
 	}
+	roleName := ""
+	if g.IsCompanyGuest() {
+		// The stored role, scope and privileges were checked against the
+		// first inviter; whoever re-invites must be able to give them too, and
+		// groups, devices or the role may have gone since.
+		ws := g.Workspace
+		if roleName, err = s.checkScope(ctx, p, orgID, g.RoleID, &ws, g.Privileges); err != nil {
+			return View{}, err
+		}
+	}
 	if g.Phone != "" && contains(g.Channels, outbox.SMS) {
 		if err := s.cfg.SMSCountries.Check("phone", g.Phone); err != nil {
 			return View{}, err
@@ -532,12 +549,6 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 		next.UserID = ""
 	}
 	next.UpdatedAt = now
-	roleName := ""
-	if next.IsCompanyGuest() {
-		if roleName, err = s.roleName(ctx, orgID, next.RoleID); err != nil {
-			return View{}, err
-		}
-	}
 	if err := s.charge(ctx, p, orgID, g.Phone, g.Channels); err != nil {
 		return View{}, err
 	}

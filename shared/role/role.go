@@ -45,10 +45,21 @@ type Store interface {
 	DeleteRole(ctx context.Context, orgID, roleID string, entry audit.Entry) error
 	RoleHolders(ctx context.Context, orgID, roleID string) ([]Holder, error)
 	Members(ctx context.Context, orgID string) ([]Member, error)
-	// SetMemberRole assigns a role to a member, on the condition that a custom
-	// role still exists.
-	SetMemberRole(ctx context.Context, orgID, userID, roleID string, entry audit.Entry) error
+	// SetMemberRole assigns a role to a member, on the condition that they
+	// still hold fromRole, that a custom role still exists and, with
+	// keepAdmin set, that that member is still an admin.
+	SetMemberRole(ctx context.Context, orgID, userID, fromRole, roleID, keepAdmin string, entry audit.Entry) error
+	// RemoveMember deletes a membership and revokes every session token of
+	// the account in the same write, while the member still holds role as
+	// checked. With keepAdmin set, the write happens only while that member
+	// is still an admin, so two admins removing each other at once cannot
+	// leave the company without one.
+	RemoveMember(ctx context.Context, orgID, userID, role, keepAdmin string, entry audit.Entry) error
 }
+
+// SeatCloser closes a removed member's seats in the company's live sessions,
+// telling the relay why.
+type SeatCloser func(ctx context.Context, orgID, userID, reason string) error
 
 // Member is a member of the company with their role.
 type Member struct {
@@ -64,7 +75,15 @@ var (
 	ErrBuiltin  = apperr.New(apperr.Conflict, "role_builtin", "Built-in roles cannot be changed or deleted.")
 	// ErrMemberNotFound reports a user who is not a member of the company.
 	ErrMemberNotFound = apperr.New(apperr.NotFound, "member_not_found", "No such member.")
+	// ErrLastAdmin refuses removing the company's only admin.
+	ErrLastAdmin = apperr.New(apperr.Conflict, "last_admin", "This is the company's last admin; make someone else admin first.")
+	// ErrMemberChanged reports a member whose role changed, or who was
+	// removed, between the check and the write.
+	ErrMemberChanged = apperr.New(apperr.Conflict, "member_changed", "The member was changed or removed meanwhile; reload and try again.")
 )
+
+// ReasonMemberRemoved is the close reason of a removed member's live seats.
+const ReasonMemberRemoved = "member_removed"
 
 // InUse returns the 409 that names who holds a role.
 func InUse(holders []Holder) error {
@@ -87,9 +106,13 @@ func Builtin(id string) (Role, bool) {
 
 // Service manages roles under the access rules.
 type Service struct {
-	store Store
-	clock clock.Clock
+	store      Store
+	clock      clock.Clock
+	closeSeats SeatCloser
 }
+
+// OnMemberRemoved sets what removing a member does to their live session seats.
+func (s *Service) OnMemberRemoved(c SeatCloser) { s.closeSeats = c }
 
 // NewService returns a role service.
 func NewService(s Store, c clock.Clock) *Service { return &Service{store: s, clock: c} }
@@ -166,6 +189,9 @@ func (s *Service) Create(ctx context.Context, p *access.Principal, orgID string,
 	if err != nil {
 		return Role{}, err
 	}
+	if err := access.CanGive(p, privs); err != nil {
+		return Role{}, err
+	}
 	now := s.clock.Now()
 	r := Role{ID: secret.NewID("r_"), OrgID: orgID, Name: name, Privileges: privs, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.PutRole(ctx, r, true, s.entry(p, "role.created", r)); err != nil {
@@ -187,7 +213,15 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, orgID, id str
 	if err != nil {
 		return Role{}, err
 	}
+	// A role already holding more than the caller is not theirs to edit:
+	// holders of it may be people who outrank them.
+	if err := access.CanGive(p, r.Privileges); err != nil {
+		return Role{}, err
+	}
 	if r.Name, r.Privileges, err = req.clean(); err != nil {
+		return Role{}, err
+	}
+	if err := access.CanGive(p, r.Privileges); err != nil {
 		return Role{}, err
 	}
 	r.UpdatedAt = s.clock.Now()
@@ -255,10 +289,21 @@ func (s *Service) Assign(ctx context.Context, p *access.Principal, orgID, userID
 	if req.Role == "" {
 		return Member{}, apperr.InvalidField("role", "role is required")
 	}
-	if _, err := s.Resolve(ctx, orgID, req.Role); err != nil {
+	next, err := s.Resolve(ctx, orgID, req.Role)
+	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return Member{}, apperr.InvalidField("role", "no such role")
 		}
+		return Member{}, err
+	}
+	if err := access.CanAssign(p, next.ID, next.Privileges); err != nil {
+		return Member{}, err
+	}
+	current, err := s.member(ctx, orgID, userID)
+	if err != nil {
+		return Member{}, err
+	}
+	if err := s.canActOn(ctx, p, orgID, current); err != nil {
 		return Member{}, err
 	}
 	if userID == p.UserID && p.Role == access.RoleAdmin && req.Role != access.RoleAdmin {
@@ -266,7 +311,13 @@ func (s *Service) Assign(ctx context.Context, p *access.Principal, orgID, userID
 	}
 	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: p.UserID, Action: "member.role_changed",
 		Target: userID, Details: map[string]string{"role": req.Role}}
-	if err := s.store.SetMemberRole(ctx, orgID, userID, req.Role, e); err != nil {
+	keepAdmin := ""
+	if current.Role == access.RoleAdmin && req.Role != access.RoleAdmin {
+		// Only an admin demotes an admin, and never themselves: the caller is
+		// the admin who must still be there when the write lands.
+		keepAdmin = p.UserID
+	}
+	if err := s.store.SetMemberRole(ctx, orgID, userID, current.Role, req.Role, keepAdmin, e); err != nil {
 		return Member{}, err
 	}
 	ms, err := s.store.Members(ctx, orgID)
@@ -279,4 +330,76 @@ func (s *Service) Assign(ctx context.Context, p *access.Principal, orgID, userID
 		}
 	}
 	return Member{}, ErrMemberNotFound
+}
+
+// member finds one member of the company.
+func (s *Service) member(ctx context.Context, orgID, userID string) (Member, error) {
+	ms, err := s.store.Members(ctx, orgID)
+	if err != nil {
+		return Member{}, err
+	}
+	for _, m := range ms {
+		if m.UserID == userID {
+			return m, nil
+		}
+	}
+	return Member{}, ErrMemberNotFound
+}
+
+// canActOn refuses changing or removing a member who holds more than p. A
+// member whose custom role was deleted holds nothing.
+func (s *Service) canActOn(ctx context.Context, p *access.Principal, orgID string, m Member) error {
+	r, err := s.Resolve(ctx, orgID, m.Role)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return access.CanActOnMember(p, m.Role, r.Privileges)
+}
+
+// Remove ends a membership: the account's session tokens die at once, its
+// live session seats in the company close, and its guest access elsewhere is
+// untouched (the person signs in again and acts there). The last admin stays.
+func (s *Service) Remove(ctx context.Context, p *access.Principal, orgID, userID string) error {
+	if err := access.Authorize(p, access.ManageRoles, access.Resource{OrgID: orgID}); err != nil {
+		return err
+	}
+	ms, err := s.store.Members(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	var target *Member
+	keepAdmin := ""
+	for i, m := range ms {
+		switch {
+		case m.UserID == userID:
+			target = &ms[i]
+		case m.Role == access.RoleAdmin && (keepAdmin == "" || m.UserID == p.UserID):
+			// The caller, when an admin, is the admin known to be there.
+			keepAdmin = m.UserID
+		}
+	}
+	if target == nil {
+		return ErrMemberNotFound
+	}
+	if err := s.canActOn(ctx, p, orgID, *target); err != nil {
+		return err
+	}
+	if target.Role != access.RoleAdmin {
+		keepAdmin = ""
+	} else if keepAdmin == "" {
+		return ErrLastAdmin
+	}
+	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: p.UserID, Action: "member.removed",
+		Target: userID, Details: map[string]string{"email": target.Email, "role": target.Role}}
+	if err := s.store.RemoveMember(ctx, orgID, userID, target.Role, keepAdmin, e); err != nil {
+		return err
+	}
+	if s.closeSeats != nil {
+		// The membership is gone either way; a seat the relay could not be
+		// told of is refused on its next join, as the member is no longer one.
+		if err := s.closeSeats(ctx, orgID, userID, ReasonMemberRemoved); err != nil {
+			return apperr.Wrap(err, "close removed member's seats")
+		}
+	}
+	return nil
 }

@@ -56,6 +56,7 @@ type Store interface {
 	// id is remembered until forgetAt.
 	MarkPresence(ctx context.Context, sessionID, participantID string, joined bool, at time.Time, eventID string, forgetAt time.Time, entry audit.Entry) error
 	LiveParticipantsByEmail(ctx context.Context, orgID, email string) ([]Participant, error)
+	LiveParticipantsByUser(ctx context.Context, orgID, userID string) ([]Participant, error)
 	// GuestByEmail finds the company's guest account with email, if any.
 	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
 }
@@ -606,6 +607,22 @@ func (s *Service) End(ctx context.Context, p *access.Principal, id string) (View
 	return s.view(sess, parts), nil
 }
 
+// endFor ends a live session whose primary lost access for why, on the
+// system's behalf. The others in it are told the session ended: why is the
+// primary's business, and stays in the audit log.
+func (s *Service) endFor(ctx context.Context, sess Session, why string) error {
+	err := s.store.EndSession(ctx, sess, s.clock.Now(), ReasonEnded,
+		s.entry(sess.OrgID, audit.SystemActor, "session.ended", sess.ID, map[string]string{"reason": why}))
+	if errors.Is(err, ErrSessionEnded) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.push(ctx, sess, func(ctx context.Context) error { return s.relay.End(ctx, sess.SignalURL, sess.ID, ReasonEnded) })
+	return nil
+}
+
 // push tells the relay at once. The store already holds the truth, which the
 // relay also checks on every join; a failed push is logged for the operator.
 func (s *Service) push(ctx context.Context, sess Session, call func(context.Context) error) {
@@ -731,6 +748,20 @@ func (s *Service) DisconnectGuest(ctx context.Context, orgID, email, reason stri
 	if err != nil {
 		return err
 	}
+	return s.disconnect(ctx, parts, reason)
+}
+
+// DisconnectMember closes the live session seats of a member removed from
+// the company. A session they lead is ended, as nobody else may run it.
+func (s *Service) DisconnectMember(ctx context.Context, orgID, userID, reason string) error {
+	parts, err := s.store.LiveParticipantsByUser(ctx, orgID, userID)
+	if err != nil {
+		return err
+	}
+	return s.disconnect(ctx, parts, reason)
+}
+
+func (s *Service) disconnect(ctx context.Context, parts []Participant, reason string) error {
 	var errs []error
 	for _, part := range parts {
 		sess, err := s.store.Session(ctx, part.SessionID)
@@ -739,6 +770,12 @@ func (s *Service) DisconnectGuest(ctx context.Context, orgID, email, reason stri
 			continue
 		}
 		if sess.State != Live {
+			continue
+		}
+		if part.Kind == toolmatrix.Primary {
+			if err := s.endFor(ctx, sess, reason); err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		if err := s.removeParticipant(ctx, sess, part, reason, audit.SystemActor); err != nil {

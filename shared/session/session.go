@@ -85,6 +85,10 @@ const (
 	ReasonRemoved      = "removed"
 	ReasonAccountEnded = "account_ended"
 	ReasonExpired      = "expired"
+	// ReasonAccountInactive: a guest of the company was switched off.
+	ReasonAccountInactive = "account_inactive"
+	// ReasonMemberRemoved: a technician was removed from the company.
+	ReasonMemberRemoved = "member_removed"
 )
 
 // Errors.

@@ -24,13 +24,15 @@
 //	rate counter   RATE#<rule>#<key>  <window start>     ttl = window end; raised all-or-none per request (Limiter.Take)
 //	relay task     RELAY              TASK#<task>        ttl = heartbeat + 60 s (written by the relay)
 //	live session   SESSION#<session>  META               State live|ended (read by the relay's fallback check)
-//	participant    SESSION#<session>  PART#<participant> GSI1: PARTEMAIL#<org>#<email> / SESSION#<session> (until removed)
+//	participant    SESSION#<session>  PART#<participant> GSI1: PARTEMAIL#<org>#<email> (guests, customers) or
+//	                                                     PARTUSER#<org>#<user> (technicians) / SESSION#<session> (until removed)
 //	session link   SLINK#<sha256>     INV                ttl = link expiry + 30 days; Used by conditional write
 //
 // Access patterns:
 //   - sign in: EMAIL# lookup, USER# profile, GSI1 queries of the user's memberships
 //     (USER#) and of company invitations to their email (INVITEE#, also "Companies");
-//   - every authenticated request: one GetItem of the member or grant item;
+//   - every authenticated request: GetItems of the USER# profile (token
+//     version) and of the member or grant item;
 //   - invitation preview and accept: one GetItem of INV#; accept is one
 //     TransactWriteItems (link, guest, account, grant, welcome message, audit);
 //   - the guest list and cases: a Query of the organisation's partition by SK prefix;
@@ -38,5 +40,6 @@
 //     now + reminder days (reminders);
 //   - the sender: GSI2 query of OUTBOX#DUE up to now;
 //   - a session's details: one Query of SESSION#<id>; placing a session: a
-//     Query of RELAY; disconnecting an ended guest: GSI1 PARTEMAIL#.
+//     Query of RELAY; disconnecting an ended or switched-off guest: GSI1
+//     PARTEMAIL#; closing a removed member's seats: GSI1 PARTUSER#.
 package store

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/device"
+	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/role"
 )
 
@@ -124,21 +126,34 @@ func (s *Store) RoleHolders(ctx context.Context, orgID, roleID string) ([]role.H
 	return out, err
 }
 
-// SetMemberRole changes a member's role.
-func (s *Store) SetMemberRole(ctx context.Context, orgID, userID, roleID string, entry audit.Entry) error {
+// SetMemberRole changes a member's role, on the condition that they still
+// hold fromRole as checked; keepAdmin, when set, must still be an admin, so an
+// admin demoting another while being removed cannot leave the company without one.
+func (s *Store) SetMemberRole(ctx context.Context, orgID, userID, fromRole, roleID, keepAdmin string, entry audit.Entry) error {
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: key(orgPK(orgID), memberSK(userID)),
 			UpdateExpression:          aws.String("SET #role = :r"),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ConditionExpression:       aws.String("#role = :from"),
 			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(roleID)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(roleID), ":from": str(fromRole)},
 		}},
 		putNew(s.table, newAuditItem(entry)),
 	}
+	roleAt, adminAt := -1, -1
 	if _, builtin := access.BuiltinRoles[roleID]; !builtin {
+		roleAt = len(items)
 		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 			TableName: &s.table, Key: key(orgPK(orgID), roleSK(roleID)), ConditionExpression: aws.String("attribute_exists(PK)"),
+		}})
+	}
+	if keepAdmin != "" {
+		adminAt = len(items)
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: key(orgPK(orgID), memberSK(keepAdmin)),
+			ConditionExpression:       aws.String("#role = :admin"),
+			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":admin": str(access.RoleAdmin)},
 		}})
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
@@ -147,11 +162,62 @@ func (s *Store) SetMemberRole(ctx context.Context, orgID, userID, roleID string,
 	case err == nil:
 		return nil
 	case failedAt(reasons, 0):
-		return role.ErrMemberNotFound
-	case failedAt(reasons, 2):
+		return role.ErrMemberChanged
+	case roleAt >= 0 && failedAt(reasons, roleAt):
 		return role.ErrNotFound
+	case adminAt >= 0 && failedAt(reasons, adminAt):
+		return role.ErrLastAdmin
+	case slices.Contains(reasons, "TransactionConflict"):
+		return role.ErrMemberChanged
 	}
 	return fmt.Errorf("set member role: %w", err)
+}
+
+// RemoveMember deletes a membership, on the condition that it still has the
+// role it was read with, and raises the account's token version in the same
+// transaction so no session token of it outlives the membership. keepAdmin,
+// when set, must still be an admin at the moment of the write.
+func (s *Store) RemoveMember(ctx context.Context, orgID, userID, roleID, keepAdmin string, entry audit.Entry) error {
+	items := []types.TransactWriteItem{
+		{Delete: &types.Delete{
+			TableName: &s.table, Key: key(orgPK(orgID), memberSK(userID)),
+			ConditionExpression:       aws.String("#role = :r"),
+			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(roleID)},
+		}},
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(userPK(userID), skProfile),
+			UpdateExpression:          aws.String("ADD TokenVersion :one"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+		}},
+		putNew(s.table, newAuditItem(entry)),
+	}
+	if keepAdmin != "" {
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: key(orgPK(orgID), memberSK(keepAdmin)),
+			ConditionExpression:       aws.String("#role = :admin"),
+			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":admin": str(access.RoleAdmin)},
+		}})
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	reasons := cancelReasons(err)
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(reasons, 0):
+		return role.ErrMemberChanged
+	case failedAt(reasons, 1):
+		return identity.ErrUserNotFound
+	case failedAt(reasons, 3):
+		return role.ErrLastAdmin
+	case slices.Contains(reasons, "TransactionConflict"):
+		// Another write to the same members is under way: let the caller
+		// look again rather than guess which one wins.
+		return role.ErrMemberChanged
+	}
+	return fmt.Errorf("remove member: %w", err)
 }
 
 // Members lists a company's members.

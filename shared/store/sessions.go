@@ -26,6 +26,10 @@ func slinkPK(hash string) string     { return "SLINK#" + hash }
 // disconnect a guest whose account ends.
 func participantEmailPK(org, email string) string { return "PARTEMAIL#" + org + "#" + email }
 
+// participantUserPK finds a company's live session seats of a signed-in
+// technician, to close them when the member is removed.
+func participantUserPK(org, userID string) string { return "PARTUSER#" + org + "#" + userID }
+
 type sessionItem struct {
 	PK, SK        string
 	Type          string
@@ -65,8 +69,12 @@ func newParticipantItem(p session.Participant) participantItem {
 		SessionID: p.SessionID, OrgID: p.OrgID, Kind: string(p.Kind), UserID: p.UserID, Email: p.Email, Name: p.Name,
 		InvitedAt: p.InvitedAt, JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Removed: p.Removed, RemovedWhy: p.RemovedWhy,
 		Tools: toolStrings(p.Tools)}
-	if p.Email != "" && !p.Removed {
+	switch {
+	case p.Removed:
+	case p.Email != "":
 		it.GSI1PK, it.GSI1SK = participantEmailPK(p.OrgID, p.Email), "SESSION#"+p.SessionID
+	case p.UserID != "":
+		it.GSI1PK, it.GSI1SK = participantUserPK(p.OrgID, p.UserID), "SESSION#"+p.SessionID
 	}
 	return it
 }
@@ -301,11 +309,21 @@ func (s *Store) MarkPresence(ctx context.Context, sessionID, participantID strin
 // LiveParticipantsByEmail lists the not-removed seats of email in a company's
 // sessions (GSI1).
 func (s *Store) LiveParticipantsByEmail(ctx context.Context, orgID, email string) ([]session.Participant, error) {
+	return s.liveParticipants(ctx, participantEmailPK(orgID, email))
+}
+
+// LiveParticipantsByUser lists the not-removed seats of a signed-in
+// technician in a company's sessions (GSI1).
+func (s *Store) LiveParticipantsByUser(ctx context.Context, orgID, userID string) ([]session.Participant, error) {
+	return s.liveParticipants(ctx, participantUserPK(orgID, userID))
+}
+
+func (s *Store) liveParticipants(ctx context.Context, gsi1pk string) ([]session.Participant, error) {
 	var out []session.Participant
 	err := s.queryAll(ctx, &dynamodb.QueryInput{
 		IndexName:                 aws.String(index1),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(participantEmailPK(orgID, email))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(gsi1pk)},
 	}, func(item map[string]types.AttributeValue) error {
 		var it participantItem
 		if err := attributevalue.UnmarshalMap(item, &it); err != nil {

@@ -2,7 +2,7 @@
 // switcher, and the hand-off to the member, guest, invitation and live session screens.
 
 import { api, token, onAuthLost } from './api.js';
-import { h, field, errorBox, setMain, showFormError, clearFormError, checkForm, closeDialogs, announce, loading, failure } from './ui.js';
+import { h, field, errorBox, setMain, showFormError, clearFormError, checkForm, closeDialogs, announce, loading, failure, confirmDialog } from './ui.js';
 import { renderMember } from './member.js';
 import { renderGuest } from './guest.js';
 import { renderInvite } from './invite.js';
@@ -124,7 +124,12 @@ function renderHeader() {
     pending.replaceChildren(h('span', { 'aria-hidden': 'true', text: String(n) }), h('span', { class: 'visually-hidden', text: ` (${n} pending)` }));
   }).catch(() => {});
   parts.push(h('div', { class: 'user' }, companies, h('span', { class: 'user-name', text: me.user.name || me.user.email }),
-    h('button', { type: 'button', class: 'btn ghost', text: 'Sign out', onclick: () => signOut() })));
+    h('button', { type: 'button', class: 'btn ghost', text: 'Sign out', onclick: () => signOut() }),
+    h('button', { type: 'button', class: 'btn ghost', text: 'Sign out everywhere', onclick: (e) => confirmDialog({
+      title: 'Sign out everywhere?', submitLabel: 'Sign out everywhere', opener: e.currentTarget,
+      text: 'Every session of your account ends at once, on this device and all others.',
+      run: async () => { await api('POST', '/me/sign-out-everywhere'); signOut('You are signed out everywhere.'); },
+    }) })));
   header.replaceChildren(...parts);
 }
 

@@ -60,7 +60,7 @@ function passwordBanner(ctx) {
       } catch {
         if (token.get() !== before) { ctx.reload(); return; }
         form.closest('aside').replaceWith(h('p', { class: 'notice ok', role: 'status',
-          text: 'Your password is set: sign in with your email and this password after this session ends.' }));
+          text: 'Your password is set and this session has ended: sign in with your email and this password.' }));
       }
     } catch (err) { showFormError(form, err); } finally { btn.disabled = false; }
   });

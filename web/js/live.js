@@ -15,6 +15,8 @@ const REASONS = {
   session_ended: 'The session has ended.',
   removed: 'You were removed from the session.',
   account_ended: 'Your guest access was ended.',
+  account_inactive: 'Your guest access was switched off.',
+  member_removed: 'You were removed from the company.',
   expired: 'Your access to this session has expired.',
   replaced: 'You opened this session in another tab or window.',
   seat_taken: 'This session is open on another device. Close it there to join here.',

@@ -80,8 +80,15 @@ export function rolesSection(ctx) {
         select.focus();
       }
     });
-    return [h('div', { class: 'who' }, h('strong', { text: m.name || m.email }), h('span', { class: 'muted', text: m.email })),
-      h('div', { class: 'row-actions' }, select, saved)];
+    const who = m.name || m.email;
+    const remove = h('button', { type: 'button', class: 'btn small danger', text: 'Remove', 'aria-label': `Remove ${who}`,
+      onclick: (e) => confirmDialog({
+        title: 'Remove member?', submitLabel: 'Remove member', danger: true, opener: e.currentTarget,
+        text: ['Remove ', h('strong', { text: who }), ' from the company? They are signed out everywhere at once and leave any live session. Their guest access to other companies stays.'],
+        run: async () => { await api('DELETE', orgPath(org, 'members', m.userId)); announce(`${who} was removed.`); load(); },
+      }) });
+    return [h('div', { class: 'who' }, h('strong', { text: who }), h('span', { class: 'muted', text: m.email })),
+      h('div', { class: 'row-actions' }, select, saved, remove)];
   }
 
   function roleDialog(r, opener) {
