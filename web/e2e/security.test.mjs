@@ -53,7 +53,7 @@ test('sign-in, the main tabs and a live session raise no policy violation', asyn
     await page.getByLabel('Email').fill('admin@demo.test');
     await page.getByLabel('Password').fill(stack.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
 
     // loading() shows "Loading …" until a section's data is in.
     const settled = () => page.waitForFunction(() => ![...document.querySelectorAll('main [role=status]')].some((e) => e.textContent.startsWith('Loading')));
@@ -142,7 +142,7 @@ test('a guest accepts an invitation and sees the case without a policy violation
     await page.getByLabel('Password', { exact: true }).fill('e2e guest password');
     await page.getByLabel('Confirm password').fill('e2e guest password');
     await page.getByRole('button', { name: 'Accept' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
     await page.getByText('E2E guest case').first().waitFor();
     assert.deepEqual(guest.problems, [], `the page complained:\n${guest.problems.map((p) => `${p.kind} on ${p.page}: ${p.text}`).join('\n')}`);
   } catch (err) {
