@@ -105,8 +105,12 @@ func TestLangGermanInvitationEmailAndSMS(t *testing.T) {
 		t.Fatalf("field: %s", r.Raw)
 	}
 
-	e.expect(e.call("POST", "/v1/orgs/acme/guests", admin, map[string]any{"email": e.email("greta"), "name": "Greta", "phone": phone,
-		"channels": []string{"email", "sms"}, "caseId": cid, "period": map[string]int{"days": 3}, "language": "de"}), 201, "")
+	r = e.call("POST", "/v1/orgs/acme/guests", admin, map[string]any{"email": e.email("greta"), "name": "Greta", "phone": phone,
+		"channels": []string{"email", "sms"}, "caseId": cid, "period": map[string]int{"days": 3}, "language": "de"})
+	e.expect(r, 201, "")
+	if r.str("language") != "de" {
+		t.Fatalf("the guest's language is not kept: %s", r.Raw)
+	}
 	e.deliver()
 	subject, text := e.lastMail(e.email("greta"))
 	mustContain(t, "German email subject", subject, "Acme Support lädt Sie als Gast ein")

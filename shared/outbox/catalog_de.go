@@ -9,8 +9,9 @@ func init() {
 		months:   [12]string{"Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez."},
 		date:     "{{.Weekday}}, {{.Day}}. {{.Month}} {{.Year}}, {{.Clock}} Uhr {{.Zone}}",
 		msgs: map[string]string{
-			"role.admin":      "Administrator",
-			"role.technician": "Techniker",
+			"fallback.inviter": "Ihre Kontaktperson",
+			"role.admin":       "Administrator",
+			"role.technician":  "Techniker",
 
 			"guest_invite.subject": "{{.orgName}} lädt Sie als Gast ein",
 			"guest_invite.text": "Hallo {{.guestName}},\n\n{{.inviterName}} von {{.orgName}} hat Sie als Gast eingeladen zu: {{.caseTitles}}.\n" +

@@ -11,8 +11,9 @@ func init() {
 		months:   [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
 		date:     "{{.Weekday}} {{.Day}} {{.Month}} {{.Year}}, {{.Clock}} {{.Zone}}",
 		msgs: map[string]string{
-			"role.admin":      "Admin",
-			"role.technician": "Technician",
+			"fallback.inviter": "your contact",
+			"role.admin":       "Admin",
+			"role.technician":  "Technician",
 
 			"guest_invite.subject": "{{.orgName}} invites you as a guest",
 			"guest_invite.text": "Hello {{.guestName}},\n\n{{.inviterName}} of {{.orgName}} has invited you as a guest on: {{.caseTitles}}.\n" +

@@ -138,3 +138,14 @@ func TestRenderDatesInCompanyZone(t *testing.T) {
 		})
 	}
 }
+
+// An inviter without a name is named in the reader's language, not left blank.
+func TestRenderNamelessInviterFromCatalog(t *testing.T) {
+	for lang, want := range map[locale.Lang]string{locale.English: "ask your contact to extend it", locale.German: "bitten Sie Ihre Kontaktperson"} {
+		r, err := Render(Email, GuestReminder, Localized(map[string]string{"guestName": "G", "orgName": "O",
+			"validUntil": "2026-12-01T10:00:00Z"}, lang, "Europe/Berlin"), "")
+		if err != nil || !strings.Contains(r.Text, want) {
+			t.Errorf("%s: %q, %v; want %q", lang, r.Text, err, want)
+		}
+	}
+}

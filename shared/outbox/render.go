@@ -77,6 +77,10 @@ func Render(ch Channel, k Kind, data map[string]string, link string) (Rendered, 
 		vars[k] = v
 	}
 	vars["link"] = link
+	if vars["inviterName"] == "" {
+		// Someone with no name on their account still reads as a person.
+		vars["inviterName"] = cat.msgs["fallback.inviter"]
+	}
 	exec := func(name string) (string, bool, error) {
 		src, ok := cat.msgs[name]
 		if !ok {

@@ -111,9 +111,7 @@ func (s *Sweeper) reminders(ctx context.Context, g guest.Guest, now time.Time) [
 		"guestName": g.Name, "guestEmail": g.Email, "orgName": g.OrgName, "inviterName": inviter.Name,
 		"validUntil": g.ValidUntil.Format(time.RFC3339),
 	}
-	if inviter.Name == "" {
-		data["inviterName"] = "your contact"
-	}
+	// An inviter without a name (or gone) is named by the message catalog.
 	// A company read that fails leaves the defaults: a reminder in the
 	// default zone beats no reminder.
 	org, _ := s.store.Org(ctx, g.OrgID)
