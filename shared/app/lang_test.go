@@ -202,7 +202,7 @@ func TestLangCompanyGuestInvitationSaysWhatTheGuestGets(t *testing.T) {
 
 	post("/v1/orgs/acme/guests", map[string]any{"email": e.email("cg1"), "name": "Cora", "roleId": "technician",
 		"workspace": map[string]any{"mode": "groups", "groups": map[string][]string{g2: {"devices.read"}, g1: {"devices.read"}}},
-		"period": map[string]int{"days": 10}})
+		"period":    map[string]int{"days": 10}})
 	post("/v1/orgs/acme/guests", map[string]any{"email": e.email("cg2"), "name": "Dirk", "roleId": "technician",
 		"workspace": map[string]any{"mode": "devices", "devices": []string{d1}}, "language": "de"})
 	post("/v1/orgs/acme/guests", map[string]any{"email": e.email("cg3"), "name": "Ali", "roleId": "technician"})
