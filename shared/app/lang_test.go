@@ -250,3 +250,42 @@ func TestLangSessionMessagesInChosenLanguage(t *testing.T) {
 	subject, text = e.lastMail(e.email("gus"))
 	mustContain(t, "German guest technician email", subject+text, "lädt Sie zu einer Live-Support-Sitzung ein", "als Gast-Techniker", "(Kessel)")
 }
+
+// The guest's language is kept with the guest: their reminder comes in it,
+// while the inviter's notice comes in the company's language; a re-invitation
+// may change it.
+func TestLangReminderInGuestsLanguageAndReinviteChangesIt(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	cid := e.createCase(admin, "Erinnerung")
+	r := e.call("POST", "/v1/orgs/acme/guests", admin, map[string]any{"email": e.email("rolf"), "name": "Rolf", "caseId": cid,
+		"period": map[string]int{"days": 5}, "language": "de"})
+	e.expect(r, 201, "")
+	gid := r.str("id")
+	e.deliver()
+	e.expect(e.call("POST", "/v1/invitations/"+e.emailLink(e.email("rolf"))+"/accept", "", map[string]string{"password": testPassword}), 200, "")
+	e.clock.Advance(2*24*time.Hour + time.Hour)
+	res, err := e.app.Sweeper.Run(t.Context())
+	must(t, err)
+	if res.Reminded != 1 {
+		t.Fatalf("reminded %d, want 1", res.Reminded)
+	}
+	e.deliver()
+	subject, _ := e.lastMail(e.email("rolf"))
+	mustContain(t, "German reminder", subject, "Ihr Gastzugang zu Acme Support endet am", " Uhr CE")
+	subject, _ = e.lastMail(e.email("admin"))
+	mustContain(t, "inviter's notice in the company's language", subject, "Guest access of Rolf ends on")
+
+	admin = e.login(e.email("admin")) // the clock moved past the first session
+	e.expect(e.call("POST", "/v1/orgs/acme/guests/"+gid+"/end", admin, nil), 200, "")
+	bad := e.call("POST", "/v1/orgs/acme/guests/"+gid+"/reinvite", admin, map[string]any{"period": map[string]int{"days": 3}, "language": "it"})
+	e.expect(bad, 400, "invalid_input")
+	if bad.str("error", "field") != "language" {
+		t.Fatalf("field: %s", bad.Raw)
+	}
+	r = e.call("POST", "/v1/orgs/acme/guests/"+gid+"/reinvite", admin, map[string]any{"period": map[string]int{"days": 3}, "language": "en"})
+	e.expect(r, 200, "")
+	e.deliver()
+	subject, _ = e.lastMail(e.email("rolf"))
+	mustContain(t, "English re-invitation", subject, "Acme Support invites you as a guest")
+}

@@ -503,6 +503,8 @@ func (s *Service) End(ctx context.Context, p *access.Principal, orgID, guestID s
 // ReinviteRequest gives a re-invited guest a new period.
 type ReinviteRequest struct {
 	Period *guest.PeriodRequest `json:"period"`
+	// Language, "de" or "en", replaces the guest's; left out, it stays.
+	Language *string `json:"language,omitempty"`
 }
 
 // Reinvite sends a deactivated guest a new invitation from their stored data.
@@ -514,6 +516,11 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	now := s.clock.Now()
 	if g.StatusAt(now) != guest.Deactivated {
 		return View{}, guest.ErrNotEnded
+	}
+	if req.Language != nil {
+		if err := locale.CheckLang("language", *req.Language); err != nil || *req.Language == "" {
+			return View{}, apperr.InvalidField("language", `language must be "de" or "en"`)
+		}
 	}
 	org, err := s.store.Org(ctx, orgID)
 	if err != nil {
@@ -561,6 +568,9 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	next := g
 	next.OrgName = org.Name
 	next.ValidUntil, next.Active, next.Validated = until, true, false
+	if req.Language != nil {
+		next.Language = locale.Lang(*req.Language)
+	}
 	next.EndedAt, next.EndReason, next.GrantID, next.ReminderFor = time.Time{}, "", "", time.Time{}
 	if next.IsCompanyGuest() {
 		// The account stays the person's; they accept again under "Companies".
