@@ -151,6 +151,8 @@ const (
 	ConfigureGroup  Action = "groups.configure"  // create, rename, delete a group
 	ConfigureDevice Action = "devices.configure" // create, rename, move, delete a device
 	StartSession    Action = "sessions.start"
+	// ConfigureCompany changes the company's settings (language, time zone).
+	ConfigureCompany Action = "company.configure"
 )
 
 // Resource names what an action is about: always an organisation, and for
@@ -182,6 +184,8 @@ var needs = map[Action]Privilege{
 	ConfigureGroup:  DevicesConfigure,
 	ConfigureDevice: DevicesConfigure,
 	StartSession:    SessionsStart,
+	// Company settings go with administering the company's roles.
+	ConfigureCompany: RolesManage,
 }
 
 // deviceActions are the actions a company guest may be granted.

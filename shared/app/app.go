@@ -78,7 +78,7 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	roles.OnMemberRemoved(sessions.DisconnectMember)
 	redeem := ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute}
 	api := httpapi.New(httpapi.Deps{
-		Identity: ids, Invites: inv, Cases: cases, Roles: roles, Devices: device.NewService(st, c),
+		Identity: ids, Invites: inv, Cases: cases, Roles: roles, Devices: device.NewService(st, c), Orgs: identity.NewOrgService(st, c),
 		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem, Browser: BrowserPolicy(cfg),
 		SignIns: ratelimit.NewSignIns(durable, c, SignInPolicy(cfg), func(err error) bool {

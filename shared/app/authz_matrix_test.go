@@ -111,6 +111,10 @@ var rules = map[string]rule{
 	// loop leaves it to TestTrustSignOutEverywhereMatrix, which gives every
 	// kind of caller a token of its own.
 	"POST /v1/me/sign-out-everywhere": {self: 204},
+	// Company settings: everyone acting in the company reads them (its dates
+	// are read in its zone); administering the company changes them.
+	"GET /v1/orgs/{org}":   {ok: 200, res: "org-read"},
+	"PATCH /v1/orgs/{org}": {need: "roles.manage", ok: 200, res: "none"},
 }
 
 var (
@@ -143,6 +147,12 @@ func expect(k string, r rule, c caller, tg target, scopeKey string) int {
 	}
 	if strings.HasPrefix(r.res, "session-") && r.res != "session-start" {
 		return sessionExpect(r, c, tg)
+	}
+	if r.res == "org-read" {
+		if tg.own != (c.kind == "foreign") {
+			return r.ok
+		}
+		return 404
 	}
 	// Organisation routes: the foreign admin's own company is the unrelated one.
 	if c.kind == "foreign" {
@@ -530,6 +540,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"POST", "/v1/session-invites/not-a-token/join", nil, ""}
 		case "POST /v1/internal/relay/events":
 			return request{"POST", "/v1/internal/relay/events", map[string]string{"type": "joined"}, ""}
+		case "GET /v1/orgs/{org}":
+			return request{"GET", base, nil, ""}
+		case "PATCH /v1/orgs/{org}":
+			return request{"PATCH", base, map[string]string{"timeZone": "Europe/Berlin"}, ""}
 		}
 		if strings.Contains(k, "/v1/sessions/{id}") {
 			sid, customer := freshSession(tg)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/password"
 )
 
@@ -54,7 +55,7 @@ func (a *App) SeedDemo(ctx context.Context, pw string) error {
 func (a *App) SeedOrg(ctx context.Context, orgID, name string, accounts []DemoAccount, pw string) error {
 	now := a.Clock.Now()
 	err := a.Store.CreateOrg(ctx, identity.Org{ID: orgID, Name: name, MaxGuestDays: a.Config.MaxGuestDays,
-		ReminderDays: a.Config.ReminderDays, CreatedAt: now})
+		ReminderDays: a.Config.ReminderDays, Language: locale.English, TimeZone: locale.DefaultZone, CreatedAt: now})
 	if err != nil && !errors.Is(err, identity.ErrEmailTaken) {
 		return fmt.Errorf("seed org %s: %w", orgID, err)
 	}

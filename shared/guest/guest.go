@@ -15,6 +15,7 @@ import (
 
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/plaintext"
 )
@@ -55,7 +56,10 @@ type Guest struct {
 	Phone    string
 	Channels []outbox.Channel
 	Kind     access.GuestKind // case guest or guest of the company
-	CaseIDs  []string         // for case guests
+	// Language is what the guest's emails and SMS are written in, chosen at
+	// invitation; empty for guests invited before languages existed.
+	Language locale.Lang
+	CaseIDs  []string // for case guests
 	// For company guests: the role, the workspace scope and the privileges
 	// given besides the role's.
 	RoleID     string
@@ -130,13 +134,17 @@ var (
 // PeriodRequest is the period an inviter asks for: a number of days, or an end
 // date.
 type PeriodRequest struct {
-	Days  *int       `json:"days,omitempty"`
-	Until *time.Time `json:"until,omitempty"`
+	Days *int `json:"days,omitempty"`
+	// Until is a calendar day such as 2026-12-24, which lasts to the end of
+	// that day in the company's time zone, or an instant in RFC 3339 for
+	// clients that computed the end themselves.
+	Until *string `json:"until,omitempty"`
 }
 
 // Resolve turns a period request into the period's end. field names the input in
-// errors. A custom date ends at the moment given; days count from now.
-func (p *PeriodRequest) Resolve(field string, now time.Time, maxDays int) (time.Time, error) {
+// errors. A custom date ends at the end of that day in loc (the company's
+// zone), an instant at that moment; days count from now.
+func (p *PeriodRequest) Resolve(field string, now time.Time, maxDays int, loc *time.Location) (time.Time, error) {
 	if p == nil || (p.Days == nil) == (p.Until == nil) {
 		return time.Time{}, apperr.InvalidField(field, "give either period.days or period.until")
 	}
@@ -148,14 +156,27 @@ func (p *PeriodRequest) Resolve(field string, now time.Time, maxDays int) (time.
 		}
 		return now.Add(time.Duration(d) * 24 * time.Hour).Truncate(time.Second), nil
 	}
-	u := p.Until.UTC()
+	u, err := untilTime(*p.Until, loc)
+	if err != nil {
+		return time.Time{}, apperr.InvalidField(field+".until", "give a date such as 2026-12-24 or a time such as 2026-12-24T18:00:00Z")
+	}
 	if !u.After(now) {
 		return time.Time{}, apperr.InvalidField(field+".until", "the end date must be in the future")
 	}
 	if u.After(latest) {
 		return time.Time{}, apperr.InvalidField(field+".until", "the end date is beyond the company maximum of "+strconv.Itoa(maxDays)+" days")
 	}
-	return u.Truncate(time.Second), nil
+	return u.UTC().Truncate(time.Second), nil
+}
+
+func untilTime(s string, loc *time.Location) (time.Time, error) {
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		if loc == nil {
+			loc = time.UTC
+		}
+		return locale.EndOfDay(d.Year(), d.Month(), d.Day(), loc), nil
+	}
+	return time.Parse(time.RFC3339, s)
 }
 
 // LinkExpiry is when a link sent on ch at now stops working.

@@ -14,6 +14,7 @@ var now = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 func ptr[T any](v T) *T { return &v }
 
 func TestPeriodResolve(t *testing.T) {
+	at := func(d time.Duration) *string { return ptr(now.Add(d).Format(time.RFC3339)) }
 	tests := []struct {
 		name      string
 		req       *PeriodRequest
@@ -21,19 +22,21 @@ func TestPeriodResolve(t *testing.T) {
 		wantField string
 	}{
 		{"days", &PeriodRequest{Days: ptr(7)}, now.Add(7 * 24 * time.Hour), ""},
-		{"until", &PeriodRequest{Until: ptr(now.Add(48 * time.Hour))}, now.Add(48 * time.Hour), ""},
+		{"until an instant", &PeriodRequest{Until: at(48 * time.Hour)}, now.Add(48 * time.Hour), ""},
 		{"maximum days", &PeriodRequest{Days: ptr(365)}, now.Add(365 * 24 * time.Hour), ""},
 		{"missing", nil, time.Time{}, "period"},
-		{"both", &PeriodRequest{Days: ptr(1), Until: ptr(now.Add(time.Hour))}, time.Time{}, "period"},
+		{"both", &PeriodRequest{Days: ptr(1), Until: at(time.Hour)}, time.Time{}, "period"},
 		{"zero days", &PeriodRequest{Days: ptr(0)}, time.Time{}, "period.days"},
 		{"too many days", &PeriodRequest{Days: ptr(366)}, time.Time{}, "period.days"},
-		{"past", &PeriodRequest{Until: ptr(now.Add(-time.Minute))}, time.Time{}, "period.until"},
-		{"now", &PeriodRequest{Until: ptr(now)}, time.Time{}, "period.until"},
-		{"beyond maximum", &PeriodRequest{Until: ptr(now.Add(366 * 24 * time.Hour))}, time.Time{}, "period.until"},
+		{"past", &PeriodRequest{Until: at(-time.Minute)}, time.Time{}, "period.until"},
+		{"now", &PeriodRequest{Until: at(0)}, time.Time{}, "period.until"},
+		{"beyond maximum", &PeriodRequest{Until: at(366 * 24 * time.Hour)}, time.Time{}, "period.until"},
+		{"not a date", &PeriodRequest{Until: ptr("next friday")}, time.Time{}, "period.until"},
+		{"a date in the past", &PeriodRequest{Until: ptr("2026-11-22")}, time.Time{}, "period.until"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.req.Resolve("period", now, 365)
+			got, err := tc.req.Resolve("period", now, 365, berlin)
 			if tc.wantField != "" {
 				e := apperr.From(err)
 				if e == nil || e.Kind != apperr.Invalid || e.Field != tc.wantField {
@@ -43,6 +46,36 @@ func TestPeriodResolve(t *testing.T) {
 			}
 			if err != nil || !got.Equal(tc.want) {
 				t.Fatalf("Resolve = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+var berlin, _ = time.LoadLocation("Europe/Berlin")
+
+// A custom end date lasts to the end of that day in the company's zone, on
+// either side of a daylight-saving change, not to the end of the UTC day.
+func TestPeriodUntilDateEndsAtEndOfDayInZone(t *testing.T) {
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	ny, _ := time.LoadLocation("America/New_York")
+	tests := []struct {
+		day  string
+		loc  *time.Location
+		want string // UTC
+	}{
+		{"2026-11-24", berlin, "2026-11-24T22:59:59Z"}, // CET, UTC+1
+		{"2027-03-27", berlin, "2027-03-27T22:59:59Z"}, // the day before summer time
+		{"2027-03-28", berlin, "2027-03-28T21:59:59Z"}, // summer time begins that night: CEST, UTC+2
+		{"2027-10-31", berlin, "2027-10-31T22:59:59Z"}, // back to CET at 03:00 that day
+		{"2026-11-24", tokyo, "2026-11-24T14:59:59Z"},
+		{"2026-11-24", ny, "2026-11-25T04:59:59Z"},
+		{"2026-11-24", time.UTC, "2026-11-24T23:59:59Z"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.day+" "+tc.loc.String(), func(t *testing.T) {
+			got, err := (&PeriodRequest{Until: ptr(tc.day)}).Resolve("period", now, 365, tc.loc)
+			if err != nil || got.Format(time.RFC3339) != tc.want {
+				t.Fatalf("Resolve(%s in %s) = %v, %v; want %s", tc.day, tc.loc, got.Format(time.RFC3339), err, tc.want)
 			}
 		})
 	}

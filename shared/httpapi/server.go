@@ -38,6 +38,8 @@ type Deps struct {
 	Cases    *casefile.Service
 	Roles    *role.Service
 	Devices  *device.Service
+	// Orgs reads and changes the company's settings.
+	Orgs     *identity.OrgService
 	Sessions *session.Service
 	Audit    AuditLog
 	// EmailVerify proves the address of an account made from an SMS link.
@@ -149,6 +151,8 @@ func (a *API) routes() []route {
 		auth("PUT", "/v1/sessions/{id}/participants/{pid}/tools", a.setParticipantTools),
 		pub("POST", "/v1/session-invites/{token}/join", a.joinByLink),
 		pub("POST", "/v1/internal/relay/events", a.relayEvent),
+		auth("GET", "/v1/orgs/{org}", a.getOrg),
+		auth("PATCH", "/v1/orgs/{org}", a.patchOrg),
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/locale"
 )
 
 // User is an account.
@@ -38,12 +39,28 @@ func (u *User) HasPassword() bool { return u.PasswordHash != "" }
 
 // Org is a company.
 type Org struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	MaxGuestDays int       `json:"maxGuestDays"`
-	ReminderDays int       `json:"reminderDays"`
-	CreatedAt    time.Time `json:"createdAt"`
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	MaxGuestDays int    `json:"maxGuestDays"`
+	ReminderDays int    `json:"reminderDays"`
+	// Language is what messages to the company's people and, unless the
+	// inviter chooses otherwise, to its guests are written in.
+	Language locale.Lang `json:"language"`
+	// TimeZone (IANA) is where the company's dates are read: emails and SMS
+	// show times there, and a custom end date ends at the end of that day.
+	TimeZone  string    `json:"timeZone"`
+	CreatedAt time.Time `json:"createdAt"`
 }
+
+// Lang is the company's language, or the default for a company stored before
+// it had one.
+func (o Org) Lang() locale.Lang { return o.Language.Or(locale.DefaultLang) }
+
+// Zone is the company's time zone, or the default.
+func (o Org) Zone() *time.Location { return locale.Zone(o.TimeZone) }
+
+// ZoneName is the name of Zone.
+func (o Org) ZoneName() string { return o.Zone().String() }
 
 // Member is a user's membership of their own company.
 type Member struct {

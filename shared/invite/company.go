@@ -12,6 +12,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/device"
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
@@ -50,7 +51,7 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 		days := s.maxDays(org)
 		period = &guest.PeriodRequest{Days: &days}
 	}
-	validUntil, err := period.Resolve("period", now, s.maxDays(org))
+	validUntil, err := period.Resolve("period", now, s.maxDays(org), org.Zone())
 	if err != nil {
 		return View{}, err
 	}
@@ -66,9 +67,14 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 		ID: secret.NewID("g_"), OrgID: orgID, OrgName: org.Name, Email: email, Name: name,
 		Channels: []outbox.Channel{outbox.Email}, Kind: access.CompanyGuest, RoleID: req.RoleID, Workspace: ws,
 		Privileges: req.Privileges, ValidUntil: validUntil, Active: active, InvitedBy: p.UserID, CreatedAt: now, UpdatedAt: now,
+		Language: locale.Lang(req.Language).Or(org.Lang()),
+	}
+	scope, err := s.describeScope(ctx, orgID, req.RoleID, roleName, ws)
+	if err != nil {
+		return View{}, err
 	}
 	w := NewGuest{Guest: g}
-	if w.Links, w.Messages, err = s.links(&w.Guest, org.Name, s.inviterName(p), roleName, nil, acct, now); err != nil {
+	if w.Links, w.Messages, err = s.links(&w.Guest, org, s.inviterName(p), scope, nil, acct, now); err != nil {
 		return View{}, err
 	}
 	w.Audit = []audit.Entry{s.entry(p, audit.GuestInvited, g.ID, map[string]string{

@@ -18,6 +18,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/device"
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/password"
 	"github.com/guestbridge/guestbridge/shared/phone"
@@ -176,6 +177,10 @@ type InviteRequest struct {
 	Workspace  *access.Workspace  `json:"workspace,omitempty"`
 	Privileges []access.Privilege `json:"privileges,omitempty"`
 	Active     *bool              `json:"active,omitempty"`
+	// Language of the guest's emails and SMS, "de" or "en"; the company's
+	// language when left out. It is kept with the guest for every later
+	// message.
+	Language string `json:"language,omitempty"`
 }
 
 func (r InviteRequest) company() bool {
@@ -227,6 +232,9 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 	if err := guest.CheckChannels(channels, phone != ""); err != nil {
 		return View{}, err
 	}
+	if err := locale.CheckLang("language", req.Language); err != nil {
+		return View{}, err
+	}
 	if req.company() {
 		return s.inviteCompanyGuest(ctx, p, orgID, req, email, name)
 	}
@@ -246,7 +254,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 		return View{}, err
 	}
 	org, acct := look.Org, look.Account
-	validUntil, err := req.Period.Resolve("period", now, s.maxDays(org))
+	validUntil, err := req.Period.Resolve("period", now, s.maxDays(org), org.Zone())
 	if err != nil {
 		return View{}, err
 	}
@@ -265,13 +273,13 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 	g := guest.Guest{
 		ID: secret.NewID("g_"), OrgID: orgID, OrgName: org.Name, Email: email, Name: name, Phone: phone,
 		Channels: channels, Kind: access.CaseGuest, CaseIDs: []string{c.ID}, ValidUntil: validUntil, Active: true,
-		InvitedBy: p.UserID, CreatedAt: now, UpdatedAt: now,
+		InvitedBy: p.UserID, CreatedAt: now, UpdatedAt: now, Language: locale.Lang(req.Language).Or(org.Lang()),
 	}
 	w := NewGuest{Guest: g, NewCase: newCase}
 	if newCase != nil {
 		w.Audit = append(w.Audit, s.entry(p, audit.CaseCreated, newCase.ID, map[string]string{"title": newCase.Title}))
 	}
-	links, msgs, err := s.links(&w.Guest, org.Name, inviter, "", []casefile.Case{*c}, acct, now)
+	links, msgs, err := s.links(&w.Guest, org, inviter, nil, []casefile.Case{*c}, acct, now)
 	if err != nil {
 		return View{}, err
 	}
@@ -286,8 +294,14 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 }
 
 // links makes one link per channel for g's current invitation, and the
-// messages that carry them, and records the invitation on g.
-func (s *Service) links(g *guest.Guest, orgName, inviter, roleName string, cases []casefile.Case, acct identity.User, now time.Time) ([]guest.Invitation, []outbox.Message, error) {
+// messages that carry them, and records the invitation on g. scope says what
+// a company guest gets (nil for a case guest). The messages are written in
+// the guest's language and show times in the company's zone.
+func (s *Service) links(g *guest.Guest, org identity.Org, inviter string, scope *scopeText, cases []casefile.Case, acct identity.User, now time.Time) ([]guest.Invitation, []outbox.Message, error) {
+	orgName, roleName := org.Name, ""
+	if scope != nil {
+		roleName = scope.roleName
+	}
 	g.InvitationID = secret.NewID("i_")
 	g.InvitedAt = now
 	g.Deliveries = map[outbox.Channel]outbox.Delivery{}
@@ -320,11 +334,11 @@ func (s *Service) links(g *guest.Guest, orgName, inviter, roleName string, cases
 		}
 		msgs = append(msgs, outbox.Message{
 			ID: secret.NewID("m_"), Channel: ch, Kind: outbox.GuestInvite, To: to,
-			Data: map[string]string{
+			Data: outbox.Localized(scope.data(map[string]string{
 				"guestName": g.Name, "orgName": orgName, "inviterName": inviter,
 				"caseTitles": strings.Join(titles, ", "), "validUntil": g.ValidUntil.Format(time.RFC3339),
 				"linkExpiresAt": exp.Format(time.RFC3339), "roleName": roleName, "kind": string(g.Kind),
-			},
+			}), g.Language.Or(org.Lang()), org.ZoneName()),
 			SealedToken: sealed, OrgID: g.OrgID, GuestID: g.ID, InvitationID: g.InvitationID,
 			Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 		})
@@ -421,7 +435,7 @@ func (s *Service) Patch(ctx context.Context, p *access.Principal, orgID, guestID
 		if err != nil {
 			return View{}, err
 		}
-		if next.ValidUntil, err = req.Period.Resolve("period", now, s.maxDays(org)); err != nil {
+		if next.ValidUntil, err = req.Period.Resolve("period", now, s.maxDays(org), org.Zone()); err != nil {
 			return View{}, err
 		}
 		details["from"], details["to"] = g.ValidUntil.Format(time.RFC3339), next.ValidUntil.Format(time.RFC3339)
@@ -489,6 +503,8 @@ func (s *Service) End(ctx context.Context, p *access.Principal, orgID, guestID s
 // ReinviteRequest gives a re-invited guest a new period.
 type ReinviteRequest struct {
 	Period *guest.PeriodRequest `json:"period"`
+	// Language, "de" or "en", replaces the guest's; left out, it stays.
+	Language *string `json:"language,omitempty"`
 }
 
 // Reinvite sends a deactivated guest a new invitation from their stored data.
@@ -501,21 +517,30 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	if g.StatusAt(now) != guest.Deactivated {
 		return View{}, guest.ErrNotEnded
 	}
+	if req.Language != nil {
+		if err := locale.CheckLang("language", *req.Language); err != nil || *req.Language == "" {
+			return View{}, apperr.InvalidField("language", `language must be "de" or "en"`)
+		}
+	}
 	org, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return View{}, err
 	}
-	until, err := req.Period.Resolve("period", now, s.maxDays(org))
+	until, err := req.Period.Resolve("period", now, s.maxDays(org), org.Zone())
 	if err != nil {
 		return View{}, err
 	}
-	roleName := ""
+	var scope *scopeText
 	if g.IsCompanyGuest() {
 		// The stored role, scope and privileges were checked against the
 		// first inviter; whoever re-invites must be able to give them too, and
 		// groups, devices or the role may have gone since.
 		ws := g.Workspace
-		if roleName, err = s.checkScope(ctx, p, orgID, g.RoleID, &ws, g.Privileges); err != nil {
+		roleName, err := s.checkScope(ctx, p, orgID, g.RoleID, &ws, g.Privileges)
+		if err != nil {
+			return View{}, err
+		}
+		if scope, err = s.describeScope(ctx, orgID, g.RoleID, roleName, ws); err != nil {
 			return View{}, err
 		}
 	}
@@ -543,6 +568,9 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	next := g
 	next.OrgName = org.Name
 	next.ValidUntil, next.Active, next.Validated = until, true, false
+	if req.Language != nil {
+		next.Language = locale.Lang(*req.Language)
+	}
 	next.EndedAt, next.EndReason, next.GrantID, next.ReminderFor = time.Time{}, "", "", time.Time{}
 	if next.IsCompanyGuest() {
 		// The account stays the person's; they accept again under "Companies".
@@ -552,7 +580,7 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	if err := s.charge(ctx, p, orgID, g.Phone, g.Channels); err != nil {
 		return View{}, err
 	}
-	links, msgs, err := s.links(&next, org.Name, s.inviterName(p), roleName, cases, acct, now)
+	links, msgs, err := s.links(&next, org, s.inviterName(p), scope, cases, acct, now)
 	if err != nil {
 		return View{}, err
 	}

@@ -243,12 +243,16 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 		}
 	}
 	a.UserID = user.ID
+	org, err := s.store.Org(ctx, inv.OrgID)
+	if err != nil {
+		return Accepted{}, err
+	}
 	a.Welcome = outbox.Message{
 		ID: secret.NewID("m_"), Channel: outbox.Email, Kind: outbox.GuestWelcome, To: inv.Email,
-		Data: map[string]string{
+		Data: outbox.Localized(map[string]string{
 			"guestName": user.Name, "orgName": inv.OrgName, "inviterName": inv.InviterName,
 			"validUntil": g.ValidUntil.Format(time.RFC3339),
-		},
+		}, g.Language.Or(org.Lang()), org.ZoneName()),
 		OrgID: inv.OrgID, GuestID: inv.GuestID, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 	}
 	a.Audit = audit.Entry{ID: secret.NewID("a_"), OrgID: inv.OrgID, At: now, Actor: user.ID, Action: audit.GuestAccepted,

@@ -5,18 +5,22 @@ import (
 
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 )
 
 // View is a guest as the guest list shows it.
 type View struct {
-	ID         string             `json:"id"`
-	OrgID      string             `json:"orgId"`
-	Email      string             `json:"email"`
-	Name       string             `json:"name"`
-	Phone      string             `json:"phone,omitempty"`
-	Channels   []outbox.Channel   `json:"channels"`
-	Kind       access.GuestKind   `json:"kind"`
+	ID       string           `json:"id"`
+	OrgID    string           `json:"orgId"`
+	Email    string           `json:"email"`
+	Name     string           `json:"name"`
+	Phone    string           `json:"phone,omitempty"`
+	Channels []outbox.Channel `json:"channels"`
+	Kind     access.GuestKind `json:"kind"`
+	// Language of the guest's messages; empty for a guest invited before
+	// languages existed, who gets the company's.
+	Language   locale.Lang        `json:"language,omitempty"`
 	CaseIDs    []string           `json:"caseIds"`
 	RoleID     string             `json:"roleId,omitempty"`
 	Workspace  *access.Workspace  `json:"workspace,omitempty"`
@@ -49,7 +53,7 @@ func ViewOf(g guest.Guest, now time.Time) View {
 		Invitation: InvitationView{ID: g.InvitationID, SentAt: g.InvitedAt, Delivery: g.Deliveries},
 	}
 	v.Active = g.Active && v.Status != guest.Deactivated
-	v.Kind = g.Kind
+	v.Kind, v.Language = g.Kind, g.Language
 	if g.IsCompanyGuest() {
 		ws := g.Workspace
 		v.RoleID, v.Workspace, v.Privileges = g.RoleID, &ws, g.Privileges

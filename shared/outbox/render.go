@@ -1,11 +1,34 @@
 package outbox
 
 import (
+	"bytes"
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
+	"text/template"
 	"time"
+
+	"github.com/guestbridge/guestbridge/shared/locale"
 )
+
+// Keys of a message's Data that choose how it is written rather than what it
+// says: the recipient's language and the company's time zone (IANA), both
+// fixed when the message is queued.
+const (
+	DataLang = "lang"
+	DataZone = "tz"
+)
+
+// Localized returns data with the language and zone a message is written in.
+func Localized(data map[string]string, lang locale.Lang, zone string) map[string]string {
+	out := make(map[string]string, len(data)+2)
+	for k, v := range data {
+		out[k] = v
+	}
+	out[DataLang], out[DataZone] = string(lang.Or(locale.DefaultLang)), zone
+	return out
+}
 
 // Rendered is a message ready to go: subject and bodies for email, Text for SMS.
 type Rendered struct {
@@ -14,76 +37,131 @@ type Rendered struct {
 	HTML    string
 }
 
+// catalog is one language's texts: text/template sources over the message's
+// data, and the words a date is written with.
+type catalog struct {
+	weekdays [7]string
+	months   [12]string
+	date     string
+	msgs     map[string]string
+}
+
+var catalogs = map[locale.Lang]catalog{}
+
 // Render writes the message of kind k with data; link is the invitation link
-// for invitations, "" otherwise.
+// for invitations, "" otherwise. It is written in data's language and shows
+// times in data's zone; messages queued before either existed come in English
+// and the default zone.
 func Render(ch Channel, k Kind, data map[string]string, link string) (Rendered, error) {
-	d := func(key string) string { return data[key] }
-	until := humanTime(d("validUntil"))
-	var r Rendered
+	lang := locale.Lang(data[DataLang])
+	cat, ok := catalogs[lang]
+	if !ok {
+		lang, cat = locale.English, catalogs[locale.English]
+	}
+	loc := locale.Zone(data[DataZone])
+	key := string(k)
 	switch k {
-	case GuestInvite:
+	case GuestInvite, SessionInvite, SessionCustomer, EmailVerification:
 		if link == "" {
-			return Rendered{}, fmt.Errorf("outbox: invitation without a link")
+			return Rendered{}, fmt.Errorf("outbox: %s without a link", k)
 		}
-		if ch == SMS {
-			r.Text = fmt.Sprintf("%s of %s invites you as a guest until %s. Open within 24 hours: %s",
-				d("inviterName"), d("orgName"), until, link)
-			return r, nil
+		if k == GuestInvite && data["kind"] == "company" {
+			key = "company_invite"
 		}
-		r.Subject = fmt.Sprintf("%s invites you as a guest", d("orgName"))
-		r.Text = fmt.Sprintf("Hello %s,\n\n%s of %s has invited you as a guest on: %s.\n"+
-			"Your access lasts until %s. Open this link to accept and choose a password:\n\n%s\n\n"+
-			"The link works until %s and can be used once. If you did not expect this, ignore this email.\n",
-			d("guestName"), d("inviterName"), d("orgName"), d("caseTitles"), until, link, humanTime(d("linkExpiresAt")))
-	case SessionInvite:
-		if link == "" {
-			return Rendered{}, fmt.Errorf("outbox: session invitation without a link")
-		}
-		r.Subject = fmt.Sprintf("%s invites you to a live support session", d("inviterName"))
-		r.Text = fmt.Sprintf("Hello %s,\n\n%s invites you to join a live remote support session as a guest technician (%s).\n\n"+
-			"Join from a web browser on a computer:\n\n%s\n\nThe link works once: after you leave or close the browser it expires.\n",
-			d("guestName"), d("inviterName"), d("caseTitle"), link)
-	case SessionCustomer:
-		if link == "" {
-			return Rendered{}, fmt.Errorf("outbox: session link missing")
-		}
-		if ch == SMS {
-			r.Text = fmt.Sprintf("%s is ready to help you (%s). Open to share your camera: %s", d("inviterName"), d("caseTitle"), link)
-			return r, nil
-		}
-		r.Subject = "Your live support session"
-		r.Text = fmt.Sprintf("Hello %s,\n\n%s is ready to help you with %s. Open this link to share your camera:\n\n%s\n",
-			d("guestName"), d("inviterName"), d("caseTitle"), link)
-	case EmailVerification:
-		if link == "" {
-			return Rendered{}, fmt.Errorf("outbox: verification without a link")
-		}
-		r.Subject = "Confirm your email address for Guestbridge"
-		r.Text = fmt.Sprintf("Hello %s,\n\nopen this link to confirm that this email address is yours:\n\n%s\n\n"+
-			"The link works until %s and can be used once. If you did not ask for it, ignore this email: "+
-			"nothing changes unless the link is opened.\n", d("name"), link, humanTime(d("linkExpiresAt")))
-	case GuestWelcome:
-		r.Subject = fmt.Sprintf("Welcome to %s", d("orgName"))
-		r.Text = fmt.Sprintf("Hello %s,\n\nyour guest access to %s is set up and lasts until %s.\n"+
-			"Sign in with this email address and your password.\n", d("guestName"), d("orgName"), until)
-	case GuestReminder:
-		r.Subject = fmt.Sprintf("Your guest access to %s ends on %s", d("orgName"), until)
-		r.Text = fmt.Sprintf("Hello %s,\n\nyour guest access to %s ends on %s. "+
-			"If you need longer, ask %s to extend it.\n", d("guestName"), d("orgName"), until, d("inviterName"))
-	case InviterNotice:
-		r.Subject = fmt.Sprintf("Guest access of %s ends on %s", d("guestName"), until)
-		r.Text = fmt.Sprintf("Hello %s,\n\nthe guest access of %s (%s) to %s ends on %s. "+
-			"You can extend it in the guest list.\n", d("inviterName"), d("guestName"), d("guestEmail"), d("orgName"), until)
+	case GuestWelcome, GuestReminder, InviterNotice:
 	default:
 		return Rendered{}, fmt.Errorf("outbox: unknown message kind %q", k)
 	}
+	vars := make(map[string]string, len(data)+1)
+	for k, v := range data {
+		vars[k] = v
+	}
+	vars["link"] = link
+	if vars["inviterName"] == "" {
+		// Someone with no name on their account still reads as a person.
+		vars["inviterName"] = cat.msgs["fallback.inviter"]
+	}
+	exec := func(name string) (string, bool, error) {
+		src, ok := cat.msgs[name]
+		if !ok {
+			return "", false, nil
+		}
+		s, err := cat.execute(name, src, vars, loc)
+		return s, true, err
+	}
+	var r Rendered
 	if ch == SMS {
-		r.Text = r.Subject + ". " + strings.ReplaceAll(r.Text, "\n", " ")
-		r.Subject = ""
+		if s, ok, err := exec(key + ".sms"); ok || err != nil {
+			r.Text = s
+			return r, err
+		}
+	}
+	subject, _, err := exec(key + ".subject")
+	if err != nil {
+		return Rendered{}, err
+	}
+	text, ok, err := exec(key + ".text")
+	if err != nil {
+		return Rendered{}, err
+	}
+	if !ok || subject == "" {
+		return Rendered{}, fmt.Errorf("outbox: the %s catalog has no %s message", lang, key)
+	}
+	if ch == SMS {
+		r.Text = subject + ". " + strings.ReplaceAll(text, "\n", " ")
 		return r, nil
 	}
+	r.Subject, r.Text = subject, text
 	r.HTML = "<pre style=\"font-family:sans-serif;white-space:pre-wrap\">" + linkify(html.EscapeString(r.Text), link) + "</pre>"
 	return r, nil
+}
+
+func (c catalog) execute(name, src string, vars map[string]string, loc *time.Location) (string, error) {
+	t, err := template.New(name).Option("missingkey=zero").Funcs(template.FuncMap{
+		"date": func(rfc string) string { return c.formatTime(rfc, loc) },
+		"role": func() string {
+			if n, ok := c.msgs["role."+vars["roleId"]]; ok {
+				return n
+			}
+			return vars["roleName"]
+		},
+	}).Parse(src)
+	if err != nil {
+		return "", fmt.Errorf("outbox: catalog message %s: %w", name, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, vars); err != nil {
+		return "", fmt.Errorf("outbox: catalog message %s: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+// formatTime writes an RFC 3339 time in loc with the zone's abbreviation, or
+// its offset from UTC where the zone has none, so no reader takes it for
+// their own local time.
+func (c catalog) formatTime(rfc string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, rfc)
+	if err != nil {
+		return rfc
+	}
+	t = t.In(loc)
+	zone, _ := t.Zone()
+	if zone == "" || zone[0] == '+' || zone[0] == '-' {
+		zone = "UTC" + t.Format("-07:00")
+	}
+	d, err := template.New("date").Parse(c.date)
+	if err != nil {
+		return t.Format(time.RFC3339)
+	}
+	var b bytes.Buffer
+	err = d.Execute(&b, map[string]string{
+		"Weekday": c.weekdays[t.Weekday()], "Day": strconv.Itoa(t.Day()), "Month": c.months[t.Month()-1],
+		"Year": strconv.Itoa(t.Year()), "Clock": t.Format("15:04"), "Zone": zone,
+	})
+	if err != nil {
+		return t.Format(time.RFC3339)
+	}
+	return b.String()
 }
 
 func linkify(escaped, link string) string {
@@ -92,12 +170,4 @@ func linkify(escaped, link string) string {
 	}
 	e := html.EscapeString(link)
 	return strings.Replace(escaped, e, `<a href="`+e+`">`+e+`</a>`, 1)
-}
-
-func humanTime(rfc string) string {
-	t, err := time.Parse(time.RFC3339, rfc)
-	if err != nil {
-		return rfc
-	}
-	return t.UTC().Format("Mon 2 Jan 2006, 15:04 UTC")
 }

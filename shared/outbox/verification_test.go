@@ -16,7 +16,7 @@ func TestRenderEmailVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(m.Text, link) || !strings.Contains(m.HTML, `<a href="`+link+`">`) || strings.Contains(m.HTML, "<i>") ||
-		!strings.Contains(m.Text, "Wed 2 Dec 2026, 10:00 UTC") {
+		!strings.Contains(m.Text, "Wed 2 Dec 2026, 11:00 CET") {
 		t.Fatalf("verification email: %+v", m)
 	}
 	if _, err := Render(Email, EmailVerification, data, ""); err == nil {

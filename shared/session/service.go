@@ -16,6 +16,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/phone"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
@@ -59,6 +60,8 @@ type Store interface {
 	LiveParticipantsByUser(ctx context.Context, orgID, userID string) ([]Participant, error)
 	// GuestByEmail finds the company's guest account with email, if any.
 	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
+	// Org gives the language and time zone the session's messages use.
+	Org(ctx context.Context, id string) (identity.Org, error)
 }
 
 // Relay is how revocations reach the relay at once.
@@ -113,6 +116,9 @@ type CustomerRequest struct {
 	Name  string `json:"name"`
 	Email string `json:"email,omitempty"`
 	Phone string `json:"phone,omitempty"`
+	// Language of the customer's email and SMS, "de" or "en"; the
+	// company's when left out.
+	Language string `json:"language,omitempty"`
 }
 
 // Joining is what a participant needs to connect to the relay.
@@ -163,6 +169,9 @@ func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID 
 	} else if cust.Name, err = guest.CleanName("customer.name", cust.Name); err != nil {
 		return Started{}, err
 	}
+	if err := locale.CheckLang("customer.language", cust.Language); err != nil {
+		return Started{}, err
+	}
 	if cust.Email != "" {
 		if cust.Email, err = guest.NormalizeEmail("customer.email", cust.Email); err != nil {
 			return Started{}, err
@@ -201,7 +210,10 @@ func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID 
 		return Started{}, err
 	}
 	var msgs []outbox.Message
-	data := map[string]string{"caseTitle": c.Title, "inviterName": p.Name, "guestName": cust.Name}
+	data, err := s.localized(ctx, orgID, cust.Language, map[string]string{"caseTitle": c.Title, "inviterName": p.Name, "guestName": cust.Name})
+	if err != nil {
+		return Started{}, err
+	}
 	if cust.Email != "" {
 		m, err := s.message(outbox.Email, outbox.SessionCustomer, cust.Email, token, data, sess)
 		if err != nil {
@@ -259,6 +271,16 @@ func (s *Service) newLink(p Participant, ttl time.Duration) (Link, string, error
 	now := s.clock.Now()
 	return Link{TokenHash: secret.Hash(tok), SessionID: p.SessionID, OrgID: p.OrgID, ParticipantID: p.ID, Kind: p.Kind,
 		ExpiresAt: now.Add(ttl), CreatedAt: now}, tok, nil
+}
+
+// localized writes data in lang (the company's language when empty) with
+// times in the company's zone.
+func (s *Service) localized(ctx context.Context, orgID, lang string, data map[string]string) (map[string]string, error) {
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return outbox.Localized(data, locale.Lang(lang).Or(org.Lang()), org.ZoneName()), nil
 }
 
 func (s *Service) message(ch outbox.Channel, kind outbox.Kind, to, token string, data map[string]string, sess Session) (outbox.Message, error) {
@@ -322,6 +344,9 @@ type InviteRequest struct {
 	UserID string `json:"userId,omitempty"`
 	Email  string `json:"email,omitempty"`
 	Name   string `json:"name,omitempty"`
+	// Language of a guest technician's email, "de" or "en"; the company's
+	// when left out.
+	Language string `json:"language,omitempty"`
 }
 
 // Invite adds a secondary technician of the company, or a guest technician
@@ -371,6 +396,9 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		if err != nil {
 			return ParticipantView{}, err
 		}
+		if err := locale.CheckLang("language", req.Language); err != nil {
+			return ParticipantView{}, err
+		}
 		if err := s.ledger.Take(ctx, now, s.limits.Quotas.Invite(p.UserID, sess.OrgID)...); err != nil {
 			return ParticipantView{}, err
 		}
@@ -390,8 +418,11 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		if err != nil {
 			return ParticipantView{}, err
 		}
-		msg, err := s.message(outbox.Email, outbox.SessionInvite, email, token,
-			map[string]string{"caseTitle": c.Title, "inviterName": p.Name, "guestName": name}, sess)
+		data, err := s.localized(ctx, sess.OrgID, req.Language, map[string]string{"caseTitle": c.Title, "inviterName": p.Name, "guestName": name})
+		if err != nil {
+			return ParticipantView{}, err
+		}
+		msg, err := s.message(outbox.Email, outbox.SessionInvite, email, token, data, sess)
 		if err != nil {
 			return ParticipantView{}, err
 		}

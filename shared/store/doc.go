@@ -3,10 +3,12 @@
 //
 // Item layout (PK / SK, and the sparse indexes where set):
 //
-//	organisation   ORG#<org>          META
+//	organisation   ORG#<org>          META               Language, TimeZone (company settings; changed on the
+//	                                                     condition that both are as read)
 //	member         ORG#<org>          MEMBER#<user>      GSI1: USER#<user> / MEMBER#<org>
 //	case           ORG#<org>          CASE#<case>
-//	guest profile  ORG#<org>          GUEST#<guest>      GSI1: USER#<user> / GUEST#<org> (case guest, once accepted)
+//	guest profile  ORG#<org>          GUEST#<guest>      Language of the guest's messages;
+//	                                                     GSI1: USER#<user> / GUEST#<org> (case guest, once accepted)
 //	                                                     GSI1: INVITEE#<email> / GUEST#<org> (company guest)
 //	                                                     GSI2: GUESTS#ACTIVE / <validUntil>#<org>#<guest> (while active)
 //	guest email    ORG#<org>          GUESTEMAIL#<email> (one guest per email and organisation)

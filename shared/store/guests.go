@@ -474,7 +474,7 @@ func (s *Store) InviteLookup(ctx context.Context, orgID, caseID, email string) (
 	if err := attributevalue.UnmarshalMap(orgItemAV, &o); err != nil {
 		return l, err
 	}
-	l.Org = identity.Org{ID: o.ID, Name: o.Name, MaxGuestDays: o.MaxGuestDays, ReminderDays: o.ReminderDays, CreatedAt: o.CreatedAt}
+	l.Org = o.org()
 	if av, ok := items[orgPK(orgID)+"|"+caseSK(caseID)]; ok && caseID != "" {
 		var c caseItem
 		if err := attributevalue.UnmarshalMap(av, &c); err != nil {

@@ -34,9 +34,7 @@ func (s *Store) User(ctx context.Context, id string) (identity.User, error) {
 
 // Org reads a company.
 func (s *Store) Org(ctx context.Context, id string) (identity.Org, error) {
-	return getAs(ctx, s, orgPK(id), skMeta, identity.ErrOrgNotFound, func(it orgItem) identity.Org {
-		return identity.Org{ID: it.ID, Name: it.Name, MaxGuestDays: it.MaxGuestDays, ReminderDays: it.ReminderDays, CreatedAt: it.CreatedAt}
-	})
+	return getAs(ctx, s, orgPK(id), skMeta, identity.ErrOrgNotFound, orgItem.org)
 }
 
 // Member reads a user's membership of a company; ErrUserNotFound if none.
@@ -171,7 +169,8 @@ func (s *Store) CreateOrg(ctx context.Context, o identity.Org) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: &s.table,
 		Item: marshal(orgItem{PK: orgPK(o.ID), SK: skMeta, Type: "org", ID: o.ID, Name: o.Name,
-			MaxGuestDays: o.MaxGuestDays, ReminderDays: o.ReminderDays, CreatedAt: o.CreatedAt}),
+			MaxGuestDays: o.MaxGuestDays, ReminderDays: o.ReminderDays, Language: string(o.Language), TimeZone: o.TimeZone,
+			CreatedAt: o.CreatedAt}),
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	})
 	if isConditionFailed(err) {

@@ -8,6 +8,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/casefile"
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 )
 
@@ -57,7 +58,14 @@ type orgItem struct {
 	Name         string
 	MaxGuestDays int
 	ReminderDays int
+	Language     string `dynamodbav:",omitempty"`
+	TimeZone     string `dynamodbav:",omitempty"`
 	CreatedAt    time.Time
+}
+
+func (it orgItem) org() identity.Org {
+	return identity.Org{ID: it.ID, Name: it.Name, MaxGuestDays: it.MaxGuestDays, ReminderDays: it.ReminderDays,
+		Language: locale.Lang(it.Language), TimeZone: it.TimeZone, CreatedAt: it.CreatedAt}
 }
 
 type memberItem struct {
@@ -109,6 +117,7 @@ type guestItem struct {
 	Phone          string `dynamodbav:",omitempty"`
 	Channels       []string
 	Kind           string `dynamodbav:",omitempty"`
+	Language       string `dynamodbav:",omitempty"`
 	CaseIDs        []string
 	RoleID         string `dynamodbav:",omitempty"`
 	Workspace      access.Workspace
@@ -132,7 +141,8 @@ func newGuestItem(g guest.Guest) guestItem {
 	it := guestItem{
 		PK: orgPK(g.OrgID), SK: guestSK(g.ID), Type: "guest", ID: g.ID, OrgID: g.OrgID, OrgName: g.OrgName,
 		UserID: g.UserID, Email: g.Email, Name: g.Name, Phone: g.Phone, CaseIDs: g.CaseIDs, Kind: string(g.Kind),
-		RoleID: g.RoleID, Workspace: g.Workspace, Privileges: privStrings(g.Privileges), ValidUntil: g.ValidUntil, Active: g.Active, Validated: g.Validated, EndedAt: g.EndedAt, EndReason: g.EndReason,
+		Language: string(g.Language),
+		RoleID:   g.RoleID, Workspace: g.Workspace, Privileges: privStrings(g.Privileges), ValidUntil: g.ValidUntil, Active: g.Active, Validated: g.Validated, EndedAt: g.EndedAt, EndReason: g.EndReason,
 		InvitedBy: g.InvitedBy, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt, InvitationID: g.InvitationID,
 		InvitedAt: g.InvitedAt, ReminderFor: g.ReminderFor, GrantID: g.GrantID,
 		Deliveries: map[string]outbox.Delivery{},
@@ -161,7 +171,7 @@ func newGuestItem(g guest.Guest) guestItem {
 func (it guestItem) toGuest() guest.Guest {
 	g := guest.Guest{
 		ID: it.ID, OrgID: it.OrgID, OrgName: it.OrgName, UserID: it.UserID, Email: it.Email, Name: it.Name, Phone: it.Phone,
-		CaseIDs: it.CaseIDs, Kind: access.GuestKind(it.Kind), RoleID: it.RoleID, Workspace: it.Workspace,
+		CaseIDs: it.CaseIDs, Kind: access.GuestKind(it.Kind), Language: locale.Lang(it.Language), RoleID: it.RoleID, Workspace: it.Workspace,
 		Privileges: privileges(it.Privileges), ValidUntil: it.ValidUntil, Active: it.Active, Validated: it.Validated, EndedAt: it.EndedAt,
 		EndReason: it.EndReason, InvitedBy: it.InvitedBy, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
 		InvitationID: it.InvitationID, InvitedAt: it.InvitedAt, ReminderFor: it.ReminderFor, GrantID: it.GrantID,

@@ -15,6 +15,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
+	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
@@ -25,6 +26,7 @@ type Store interface {
 	Expire(ctx context.Context, g guest.Guest, now time.Time, entry audit.Entry) error
 	MarkReminded(ctx context.Context, g guest.Guest, msgs []outbox.Message, entry audit.Entry) error
 	Member(ctx context.Context, orgID, userID string) (identity.Member, error)
+	Org(ctx context.Context, id string) (identity.Org, error)
 }
 
 // Sweeper runs the sweep.
@@ -109,16 +111,19 @@ func (s *Sweeper) reminders(ctx context.Context, g guest.Guest, now time.Time) [
 		"guestName": g.Name, "guestEmail": g.Email, "orgName": g.OrgName, "inviterName": inviter.Name,
 		"validUntil": g.ValidUntil.Format(time.RFC3339),
 	}
-	if inviter.Name == "" {
-		data["inviterName"] = "your contact"
-	}
-	msg := func(to string, k outbox.Kind) outbox.Message {
-		return outbox.Message{ID: secret.NewID("m_"), Channel: outbox.Email, Kind: k, To: to, Data: data,
+	// An inviter without a name (or gone) is named by the message catalog.
+	// A company read that fails leaves the defaults: a reminder in the
+	// default zone beats no reminder.
+	org, _ := s.store.Org(ctx, g.OrgID)
+	msg := func(to string, k outbox.Kind, lang locale.Lang) outbox.Message {
+		return outbox.Message{ID: secret.NewID("m_"), Channel: outbox.Email, Kind: k, To: to,
+			Data:  outbox.Localized(data, lang, org.ZoneName()),
 			OrgID: g.OrgID, GuestID: g.ID, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
 	}
-	msgs := []outbox.Message{msg(g.Email, outbox.GuestReminder)}
+	// The guest reads their own language; the inviter, a member, the company's.
+	msgs := []outbox.Message{msg(g.Email, outbox.GuestReminder, g.Language.Or(org.Lang()))}
 	if err == nil && inviter.Email != "" {
-		msgs = append(msgs, msg(inviter.Email, outbox.InviterNotice))
+		msgs = append(msgs, msg(inviter.Email, outbox.InviterNotice, org.Lang()))
 	}
 	return msgs
 }

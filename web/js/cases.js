@@ -4,6 +4,7 @@
 import { api, orgPath } from './api.js';
 import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog } from './ui.js';
 import { openSession } from './session.js';
+import { languageSelect } from './settings.js';
 
 /** casesSection lists the acting company's cases (a guest gets only theirs). */
 export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
@@ -85,13 +86,15 @@ function startDialog(ctx, c, opener) {
   const name = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', 'data-field': 'customer.name' });
   const email = h('input', { type: 'email', autocomplete: 'off', 'data-field': 'customer.email' });
   const phone = h('input', { type: 'tel', autocomplete: 'off', placeholder: '+4915112345678', pattern: '\\+[1-9][0-9]{6,14}', 'data-field': 'customer.phone' });
+  const lang = languageSelect('customer.language');
   openDialog({
     title: 'Start live session', submitLabel: 'Start session', opener,
     body: [h('p', { class: 'muted', text: 'The customer gets a link that shares their camera with you. All fields are optional: without email or phone, copy the link from the session page.' }),
       field('Customer name', name), field('Customer email', email, 'The link is sent to this address.'),
-      field('Customer mobile number', phone, 'International format; the link is sent by SMS.')],
+      field('Customer mobile number', phone, 'International format; the link is sent by SMS.'),
+      field('Message language', lang)],
     onSubmit: async () => {
-      const customer = Object.fromEntries([['name', name], ['email', email], ['phone', phone]].map(([k, el]) => [k, el.value.trim()]).filter(([, v]) => v));
+      const customer = Object.fromEntries([['name', name], ['email', email], ['phone', phone], ['language', lang]].map(([k, el]) => [k, el.value.trim()]).filter(([, v]) => v));
       const started = await api('POST', orgPath(org, 'cases', c.id, 'sessions'), Object.keys(customer).length ? { customer } : {});
       announce('The live session has started.');
       openSession(ctx, started);

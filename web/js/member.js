@@ -10,6 +10,7 @@ import {
 import { casesSection, caseDetail } from './cases.js';
 import { devicesSection, scopeOf, modeLabel } from './devices.js';
 import { rolesSection, loadRoles } from './roles.js';
+import { settingsSection, languageSelect } from './settings.js';
 
 const TABS = [
   { path: '/cases', label: 'Cases', privilege: 'cases.read' },
@@ -17,6 +18,7 @@ const TABS = [
   { path: '/guests', label: 'Guests', privilege: 'guests.manage' },
   { path: '/roles', label: 'Roles', privilege: 'roles.manage' },
   { path: '/audit', label: 'Audit log', privilege: 'audit.read' },
+  { path: '/settings', label: 'Settings', privilege: 'roles.manage' },
 ];
 
 /** renderMember shows the tab named by the current path. */
@@ -38,6 +40,7 @@ export function renderMember(ctx) {
   else if (current.path === '/devices') {
     content = devicesSection(ctx, { privsAt: scopeOf(ctx.me.actingOrg.privileges), canCreateGroup: ctx.can('devices.configure') });
   } else if (current.path === '/roles') content = rolesSection(ctx);
+  else if (current.path === '/settings') content = settingsSection(ctx);
   else content = auditSection(ctx);
   document.title = `${current ? current.label : ctx.orgName} · Guestbridge`;
   setMain(nav, content);
@@ -151,6 +154,7 @@ function inviteDialog(ctx, done) {
   }).catch(() => useNew());
 
   const period = periodFieldset('Period of access');
+  const lang = languageSelect();
   // Guest on a case, or guest of the company: the part not chosen is disabled, so it is neither checked nor sent.
   const kind = uid('kind');
   const rCase = h('input', { type: 'radio', name: kind, value: 'case', checked: true });
@@ -179,20 +183,21 @@ function inviteDialog(ctx, done) {
         h('span', { class: 'muted', text: ' — works on one case for a while' }))),
       h('label', { class: 'choice block' }, rCompany, h('span', {}, h('strong', { text: 'Guest of the company' }),
         h('span', { class: 'muted', text: ' — works on your devices with a role, e.g. an installer' })))),
-    field('Email', email), field('Name', name), caseFs, companyFs, period,
+    field('Email', email), field('Name', name), field('Message language', lang), caseFs, companyFs, period,
   ];
   openDialog({
     title: 'Invite guest', body, submitLabel: 'Send invitation',
     onSubmit: async () => {
       if (rCompany.checked) {
         const g = await api('POST', orgPath(org, 'guests'),
-          { email: email.value.trim(), name: name.value.trim(), period: period.period(), ...panel.value() });
+          { email: email.value.trim(), name: name.value.trim(), period: period.period(), ...panel.value(), ...(lang.value ? { language: lang.value } : {}) });
         announce(`Invitation sent to ${g.name} by email.`);
         done();
         return;
       }
       const req = { email: email.value.trim(), name: name.value.trim(), channels: ['email'], period: period.period() };
       if (phone.value.trim()) req.phone = phone.value.trim();
+      if (lang.value) req.language = lang.value;
       if (sms.checked) req.channels.push('sms');
       if (rNew.checked) req.newCase = { title: newTitle.value.trim() };
       else req.caseId = caseSelect.value;

@@ -176,8 +176,9 @@ export function periodFieldset(legend = 'Period', days = 7) {
     h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rDays, 'Number of days'), num,
       h('span', { class: 'muted', text: 'from now' })),
     h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rDate, 'Custom date'), date),
-    h('p', { class: 'hint', text: 'A custom date lasts until the end of that day in your time zone.' }));
-  fs.period = () => (rDays.checked ? { days: Number(num.value) } : { until: endOfDay(date.value) });
+    h('p', { class: 'hint', text: 'A custom date lasts until the end of that day in the company’s time zone.' }));
+  // The date goes as a date: the server ends it at the end of that day in the company's zone.
+  fs.period = () => (rDays.checked ? { days: Number(num.value) } : { until: date.value });
   return fs;
 }
 
