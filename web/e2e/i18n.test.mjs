@@ -68,8 +68,9 @@ async function noKeys(page, where) {
 
 test('a German browser gets German pages; the switch turns them English and is remembered', async (t) => {
   const g = await api('POST', '/orgs/demo/groups', admin, { name: 'Halle 3' });
-  await api('POST', '/orgs/demo/devices', admin, { name: 'Pumpe 7', groupId: g.id });
-  await run(t, 'i18n-de', { locale: 'de-DE', timezoneId: 'Europe/Berlin' }, async (page) => {
+  const device = await api('POST', '/orgs/demo/devices', admin, { name: 'Pumpe 7', groupId: g.id });
+  assert.equal((await api('GET', '/orgs/demo', admin)).timeZone, 'Europe/Berlin', 'the demo company is in Berlin');
+  await run(t, 'i18n-de', { locale: 'de-DE', timezoneId: 'America/Los_Angeles' }, async (page) => {
     await page.goto(stack.base + '/');
     await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
     assert.equal(await page.locator('html').getAttribute('lang'), 'de');
@@ -89,7 +90,11 @@ test('a German browser gets German pages; the switch turns them English and is r
     await page.getByRole('heading', { name: 'Geräte', exact: true }).waitFor();
     const group = page.locator('section.group', { has: page.getByRole('heading', { name: 'Halle 3' }) });
     await group.getByText('1 Gerät', { exact: true }).waitFor();
-    assert.match(await group.locator('time').first().innerText(), /^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
+    // In the company's zone (the demo's is Europe/Berlin), not the browser's.
+    const added = group.locator('time').first();
+    const berlin = (lang) => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Berlin' });
+    assert.equal(await added.innerText(), berlin('de').format(new Date(device.createdAt)));
+    assert.match(await added.innerText(), /^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
     await noKeys(page, 'devices (de)');
 
     await page.getByRole('button', { name: 'EN', exact: true }).click();
@@ -97,7 +102,7 @@ test('a German browser gets German pages; the switch turns them English and is r
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
     await group.getByText('1 device', { exact: true }).waitFor();
-    assert.match(await group.locator('time').first().innerText(), /^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M$/);
+    assert.equal(await added.innerText(), berlin('en').format(new Date(device.createdAt)));
     await noKeys(page, 'devices (en)');
 
     // The choice outlives a reload, over the browser's German.

@@ -1,7 +1,7 @@
 // app.js — starts the client: routing, sign-in, the header with the company
 // switcher, and the hand-off to the member, guest, invitation and live session screens.
 
-import { api, token, onAuthLost } from './api.js';
+import { api, token, onAuthLost, orgPath } from './api.js';
 import { t, getLang, setLang, LANGS, LANG_NAMES, setTimeZone, onLangChange, translateStatic } from './i18n.js';
 import { h, field, errorBox, setMain, showFormError, clearFormError, checkForm, closeDialogs, announce, loading, failure, confirmDialog } from './ui.js';
 import { renderMember } from './member.js';
@@ -112,8 +112,10 @@ async function loadContext() {
   const acting = me.actingOrg;
   const membership = (me.memberships || []).find((m) => m.orgId === acting.orgId && m.kind === acting.kind) || {};
   const privileges = new Set(acting.privileges || []);
-  // Dates in the company's time zone where the API tells it, else in the browser's.
-  setTimeZone(acting.timeZone || membership.timeZone);
+  // Dates in the company's time zone: everyone acting in a company may read
+  // its settings. Without them dates stay in the browser's zone.
+  const org = await api('GET', orgPath(acting.orgId)).catch((err) => { if (err.handled) throw err; return {}; });
+  setTimeZone(org && org.timeZone);
   return {
     me, membership,
     guestKind: acting.kind === 'guest' ? acting.guestKind || membership.guestKind || 'case' : '',
