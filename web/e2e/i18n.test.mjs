@@ -120,6 +120,37 @@ test('a German browser gets German pages; the switch turns them English and is r
   });
 });
 
+// invitationLink waits for the outbox sender to put the invitation to addr
+// into the SES emulator, and returns its link.
+async function invitationLink(addr) {
+  for (let i = 0; i < 50; i++) {
+    const { emails = [] } = await (await fetch(`${stack.ses}/store`)).json();
+    const link = emails.reverse().find((e) => e.destination?.to?.includes(addr))?.body?.text?.match(/https?:\/\/\S+\/invite#[\w-]+/)?.[0];
+    if (link) return link;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  throw new Error(`no invitation email to ${addr}`);
+}
+
+test('a German guest reads the invitation and their cases in German', async (t) => {
+  const c = await api('POST', '/orgs/demo/cases', admin, { title: 'Heizung Keller' });
+  await api('POST', '/orgs/demo/guests', admin, { email: 'greta.i18n@example.test', name: 'Greta Gast', caseId: c.id, period: { days: 3 } });
+  const link = await invitationLink('greta.i18n@example.test');
+  await run(t, 'i18n-invite', { locale: 'de-DE' }, async (page) => {
+    await page.goto(link);
+    await page.getByRole('heading', { name: /lädt Sie zu .* ein/ }).waitFor();
+    await page.getByText('Sie sind als Gast zum Fall').waitFor();
+    await noKeys(page, 'invitation (de)');
+    await page.getByLabel('Passwort', { exact: true }).fill('greta guest password');
+    await page.getByLabel('Passwort bestätigen').fill('greta guest password');
+    await page.getByRole('button', { name: 'Annehmen' }).click();
+    await page.getByRole('heading', { name: 'Ihre Fälle' }).waitFor();
+    await page.getByText('Heizung Keller').first().waitFor();
+    await page.getByText(/Sie sind Gast von .*\. Ihr Zugang gilt bis \d{2}\.\d{2}\.\d{4}/).waitFor();
+    await noKeys(page, 'guest cases (de)');
+  });
+});
+
 test('an English browser gets English pages', async (t) => {
   await run(t, 'i18n-en', { locale: 'en-US' }, async (page) => {
     await page.goto(stack.base + '/');
