@@ -2,10 +2,10 @@
 // company, addressed to the signed-in user's email. Pending ones are accepted
 // or declined here; accepted ones are switched to.
 
+import { t, tx } from './i18n.js';
 import { api } from './api.js';
 import { h, when, table, loading, failure, setMain, confirmDialog, badge } from './ui.js';
 import { modeLabel } from './devices.js';
-import { t, tx } from './i18n.js';
 
 export function renderCompanies(ctx) {
   document.title = `${t('app.companies')} · Guestbridge`;

@@ -3,9 +3,9 @@
 // sent commands with devices.control. Shared by members and guests of the
 // company, whose privileges follow their workspace.
 
+import { t, tx } from './i18n.js';
 import { api, orgPath } from './api.js';
 import { h, uid, when, fmt, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce } from './ui.js';
-import { t, tx } from './i18n.js';
 
 const COMMANDS = ['restart', 'lock', 'identify', 'sync'];
 const commandLabel = (id) => t(`command.${id}`);

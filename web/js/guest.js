@@ -2,11 +2,11 @@
 // long the access lasts and, for a session opened from an SMS link, the offer
 // to set a password; a guest of the company sees the devices in their workspace.
 
+import { t, tx } from './i18n.js';
 import { api, token } from './api.js';
 import { h, when, fmt, field, errorBox, setMain, showFormError, clearFormError, checkForm, invalid, loading } from './ui.js';
 import { casesSection, caseDetail } from './cases.js';
 import { devicesSection, scopeOf } from './devices.js';
-import { t, tx } from './i18n.js';
 
 /** renderGuest shows the guest's cases or one case. */
 export function renderGuest(ctx) {

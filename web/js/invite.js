@@ -2,9 +2,9 @@
 // fragment, which browsers never send to servers, and is sent only in the API
 // paths that need it.
 
+import { t, tx } from './i18n.js';
 import { api } from './api.js';
 import { h, when, fmt, field, errorBox, setMain, loading, showFormError, clearFormError, checkForm, invalid, openDialog } from './ui.js';
-import { t, tx } from './i18n.js';
 
 const LINK_ERRORS = {
   link_expired: 'link.expired',

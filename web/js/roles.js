@@ -2,9 +2,9 @@
 // created, edited and deleted with a privilege checklist) and the members
 // with their role. Needs roles.manage.
 
+import { t, tx } from './i18n.js';
 import { api, orgPath, catalog } from './api.js';
 import { h, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce, checklist, capitalize } from './ui.js';
-import { t, tx } from './i18n.js';
 
 /** loadRoles returns the roles a guest can be given: the company's, or the built-in ones without roles.manage. */
 export async function loadRoles(ctx) {

@@ -2,9 +2,9 @@
 // Opening it proves the mailbox: the account made from an SMS link then owns
 // its address. The token stays in the fragment and is sent only to the API.
 
+import { t } from './i18n.js';
 import { api } from './api.js';
 import { h, setMain, loading } from './ui.js';
-import { t } from './i18n.js';
 
 const TITLES = {
   verification_used: 'link.used',
