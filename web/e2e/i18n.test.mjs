@@ -99,6 +99,8 @@ test('a German browser gets German pages; the switch turns them English and is r
 
     await page.getByRole('button', { name: 'EN', exact: true }).click();
     await page.getByRole('heading', { name: 'Devices', exact: true }).waitFor();
+    // Focus stays on the switch for keyboard users.
+    await page.waitForFunction(() => document.activeElement?.matches('.lang-switch [lang=en][aria-pressed=true]'));
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
     await group.getByText('1 device', { exact: true }).waitFor();

@@ -60,8 +60,14 @@ function langSwitch() {
       title: LANG_NAMES[l], text: l.toUpperCase(), onclick: () => setLang(l) })]));
 }
 
-// A switch renders the page again in the new language; the session and the route stay.
-onLangChange(() => { translateStatic(); if (ctx) renderHeader(); route(); });
+// A switch renders the page again in the new language; the session and the
+// route stay, and focus returns to the switch that was pressed.
+onLangChange(async (lang) => {
+  translateStatic();
+  if (ctx) renderHeader();
+  await route();
+  header.querySelector(`.lang-switch [lang="${lang}"]`)?.focus();
+});
 translateStatic();
 
 /** bare is the header of the pages without an account: the brand and the language switch. */
