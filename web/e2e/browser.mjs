@@ -60,3 +60,13 @@ export async function watchedContext(browser, name) {
   };
   return { context, problems, keep };
 }
+
+/**
+ * watchedContextWith is watchedContext with Playwright context options
+ * (locale, viewport, timezoneId, ...) added to the ones it sets.
+ */
+export function watchedContextWith(browser, name, options) {
+  const withOptions = Object.create(browser);
+  withOptions.newContext = (o) => browser.newContext({ ...o, ...options });
+  return watchedContext(withOptions, name);
+}

@@ -1,7 +1,8 @@
 // app.js — starts the client: routing, sign-in, the header with the company
 // switcher, and the hand-off to the member, guest, invitation and live session screens.
 
-import { api, token, onAuthLost } from './api.js';
+import { api, token, onAuthLost, orgPath } from './api.js';
+import { t, getLang, setLang, LANGS, LANG_NAMES, setTimeZone, onLangChange, translateStatic } from './i18n.js';
 import { h, field, errorBox, setMain, showFormError, clearFormError, checkForm, closeDialogs, announce, loading, failure, confirmDialog } from './ui.js';
 import { renderMember } from './member.js';
 import { renderGuest } from './guest.js';
@@ -37,7 +38,7 @@ function signOut(message) {
   closeDialogs();
   history.replaceState(null, '', '/');
   signIn(message);
-  if (!message) announce('You are signed out.');
+  if (!message) announce(t('app.signedOut'));
 }
 
 onAuthLost((err) => signOut(err.message));
@@ -51,33 +52,54 @@ document.addEventListener('click', (e) => {
 
 const brand = () => h('a', { href: '/', class: 'brand', 'data-nav': true }, h('span', { class: 'logo', 'aria-hidden': 'true' }), 'Guestbridge');
 
+/** langSwitch is the header's DE | EN choice; the current language is pressed. */
+function langSwitch() {
+  return h('div', { class: 'lang-switch', role: 'group', 'aria-label': t('app.language') }, LANGS.map((l, i) => [
+    i ? h('span', { class: 'sep', 'aria-hidden': 'true', text: '|' }) : null,
+    h('button', { type: 'button', class: 'btn ghost small', lang: l, 'aria-pressed': String(l === getLang()),
+      title: LANG_NAMES[l], text: l.toUpperCase(), onclick: () => setLang(l) })]));
+}
+
+// A switch renders the page again in the new language; the session and the
+// route stay, and focus returns to the switch that was pressed.
+onLangChange(async (lang) => {
+  translateStatic();
+  if (ctx) renderHeader();
+  await route();
+  header.querySelector(`.lang-switch [lang="${lang}"]`)?.focus();
+});
+translateStatic();
+
+/** bare is the header of the pages without an account: the brand and the language switch. */
+const bare = () => header.replaceChildren(brand(), h('div', { class: 'user' }, langSwitch()));
+
 async function route() {
   closeLive();
   if (location.pathname === '/join') {
-    header.replaceChildren(brand());
+    bare();
     return renderJoin();
   }
   if (location.pathname === '/verify-email') {
-    header.replaceChildren(brand());
+    bare();
     return renderVerify();
   }
   if (location.pathname === '/invite') {
-    header.replaceChildren(brand());
+    bare();
     return renderInvite({ onAccepted: (s) => startSession(s, '/') });
   }
   if (!token.get()) return signIn();
   if (!ctx) {
-    setMain(loading('your account'));
+    setMain(loading(t('app.loadingAccount')));
     try {
       ctx = await loadContext();
     } catch (err) {
       if (err.handled) return;
-      header.replaceChildren(brand());
+      bare();
       setMain(h('h1', { text: 'Guestbridge' }), failure(err, () => route()));
       return;
     }
     renderHeader();
-  }
+  } else if (!header.querySelector('.acting')) renderHeader();
   const companies = header.querySelector('a.companies');
   if (location.pathname === '/companies') companies?.setAttribute('aria-current', 'page'); else companies?.removeAttribute('aria-current');
   if (location.pathname === '/companies') renderCompanies(ctx);
@@ -96,6 +118,10 @@ async function loadContext() {
   const acting = me.actingOrg;
   const membership = (me.memberships || []).find((m) => m.orgId === acting.orgId && m.kind === acting.kind) || {};
   const privileges = new Set(acting.privileges || []);
+  // Dates in the company's time zone: everyone acting in a company may read
+  // its settings. Without them dates stay in the browser's zone.
+  const org = await api('GET', orgPath(acting.orgId)).catch((err) => { if (err.handled) throw err; return {}; });
+  setTimeZone(org && org.timeZone);
   return {
     me, membership,
     guestKind: acting.kind === 'guest' ? acting.guestKind || membership.guestKind || 'case' : '',
@@ -110,25 +136,25 @@ function renderHeader() {
   const { me, orgName } = ctx;
   const acting = me.actingOrg;
   // Custom roles have ids, not names, here: they show as "Member".
-  const role = acting.kind === 'guest' ? (ctx.guestKind === 'company' ? 'Guest of the company' : 'Guest')
-    : ({ admin: 'Admin', technician: 'Technician' })[acting.role] || 'Member';
+  const role = acting.kind === 'guest' ? t(ctx.guestKind === 'company' ? 'role.companyGuest' : 'role.guest')
+    : t(({ admin: 'role.admin', technician: 'role.technician' })[acting.role] || 'role.member');
   const usable = (me.memberships || []).filter((m) => !(m.kind === 'guest' && m.status && m.status !== 'active'));
-  const parts = [brand(), h('div', { class: 'acting' }, h('span', { class: 'muted', text: 'Acting in' }),
+  const parts = [brand(), h('div', { class: 'acting' }, h('span', { class: 'muted', text: t('app.actingIn') }),
     usable.length > 1 ? switcher(usable, acting) : h('strong', { text: orgName }), h('span', { class: 'tag', text: role }))];
   const pending = h('span', { class: 'count', hidden: true });
-  const companies = h('a', { href: '/companies', 'data-nav': true, class: 'companies' }, 'Companies', pending);
+  const companies = h('a', { href: '/companies', 'data-nav': true, class: 'companies' }, t('app.companies'), pending);
   api('GET', '/me/invitations').then(({ invitations = [] }) => {
     const n = invitations.filter((i) => i.status === 'pending').length;
     if (!n) return;
     pending.hidden = false;
-    pending.replaceChildren(h('span', { 'aria-hidden': 'true', text: String(n) }), h('span', { class: 'visually-hidden', text: ` (${n} pending)` }));
+    pending.replaceChildren(h('span', { 'aria-hidden': 'true', text: String(n) }), h('span', { class: 'visually-hidden', text: ` ${t('app.pending', { count: n })}` }));
   }).catch(() => {});
-  parts.push(h('div', { class: 'user' }, companies, h('span', { class: 'user-name', text: me.user.name || me.user.email }),
-    h('button', { type: 'button', class: 'btn ghost', text: 'Sign out', onclick: () => signOut() }),
-    h('button', { type: 'button', class: 'btn ghost', text: 'Sign out everywhere', onclick: (e) => confirmDialog({
-      title: 'Sign out everywhere?', submitLabel: 'Sign out everywhere', opener: e.currentTarget,
-      text: 'Every session of your account ends at once, on this device and all others.',
-      run: async () => { await api('POST', '/me/sign-out-everywhere'); signOut('You are signed out everywhere.'); },
+  parts.push(h('div', { class: 'user' }, langSwitch(), companies, h('span', { class: 'user-name', text: me.user.name || me.user.email }),
+    h('button', { type: 'button', class: 'btn ghost', text: t('app.signOut'), onclick: () => signOut() }),
+    h('button', { type: 'button', class: 'btn ghost', text: t('app.signOutAll'), onclick: (e) => confirmDialog({
+      title: t('app.signOutAll.title'), submitLabel: t('app.signOutAll'), opener: e.currentTarget,
+      text: t('app.signOutAll.text'),
+      run: async () => { await api('POST', '/me/sign-out-everywhere'); signOut(t('app.signedOutAll')); },
     }) })));
   header.replaceChildren(...parts);
 }
@@ -136,29 +162,30 @@ function renderHeader() {
 function switcher(memberships, acting) {
   const select = h('select', { id: 'org-switch' }, memberships.map((m) => h('option', {
     value: m.orgId, selected: m.orgId === acting.orgId,
-  }, m.orgName || m.orgId, m.kind === 'guest' ? ' (guest)' : '')));
-  const form = h('form', { class: 'switcher' }, h('label', { class: 'visually-hidden', for: 'org-switch', text: 'Company' }),
-    select, h('button', { type: 'submit', class: 'btn small', text: 'Switch' }), errorBox());
+  }, m.orgName || m.orgId, m.kind === 'guest' ? ` ${t('app.asGuest')}` : '')));
+  const form = h('form', { class: 'switcher' }, h('label', { class: 'visually-hidden', for: 'org-switch', text: t('app.company') }),
+    select, h('button', { type: 'submit', class: 'btn small', text: t('app.switch') }), errorBox());
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (select.value === acting.orgId) return;
     try {
       startSession(await api('POST', '/auth/switch', { orgId: select.value }), '/');
-      announce('Switched company.');
+      announce(t('app.switched'));
     } catch (err) { showFormError(form, err); }
   });
   return form;
 }
 
 function signIn(message) {
-  header.replaceChildren(brand());
+  bare();
+  document.title = `${t('signin.title')} · Guestbridge`;
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, 'data-field': 'email' });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true, 'data-field': 'password' });
-  const submit = h('button', { type: 'submit', class: 'btn primary wide', text: 'Sign in' });
+  const submit = h('button', { type: 'submit', class: 'btn primary wide', text: t('signin.submit') });
   const form = h('form', { class: 'card narrow', novalidate: true },
-    h('h1', { text: 'Sign in' }),
-    h('p', { class: 'muted', text: 'Guest access for remote support.' }),
-    field('Email', email), field('Password', password), errorBox(), submit);
+    h('h1', { text: t('signin.title') }),
+    h('p', { class: 'muted', text: t('signin.tagline') }),
+    field(t('field.email'), email), field(t('field.password'), password), errorBox(), submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFormError(form);

@@ -3,27 +3,22 @@
 // sent commands with devices.control. Shared by members and guests of the
 // company, whose privileges follow their workspace.
 
+import { t, tx } from './i18n.js';
 import { api, orgPath } from './api.js';
 import { h, uid, when, fmt, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce } from './ui.js';
 
-const COMMANDS = [
-  ['restart', 'Restart', 'restart the device'],
-  ['lock', 'Lock', 'lock the device until someone signs in on site'],
-  ['identify', 'Identify', 'blink or beep so that someone on site can find it'],
-  ['sync', 'Sync', 'fetch the configuration and report the status now'],
-];
+const COMMANDS = ['restart', 'lock', 'identify', 'sync'];
+const commandLabel = (id) => t(`command.${id}`);
 
 /** modeLabel describes a company guest's workspace. */
 export function modeLabel(ws) {
   if (ws && ws.mode === 'groups') {
-    const n = Object.keys(ws.groups || {}).length;
-    return `Per group (${n} ${n === 1 ? 'group' : 'groups'})`;
+    return t('mode.groups', { count: Object.keys(ws.groups || {}).length });
   }
   if (ws && ws.mode === 'devices') {
-    const n = (ws.devices || []).length;
-    return `Selected devices (${n})`;
+    return t('mode.devices', { count: (ws.devices || []).length });
   }
-  return 'All groups and devices';
+  return t('mode.all');
 }
 
 /**
@@ -45,24 +40,23 @@ export function devicesSection(ctx, { privsAt, canCreateGroup = false, intro } =
   const notice = h('div', { role: 'status' });
   let groups = [];
   const configurable = () => groups.filter((g) => privsAt(g.id, '').includes('devices.configure'));
-  const newDevice = h('button', { type: 'button', class: 'btn primary', text: 'Add device', hidden: true,
+  const newDevice = h('button', { type: 'button', class: 'btn primary', text: t('devices.add'), hidden: true,
     onclick: () => deviceDialog(org, configurable(), null, load, newDevice) });
-  const newGroup = canCreateGroup ? h('button', { type: 'button', class: 'btn', text: 'New group',
+  const newGroup = canCreateGroup ? h('button', { type: 'button', class: 'btn', text: t('devices.newGroup'),
     onclick: (e) => groupDialog(org, null, load, e.currentTarget) }) : null;
   const say = (msg) => {
     notice.replaceChildren(h('p', { class: 'notice ok', text: msg }));
   };
 
   async function load() {
-    list.replaceChildren(loading('groups and devices'));
+    list.replaceChildren(loading(t('devices.loading')));
     try {
       const [gr, dr] = await Promise.all([api('GET', orgPath(org, 'groups')), api('GET', orgPath(org, 'devices'))]);
       groups = gr.groups || [];
       const devices = dr.devices || [];
       newDevice.hidden = !configurable().length;
       if (!groups.length && !devices.length) {
-        list.replaceChildren(h('p', { class: 'empty', text: canCreateGroup
-          ? 'No groups yet. Create a group, then add its devices.' : 'There are no groups or devices for you to see.' }));
+        list.replaceChildren(h('p', { class: 'empty', text: t(canCreateGroup ? 'devices.emptyAdmin' : 'devices.empty') }));
         return;
       }
       const byGroup = new Map(groups.map((g) => [g.id, []]));
@@ -77,58 +71,58 @@ export function devicesSection(ctx, { privsAt, canCreateGroup = false, intro } =
   function groupBlock(g, devices) {
     const titleId = uid('grp');
     const items = g && privsAt(g.id, '').includes('devices.configure') ? [
-      { label: 'Rename group', run: (b) => groupDialog(org, g, load, b) },
-      { label: 'Delete group', danger: true, run: (b) => confirmDialog({
-        title: 'Delete group?', submitLabel: 'Delete group', danger: true, opener: b,
-        text: [h('strong', { text: g.name }), ' is deleted. Only an empty group can be deleted: move or delete its devices first.'],
-        run: async () => { await api('DELETE', orgPath(org, 'groups', g.id)); announce(`Group “${g.name}” deleted.`); load(); },
+      { label: t('devices.renameGroup'), run: (b) => groupDialog(org, g, load, b) },
+      { label: t('devices.deleteGroup'), danger: true, run: (b) => confirmDialog({
+        title: t('devices.deleteGroupTitle'), submitLabel: t('devices.deleteGroup'), danger: true, opener: b,
+        text: tx('devices.deleteGroupText', { name: h('strong', { text: g.name }) }),
+        run: async () => { await api('DELETE', orgPath(org, 'groups', g.id)); announce(t('devices.groupDeleted', { name: g.name })); load(); },
       }) },
     ] : [];
-    const headers = ['Device', 'Added', 'Actions'];
+    const headers = [t('devices.device'), t('devices.added'), t('col.actions')];
     return h('section', { class: 'group', 'aria-labelledby': titleId },
-      h('div', { class: 'group-head' }, h('h2', { id: titleId, text: g ? g.name : 'Other devices' }),
-        h('span', { class: 'muted', text: `${devices.length} ${devices.length === 1 ? 'device' : 'devices'}` }),
-        items.length ? actionMenu(`Actions for group ${g.name}`, items) : null),
-      devices.length ? table(`Devices in ${g ? g.name : 'other groups'}`, headers, devices.map((d) => deviceRow(d)))
-        : h('p', { class: 'empty small', text: 'No devices in this group.' }));
+      h('div', { class: 'group-head' }, h('h2', { id: titleId, text: g ? g.name : t('devices.other') }),
+        h('span', { class: 'muted', text: t('devices.count', { count: devices.length }) }),
+        items.length ? actionMenu(t('devices.groupActions', { name: g.name }), items) : null),
+      devices.length ? table(g ? t('devices.in', { name: g.name }) : t('devices.inOther'), headers, devices.map((d) => deviceRow(d)))
+        : h('p', { class: 'empty small', text: t('devices.noneInGroup') }));
   }
 
   function deviceRow(d) {
     const p = privsAt(d.groupId, d.id);
     const actions = [];
     if (p.includes('devices.control')) {
-      actions.push(h('button', { type: 'button', class: 'btn small', text: 'Send command',
-        'aria-label': `Send a command to ${d.name}`, onclick: (e) => commandDialog(org, d, say, e.currentTarget) }));
+      actions.push(h('button', { type: 'button', class: 'btn small', text: t('devices.sendCommand'),
+        'aria-label': t('devices.sendCommandTo', { name: d.name }), onclick: (e) => commandDialog(org, d, say, e.currentTarget) }));
     }
     if (p.includes('devices.configure')) {
-      actions.push(actionMenu(`Actions for ${d.name}`, [
-        { label: 'Rename or move', run: (b) => deviceDialog(org, configurable(), d, load, b) },
-        { label: 'Delete device', danger: true, run: (b) => confirmDialog({
-          title: 'Delete device?', submitLabel: 'Delete device', danger: true, opener: b,
-          text: [h('strong', { text: d.name }), ' is removed from the company.'],
-          run: async () => { await api('DELETE', orgPath(org, 'devices', d.id)); announce(`Device “${d.name}” deleted.`); load(); },
+      actions.push(actionMenu(t('devices.actions', { name: d.name }), [
+        { label: t('devices.renameMove'), run: (b) => deviceDialog(org, configurable(), d, load, b) },
+        { label: t('devices.delete'), danger: true, run: (b) => confirmDialog({
+          title: t('devices.deleteTitle'), submitLabel: t('devices.delete'), danger: true, opener: b,
+          text: tx('devices.deleteText', { name: h('strong', { text: d.name }) }),
+          run: async () => { await api('DELETE', orgPath(org, 'devices', d.id)); announce(t('devices.deleted', { name: d.name })); load(); },
         }) },
       ]));
     }
     return [h('strong', { text: d.name }), when(d.createdAt),
-      actions.length ? h('div', { class: 'row-actions' }, actions) : h('span', { class: 'muted', text: 'View only' })];
+      actions.length ? h('div', { class: 'row-actions' }, actions) : h('span', { class: 'muted', text: t('devices.viewOnly') })];
   }
 
   load();
   return h('section', { class: 'section' },
-    h('div', { class: 'section-head' }, h('h1', { text: 'Devices' }), h('div', { class: 'actions' }, newGroup, newDevice)),
-    intro || h('p', { class: 'muted intro', text: 'Devices are kept in groups. Guests of the company see the groups and devices their workspace gives them.' }),
+    h('div', { class: 'section-head' }, h('h1', { text: t('devices.title') }), h('div', { class: 'actions' }, newGroup, newDevice)),
+    intro || h('p', { class: 'muted intro', text: t('devices.intro') }),
     notice, list);
 }
 
 function groupDialog(org, g, done, opener) {
   const name = h('input', { type: 'text', required: true, maxlength: 100, value: g ? g.name : '', autocomplete: 'off', 'data-field': 'name' });
   openDialog({
-    title: g ? `Rename group ${g.name}` : 'New group', submitLabel: g ? 'Save' : 'Create group', opener,
-    body: field('Group name', name),
+    title: g ? t('devices.renameGroupTitle', { name: g.name }) : t('devices.newGroup'), submitLabel: g ? t('ui.save') : t('devices.createGroup'), opener,
+    body: field(t('devices.groupName'), name),
     onSubmit: async () => {
       const r = await api(g ? 'PUT' : 'POST', g ? orgPath(org, 'groups', g.id) : orgPath(org, 'groups'), { name: name.value.trim() });
-      announce(g ? `Group renamed to “${r.name}”.` : `Group “${r.name}” created.`);
+      announce(t(g ? 'devices.groupRenamed' : 'devices.groupCreated', { name: r.name }));
       done();
     },
   });
@@ -138,15 +132,15 @@ function groupDialog(org, g, done, opener) {
 function deviceDialog(org, groups, d, done, opener) {
   const name = h('input', { type: 'text', required: true, maxlength: 100, value: d ? d.name : '', autocomplete: 'off', 'data-field': 'name' });
   const options = groups.map((g) => h('option', { value: g.id, text: g.name, selected: d && d.groupId === g.id }));
-  if (d && !groups.some((g) => g.id === d.groupId)) options.unshift(h('option', { value: d.groupId, text: 'Current group', selected: true }));
+  if (d && !groups.some((g) => g.id === d.groupId)) options.unshift(h('option', { value: d.groupId, text: t('devices.currentGroup'), selected: true }));
   const group = h('select', { required: true, 'data-field': 'groupId' }, options);
   openDialog({
-    title: d ? `Rename or move ${d.name}` : 'Add device', submitLabel: d ? 'Save' : 'Add device', opener,
-    body: [field('Device name', name), field('Group', group, d ? 'Moving needs the right to configure both groups.' : '')],
+    title: d ? t('devices.renameMoveTitle', { name: d.name }) : t('devices.add'), submitLabel: d ? t('ui.save') : t('devices.add'), opener,
+    body: [field(t('devices.deviceName'), name), field(t('devices.group'), group, d ? t('devices.moveHint') : '')],
     onSubmit: async () => {
       const body = { name: name.value.trim(), groupId: group.value };
       const r = await api(d ? 'PUT' : 'POST', d ? orgPath(org, 'devices', d.id) : orgPath(org, 'devices'), body);
-      announce(d ? `Device “${r.name}” saved.` : `Device “${r.name}” added.`);
+      announce(t(d ? 'devices.saved' : 'devices.added.done', { name: r.name }));
       done();
     },
   });
@@ -155,18 +149,18 @@ function deviceDialog(org, groups, d, done, opener) {
 
 function commandDialog(org, d, say, opener) {
   const group = uid('cmd');
-  const radios = COMMANDS.map(([id], i) => h('input', { type: 'radio', name: group, value: id, checked: i === 0 }));
+  const radios = COMMANDS.map((id, i) => h('input', { type: 'radio', name: group, value: id, checked: i === 0 }));
   openDialog({
-    title: `Send a command to ${d.name}`, submitLabel: 'Send command', opener,
-    body: h('fieldset', { 'data-field': 'command' }, h('legend', { text: 'Command' }),
-      COMMANDS.map(([, label, hint], i) => h('label', { class: 'choice block' }, radios[i],
-        h('span', {}, h('strong', { text: label }), h('span', { class: 'muted', text: ` — ${hint}` }))))),
+    title: t('devices.sendCommandTo', { name: d.name }), submitLabel: t('devices.sendCommand'), opener,
+    body: h('fieldset', { 'data-field': 'command' }, h('legend', { text: t('devices.command') }),
+      COMMANDS.map((id, i) => h('label', { class: 'choice block' }, radios[i],
+        h('span', {}, h('strong', { text: commandLabel(id) }), h('span', { class: 'muted', text: ` — ${t(`command.${id}.hint`)}` }))))),
     onSubmit: async () => {
       const cmd = radios.find((r) => r.checked).value;
       const r = await api('POST', orgPath(org, 'devices', d.id, 'commands'), { command: cmd });
-      const label = COMMANDS.find(([id]) => id === cmd)[1];
-      say(`${label} was sent to ${d.name} at ${fmt(r && r.at)}.`);
-      announce(`${label} was sent to ${d.name}.`);
+      const label = commandLabel(cmd);
+      say(t('devices.commandSentAt', { command: label, name: d.name, at: fmt(r && r.at) }));
+      announce(t('devices.commandSent', { command: label, name: d.name }));
     },
   });
   radios[0].focus();

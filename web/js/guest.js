@@ -2,6 +2,7 @@
 // long the access lasts and, for a session opened from an SMS link, the offer
 // to set a password; a guest of the company sees the devices in their workspace.
 
+import { t, tx } from './i18n.js';
 import { api, token } from './api.js';
 import { h, when, fmt, field, errorBox, setMain, showFormError, clearFormError, checkForm, invalid, loading } from './ui.js';
 import { casesSection, caseDetail } from './cases.js';
@@ -14,13 +15,12 @@ export function renderGuest(ctx) {
   const path = location.pathname;
   const id = path.startsWith('/cases/') ? decodeURIComponent(path.slice('/cases/'.length)) : '';
   if (!id && path !== '/cases') history.replaceState(null, '', '/cases');
-  document.title = `Your cases · ${ctx.orgName} · Guestbridge`;
+  document.title = `${t('guest.yourCases')} · ${ctx.orgName} · Guestbridge`;
   const validUntil = ctx.membership.validUntil || acting.validUntil;
   const parts = [];
   if (acting.viaLink) parts.push(passwordBanner(ctx));
-  const intro = h('p', { class: 'muted intro' }, `You are a guest of ${ctx.orgName}. Your access is valid until `,
-    when(validUntil), '.');
-  parts.push(id ? caseDetail(ctx, id) : casesSection(ctx, { heading: 'Your cases', intro }));
+  const intro = h('p', { class: 'muted intro' }, tx('guest.intro', { org: ctx.orgName, until: when(validUntil) }));
+  parts.push(id ? caseDetail(ctx, id) : casesSection(ctx, { heading: t('guest.yourCases'), intro }));
   setMain(...parts);
 }
 
@@ -32,21 +32,21 @@ function passwordBanner(ctx) {
     // A session from a text-message link cannot change a password; signing in
     // with it is what opens the rest of the account.
     return h('aside', { class: 'banner', 'aria-labelledby': titleId },
-      h('h2', { id: titleId, text: `You are signed in from an SMS link until ${fmt(actingOrg.sessionEndsAt)}.` }),
-      h('p', { text: 'Sign in with your email and password to use your account beyond this link.' }), verify);
+      h('h2', { id: titleId, text: t('guest.smsSession', { until: fmt(actingOrg.sessionEndsAt) }) }),
+      h('p', { text: t('guest.smsSignIn') }), verify);
   }
   const pw = h('input', { type: 'password', required: true, minlength: 10, autocomplete: 'new-password', 'data-field': 'password' });
   const confirm = h('input', { type: 'password', required: true, autocomplete: 'new-password', 'data-field': 'confirm' });
-  const btn = h('button', { type: 'submit', class: 'btn primary', text: 'Set password' });
+  const btn = h('button', { type: 'submit', class: 'btn primary', text: t('guest.setPassword') });
   const form = h('form', { class: 'banner-form', novalidate: true },
-    field('New password', pw, 'At least 10 characters.'), field('Confirm password', confirm), btn, errorBox());
+    field(t('guest.newPassword'), pw, t('field.passwordHint')), field(t('field.confirmPassword'), confirm), btn, errorBox());
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFormError(form);
     btn.disabled = true;
     try {
       checkForm(form);
-      if (pw.value !== confirm.value) throw invalid(confirm, 'The passwords do not match.');
+      if (pw.value !== confirm.value) throw invalid(confirm, t('field.passwordMismatch'));
       await api('POST', '/me/password', { password: pw.value });
       // Trade the 24-hour link session for a normal one with the new password.
       const before = token.get();
@@ -56,29 +56,29 @@ function passwordBanner(ctx) {
           token.set(next.token);
           next = await api('POST', '/auth/switch', { orgId: actingOrg.orgId });
         }
-        ctx.startSession(next, location.pathname, 'Your password is set: sign in with your email and this password until your guest access ends.');
+        ctx.startSession(next, location.pathname, t('guest.passwordSet'));
       } catch {
         if (token.get() !== before) { ctx.reload(); return; }
         form.closest('aside').replaceWith(h('p', { class: 'notice ok', role: 'status',
-          text: 'Your password is set and this session has ended: sign in with your email and this password.' }));
+          text: t('guest.passwordSetEnded') }));
       }
     } catch (err) { showFormError(form, err); } finally { btn.disabled = false; }
   });
   return h('aside', { class: 'banner', 'aria-labelledby': titleId },
-    h('h2', { id: titleId, text: `You are signed in from an SMS link until ${fmt(actingOrg.sessionEndsAt)}.` }),
-    h('p', { text: 'Set a password to keep your account until your guest access ends.' }), form, verify);
+    h('h2', { id: titleId, text: t('guest.smsSession', { until: fmt(actingOrg.sessionEndsAt) }) }),
+    h('p', { text: t('guest.smsSetPassword') }), form, verify);
 }
 
 // verifyHint offers the email that proves the account's address: until then
 // invitations by email and "Companies" do not reach this account.
 function verifyHint(user) {
-  const btn = h('button', { type: 'button', class: 'btn', text: 'Send the confirmation email' });
+  const btn = h('button', { type: 'button', class: 'btn', text: t('guest.sendVerification') });
   const status = h('p', { class: 'muted', role: 'status' });
   btn.addEventListener('click', async () => {
     btn.disabled = true;
     try {
       const r = await api('POST', '/me/email/verification', {});
-      status.textContent = `We sent a link to ${r.email}. It works until ${fmt(r.expiresAt)}.`;
+      status.textContent = t('guest.verificationSent', { email: r.email, until: fmt(r.expiresAt) });
     } catch (err) {
       if (err.handled) return;
       status.textContent = err.message;
@@ -86,7 +86,7 @@ function verifyHint(user) {
     }
   });
   return h('div', { class: 'verify-hint' },
-    h('p', {}, 'Confirm that ', h('strong', { text: user.email }), ' is your email address, so that you can sign in with it later.'),
+    h('p', {}, tx('guest.verifyHint', { email: h('strong', { text: user.email }) })),
     btn, status);
 }
 
@@ -94,8 +94,8 @@ function verifyHint(user) {
 async function renderCompanyGuest(ctx) {
   const acting = ctx.me.actingOrg;
   if (location.pathname !== '/devices') history.replaceState(null, '', '/devices');
-  document.title = `Devices · ${ctx.orgName} · Guestbridge`;
-  setMain(h('h1', { class: 'visually-hidden', text: 'Devices' }), loading('your access'));
+  document.title = `${t('devices.title')} · ${ctx.orgName} · Guestbridge`;
+  setMain(h('h1', { class: 'visually-hidden', text: t('devices.title') }), loading(t('guest.loadingAccess')));
   // The workspace decides the privileges per group or device; it comes with the invitation.
   let workspace = null;
   try {
@@ -108,21 +108,20 @@ async function renderCompanyGuest(ctx) {
   const own = (ctx.me.memberships || []).find((m) => m.kind === 'member');
   const titleId = 'guest-banner-title';
   const error = errorBox();
-  const back = own ? h('button', { type: 'button', class: 'btn primary', text: `Switch back to ${own.orgName || own.orgId}` }) : null;
+  const back = own ? h('button', { type: 'button', class: 'btn primary', text: t('guest.switchBack', { org: own.orgName || own.orgId }) }) : null;
   back?.addEventListener('click', async () => {
     error.textContent = '';
     back.disabled = true;
     try {
-      ctx.startSession(await api('POST', '/auth/switch', { orgId: own.orgId }), '/', `You are back in ${own.orgName || own.orgId}.`);
+      ctx.startSession(await api('POST', '/auth/switch', { orgId: own.orgId }), '/', t('guest.backIn', { org: own.orgName || own.orgId }));
     } catch (err) {
       if (!err.handled) error.textContent = err.message;
       back.disabled = false;
     }
   });
   const banner = h('aside', { class: 'banner info', 'aria-labelledby': titleId },
-    h('h2', { id: titleId, text: `You are a guest of ${ctx.orgName}` }),
-    h('p', {}, `You see only the groups and devices they share with you${own ? ', not those of your own company' : ''}. Your access is valid until `,
-      when(ctx.membership.validUntil), '.'),
+    h('h2', { id: titleId, text: t('guest.companyBanner', { org: ctx.orgName }) }),
+    h('p', {}, tx(own ? 'guest.companySeesOwn' : 'guest.companySees', { until: when(ctx.membership.validUntil) })),
     back, error);
   const canAll = !workspace || workspace.mode === 'all';
   setMain(devicesSection(ctx, { privsAt: scopeOf(acting.privileges, workspace), canCreateGroup: canAll && ctx.can('devices.configure'),

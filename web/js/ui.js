@@ -1,6 +1,8 @@
 // ui.js — small DOM helpers shared by every screen. Everything is built with
 // DOM calls and textContent: API data never passes through innerHTML.
 
+import { t, formatDate } from './i18n.js';
+
 let seq = 0;
 export const uid = (p = 'gb') => `${p}-${++seq}`;
 
@@ -20,17 +22,14 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-
-/** when renders an RFC 3339 time as a <time> element in the user's time zone. */
+/** when renders an RFC 3339 time as a <time> element in the page language and the company's time zone. */
 export function when(iso, withTime = true) {
   if (!iso) return h('span', { class: 'muted', text: '—' });
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return h('span', { text: iso });
-  return h('time', { datetime: iso, text: (withTime ? dateTime : dateOnly).format(d) });
+  return h('time', { datetime: iso, text: formatDate(d, withTime) });
 }
-export const fmt = (iso) => (iso ? dateTime.format(new Date(iso)) : '—');
+export const fmt = (iso) => (iso ? formatDate(new Date(iso)) : '—');
 
 /** announce tells screen readers about a success through the polite live region. */
 export function announce(msg) {
@@ -87,8 +86,8 @@ export function showFormError(form, err) {
   if (err && err.handled) return;
   clearFormError(form);
   const box = form.querySelector('.form-error');
-  let msg = (err && err.message) || 'Something went wrong.';
-  if (err && err.status === 429 && err.retryAfter) msg += ` Try again in ${err.retryAfter} seconds.`;
+  let msg = (err && err.message) || t('ui.error');
+  if (err && err.status === 429 && err.retryAfter) msg += ` ${t('ui.retryAfter', { count: err.retryAfter })}`;
   box.textContent = msg;
   const el = err && (err.el || (err.field && findField(form, err.field)));
   if (!el) return;
@@ -107,7 +106,7 @@ export const invalid = (el, message) => Object.assign(new Error(message), { el }
 export function checkForm(form) {
   const bad = [...form.elements].find((el) => el.willValidate && !el.checkValidity());
   if (!bad) return;
-  const label = bad.labels?.[0]?.textContent || bad.getAttribute('aria-label') || 'This field';
+  const label = bad.labels?.[0]?.textContent || bad.getAttribute('aria-label') || t('ui.thisField');
   throw invalid(bad, `${label}: ${bad.validationMessage}`);
 }
 
@@ -126,7 +125,7 @@ export function openDialog({ title, body, submitLabel, onSubmit, danger = false,
   const form = h('form', { novalidate: true },
     h('h2', { id: titleId, text: title }), body, errorBox(),
     h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'btn', text: 'Cancel', onclick: () => dlg.close() }), submit));
+      h('button', { type: 'button', class: 'btn', text: t('ui.cancel'), onclick: () => dlg.close() }), submit));
   dlg.append(form);
   const back = opener || document.activeElement;
   form.addEventListener('submit', async (ev) => {
@@ -154,29 +153,23 @@ export function openDialog({ title, body, submitLabel, onSubmit, danger = false,
 const pad = (n) => String(n).padStart(2, '0');
 const isoDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
-/** endOfDay turns a yyyy-mm-dd picked in the user's time zone into that day's last second as RFC 3339 UTC. */
-export function endOfDay(day) {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(y, m - 1, d, 23, 59, 59).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /** periodFieldset asks for N days or a custom last day; .period() returns the API's period object. */
-export function periodFieldset(legend = 'Period', days = 7) {
+export function periodFieldset(legend = t('period.legend'), days = 7) {
   const group = uid('period');
   const num = h('input', { type: 'number', min: 1, step: 1, value: days, required: true, inputmode: 'numeric',
-    'aria-label': 'Number of days', 'data-field': 'period.days', class: 'short' });
+    'aria-label': t('period.daysLabel'), 'data-field': 'period.days', class: 'short' });
   const date = h('input', { type: 'date', min: isoDay(new Date()), required: true, disabled: true,
-    'aria-label': 'Last day of access', 'data-field': 'period.until' });
+    'aria-label': t('period.untilLabel'), 'data-field': 'period.until' });
   const rDays = h('input', { type: 'radio', name: group, value: 'days', checked: true });
   const rDate = h('input', { type: 'radio', name: group, value: 'until' });
   const sync = () => { num.disabled = !rDays.checked; date.disabled = !rDate.checked; };
   rDays.addEventListener('change', sync);
   rDate.addEventListener('change', () => { sync(); date.focus(); });
   const fs = h('fieldset', { class: 'period', 'data-field': 'period' }, h('legend', { text: legend }),
-    h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rDays, 'Number of days'), num,
-      h('span', { class: 'muted', text: 'from now' })),
-    h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rDate, 'Custom date'), date),
-    h('p', { class: 'hint', text: 'A custom date lasts until the end of that day in the company’s time zone.' }));
+    h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rDays, t('period.days')), num,
+      h('span', { class: 'muted', text: t('period.fromNow') })),
+    h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rDate, t('period.custom')), date),
+    h('p', { class: 'hint', text: t('period.hint') }));
   // The date goes as a date: the server ends it at the end of that day in the company's zone.
   fs.period = () => (rDays.checked ? { days: Number(num.value) } : { until: date.value });
   return fs;
@@ -264,15 +257,15 @@ export function confirmDialog({ title, text, submitLabel, danger = false, opener
 
 export const capitalize = (s) => (s ? s.charAt(0).toUpperCase() + s.slice(1) : '');
 
-export const yesNo = (b) => h('span', { class: b ? 'yes' : 'no', text: b ? 'Yes' : 'No' });
+export const yesNo = (b) => h('span', { class: b ? 'yes' : 'no', text: b ? t('ui.yes') : t('ui.no') });
 export const badge = (status, extra) => h('span', { class: `badge s-${status}` },
-  status.charAt(0).toUpperCase() + status.slice(1), extra ? ` · ${extra}` : '');
+  t(`status.${status}`), extra ? ` · ${extra}` : '');
 
 /** loading is a placeholder line announced politely while data loads. */
-export const loading = (what) => h('p', { class: 'muted', role: 'status', text: `Loading ${what}…` });
+export const loading = (what) => h('p', { class: 'muted', role: 'status', text: t('ui.loading', { what }) });
 
 /** failure shows a load error inline with a retry button. */
 export function failure(err, retry) {
   return h('div', { class: 'notice error', role: 'alert' }, h('p', { text: err.message }),
-    retry ? h('button', { type: 'button', class: 'btn', text: 'Try again', onclick: retry }) : null);
+    retry ? h('button', { type: 'button', class: 'btn', text: t('ui.tryAgain'), onclick: retry }) : null);
 }

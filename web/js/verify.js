@@ -2,34 +2,35 @@
 // Opening it proves the mailbox: the account made from an SMS link then owns
 // its address. The token stays in the fragment and is sent only to the API.
 
+import { t } from './i18n.js';
 import { api } from './api.js';
 import { h, setMain, loading } from './ui.js';
 
 const TITLES = {
-  verification_used: 'This link has already been used.',
-  verification_expired: 'This link has expired.',
-  verification_not_found: 'This link is not valid.',
-  verification_void: 'This address belongs to another account now.',
+  verification_used: 'link.used',
+  verification_expired: 'link.expiredShort',
+  verification_not_found: 'link.notFound',
+  verification_void: 'verify.void',
 };
 
 /** renderVerify confirms the address of the link and says what happened. */
 export async function renderVerify() {
-  document.title = 'Confirm your email · Guestbridge';
+  document.title = `${t('verify.title')} · Guestbridge`;
   const tok = decodeURIComponent(location.hash.slice(1));
-  if (!tok) return page('This link is incomplete.', 'Open the link from the email again, exactly as you received it.');
-  setMain(loading('your confirmation'));
+  if (!tok) return page(t('link.incomplete'), t('verify.openAgain'));
+  setMain(loading(t('verify.loading')));
   try {
     const r = await api('POST', `/email-verifications/${encodeURIComponent(tok)}`, {}, { auth: false });
     history.replaceState(null, '', '/verify-email');
-    page('Your email address is confirmed.', `${r.email} is now your account's address: sign in with it and your password.`);
+    page(t('verify.done'), t('verify.doneText', { email: r.email }));
   } catch (err) {
     history.replaceState(null, '', '/verify-email');
-    page(TITLES[err.code] || 'The address cannot be confirmed.', err.message);
+    page(TITLES[err.code] ? t(TITLES[err.code]) : t('verify.failed'), err.message);
   }
 }
 
 function page(title, text) {
   setMain(h('div', { class: 'card narrow full-message', role: 'status' },
     h('h1', { text: title }), text ? h('p', { text }) : null,
-    h('a', { href: '/', 'data-nav': true, class: 'btn', text: 'Go to sign-in' })));
+    h('a', { href: '/', 'data-nav': true, class: 'btn', text: t('link.toSignIn') })));
 }
