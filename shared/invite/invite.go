@@ -139,7 +139,10 @@ type Service struct {
 	sealKey    []byte
 	limiter    ratelimit.Durable
 	redeemRL   ratelimit.Limiter
-	cfg        Config
+	// signIns throttles the password checks of accepts like sign-ins: a
+	// link to an existing account must be no password oracle.
+	signIns *ratelimit.SignIns
+	cfg     Config
 }
 
 // NewService wires the flows. limiter holds limits that must hold across
@@ -157,6 +160,10 @@ func NewService(s Store, c clock.Clock, ids *identity.Service, sealKey []byte, l
 	}
 	return &Service{store: s, clock: c, ids: ids, sealKey: sealKey, limiter: limiter, redeemRL: redeem, cfg: cfg}
 }
+
+// ThrottlePasswords makes the accept of a link to an existing account count
+// its password failures in t, the sign-in's throttle, per (email, address).
+func (s *Service) ThrottlePasswords(t *ratelimit.SignIns) { s.signIns = t }
 
 // OnGuestEnded sets what ending a guest does to their live session seats.
 func (s *Service) OnGuestEnded(d Disconnecter) { s.disconnect = d }
