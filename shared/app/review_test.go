@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+
+	"github.com/guestbridge/guestbridge/shared/config"
 )
 
 // Review of issue 7: flow tests of places where a claim of the issue or of
@@ -63,4 +65,43 @@ func TestReviewAcceptIsNoUnthrottledPasswordOracle(t *testing.T) {
 	e.expect(e.loginFrom(attacker2, victim, "guess 4"), 429, "rate_limited")
 	// The owner, from their own address, is not locked out.
 	e.expect(e.loginFrom(owner, victim, testPassword), 200, "")
+}
+
+// docs/security.md: invitation quotas and the SMS budget are raised "in one
+// conditional transaction: a refused request counts nothing". An invitation
+// refused because the company already has a guest with that email (409)
+// still takes an invitation and an SMS from the company's budget, so
+// refused duplicates exhaust it without a single text being sent.
+func TestReviewRefusedDuplicateInvitationCostsNothing(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Quotas.SMSPerOrgDay = 2 })
+	e.tomorrowAt(10, 0)
+	admin := e.login(e.email("admin"))
+	cid := e.createCase(admin, "Dup")
+	e.expect(e.tryInvite(admin, "dup", "+4915110000911", cid), 201, "")
+	dup := e.tryInvite(admin, "dup", "+4915110000911", cid)
+	if dup.Status != 409 {
+		t.Fatalf("a second invitation of the same email: %d %s", dup.Status, dup.Raw)
+	}
+	// One text has been sent today, of a budget of two.
+	if r := e.tryInvite(admin, "next", "+4915110000912", cid); r.Status != 201 {
+		t.Fatalf("the refused duplicate was charged to the SMS budget: %d %s", r.Status, r.Raw)
+	}
+}
+
+// The same for a guest technician invited into a live session: a request
+// refused for its name is charged to the inviter's and the company's
+// invitation quotas.
+func TestReviewRefusedSessionInviteCostsNothing(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Quotas.InvitesPerOrgHour = 2 })
+	e.tomorrowAt(10, 0)
+	tech := e.login(e.email("tech"))
+	cid := e.createCase(tech, "Boiler")
+	sid := e.startSession(tech, cid, map[string]any{"customer": map[string]string{"name": "Carl"}}).str("session", "id")
+	for i := 0; i < 2; i++ {
+		r := e.call("POST", "/v1/sessions/"+sid+"/invites", tech, map[string]string{"kind": "guest", "email": e.email("gt"), "name": "Gail\u202e"})
+		e.expect(r, 400, "invalid_characters")
+	}
+	if r := e.call("POST", "/v1/sessions/"+sid+"/invites", tech, map[string]string{"kind": "guest", "email": e.email("gt"), "name": "Gail"}); r.Status != 201 {
+		t.Fatalf("two refused session invitations were charged to the quota: %d %s", r.Status, r.Raw)
+	}
 }
