@@ -54,6 +54,9 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 	if err != nil {
 		return View{}, err
 	}
+	if err := s.notYetAGuest(ctx, orgID, email); err != nil {
+		return View{}, err
+	}
 	if err := s.charge(ctx, p, orgID, "", nil); err != nil {
 		return View{}, err
 	}

@@ -35,6 +35,8 @@ type Store interface {
 	User(ctx context.Context, id string) (identity.User, error)
 	Guest(ctx context.Context, orgID, guestID string) (guest.Guest, error)
 	Guests(ctx context.Context, orgID string) ([]guest.Guest, error)
+	// GuestByEmail finds a company's guest by email (guest.ErrNotFound if none).
+	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
 	Invitation(ctx context.Context, tokenHash string) (guest.Invitation, error)
 
 	// InviteLookup reads the company, the case (if caseID is set) and the
@@ -263,6 +265,9 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 			return View{}, apperr.InvalidField("caseId", "no such case in this company")
 		}
 		c = look.Case
+	}
+	if err := s.notYetAGuest(ctx, orgID, email); err != nil {
+		return View{}, err
 	}
 	if err := s.charge(ctx, p, orgID, phone, channels); err != nil {
 		return View{}, err
@@ -586,6 +591,19 @@ func joinChannels(chs []outbox.Channel) string {
 		s[i] = string(c)
 	}
 	return strings.Join(s, ",")
+}
+
+// notYetAGuest refuses, before anything is charged, an invitation of an
+// email the company already has a guest with: the write would refuse it.
+func (s *Service) notYetAGuest(ctx context.Context, orgID, email string) error {
+	_, err := s.store.GuestByEmail(ctx, orgID, email)
+	switch {
+	case err == nil:
+		return guest.ErrExists
+	case errors.Is(err, guest.ErrNotFound):
+		return nil
+	}
+	return err
 }
 
 // verifiedAccount returns the account that owns email, or a zero User when
