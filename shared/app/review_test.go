@@ -105,3 +105,22 @@ func TestReviewRefusedSessionInviteCostsNothing(t *testing.T) {
 		t.Fatalf("two refused session invitations were charged to the quota: %d %s", r.Status, r.Raw)
 	}
 }
+
+// Issue 7, item 9: "re-inviting a company guest re-checks the scope against
+// the re-inviter like a new invitation". A technician lacks devices.configure
+// and may not re-invite a guest who holds it; but switching such a guest's
+// Active back on after an admin switched it off, or lengthening their
+// period, gives the same access back and is not checked.
+func TestReviewPatchRechecksTheCompanyGuestsScope(t *testing.T) {
+	e := newEnv(t)
+	admin, tech := e.login(e.email("admin")), e.login(e.email("tech"))
+	g := e.call("POST", "/v1/orgs/acme/guests", admin, map[string]any{
+		"email": e.email("cfg"), "name": "Cfg", "roleId": "admin", "active": false, "period": map[string]int{"days": 3}})
+	e.expect(g, 201, "")
+	id := g.str("id")
+	e.refusedFor(e.call("PATCH", "/v1/orgs/acme/guests/"+id, tech, map[string]any{"active": true}), "privilege_not_held", "devices.configure")
+	e.refusedFor(e.call("PATCH", "/v1/orgs/acme/guests/"+id, tech, map[string]any{"period": map[string]int{"days": 30}}), "privilege_not_held", "devices.configure")
+	// Shortening it, or switching it off, takes nothing: anyone who manages guests may.
+	e.expect(e.call("PATCH", "/v1/orgs/acme/guests/"+id, tech, map[string]any{"active": false, "period": map[string]int{"days": 1}}), 200, "")
+	e.expect(e.call("PATCH", "/v1/orgs/acme/guests/"+id, admin, map[string]any{"active": true}), 200, "")
+}
