@@ -457,6 +457,14 @@ func (s *Service) Patch(ctx context.Context, p *access.Principal, orgID, guestID
 		}
 		details["roleId"], details["mode"] = next.RoleID, string(next.Workspace.Mode)
 	}
+	scoped := req.RoleID != nil || req.Workspace != nil || req.Privileges != nil
+	if next.IsCompanyGuest() && !scoped && ((next.Active && !g.Active) || next.ValidUntil.After(g.ValidUntil)) {
+		// Switching back on or lengthening gives the scope again, as a
+		// re-invitation does: the caller must hold what it gives.
+		if err := s.canGiveScope(ctx, p, orgID, next); err != nil {
+			return View{}, err
+		}
+	}
 	action := audit.GuestExtended
 	if req.Period == nil {
 		action = "guest.changed"
