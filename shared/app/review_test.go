@@ -5,9 +5,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"testing"
 
+	"github.com/guestbridge/guestbridge/media-task/relay"
 	"github.com/guestbridge/guestbridge/shared/config"
 )
 
@@ -123,4 +125,19 @@ func TestReviewPatchRechecksTheCompanyGuestsScope(t *testing.T) {
 	// Shortening it, or switching it off, takes nothing: anyone who manages guests may.
 	e.expect(e.call("PATCH", "/v1/orgs/acme/guests/"+id, tech, map[string]any{"active": false, "period": map[string]int{"days": 1}}), 200, "")
 	e.expect(e.call("PATCH", "/v1/orgs/acme/guests/"+id, admin, map[string]any{"active": true}), 200, "")
+}
+
+// Issue 7, item 12 and docs/security.md: nobody on the network may "point
+// the relay at loopback/link-local" with a remote ICE candidate. The
+// unspecified address (0.0.0.0, ::) is delivered to the relay's own host on
+// Linux, exactly like 127.0.0.1; link-local multicast (224.0.0.0/24,
+// ff02::/16) reaches every neighbour on the relay's link, which is what the
+// link-local rule is there to prevent. A relay that is not on loopback
+// accepts all of them.
+func TestReviewRelayRefusesUnspecifiedAndMulticastCandidates(t *testing.T) {
+	for _, a := range []string{"0.0.0.0", "::", "::ffff:0.0.0.0", "224.0.0.1", "239.255.255.250", "ff02::1", "ff01::1", "ff0e::1"} {
+		if relay.CandidateAllowed(netip.MustParseAddr(a), false) {
+			t.Errorf("remote candidate %s allowed to a relay not on loopback", a)
+		}
+	}
 }
