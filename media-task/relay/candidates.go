@@ -15,9 +15,12 @@ import (
 func CandidateAllowed(addr netip.Addr, relayOnLoopback bool) bool {
 	addr = addr.Unmap()
 	switch {
-	case addr.IsLinkLocalUnicast():
+	case addr.IsLinkLocalUnicast(), addr.IsMulticast():
+		// Multicast is never a peer's address; link-local and interface-local
+		// multicast would reach every neighbour on the relay's link.
 		return false
-	case addr.IsLoopback():
+	case addr.IsLoopback(), addr.IsUnspecified():
+		// 0.0.0.0 and :: are delivered to the relay's own host, like loopback.
 		return relayOnLoopback
 	}
 	return true

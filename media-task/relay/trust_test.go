@@ -157,6 +157,10 @@ func TestCandidateAllowed(t *testing.T) {
 		{"fe80::1%eth0", false, false},
 		{"febf::1", false, false},
 		{"fec0::1", true, true},
+		{"0.0.0.0", true, false},
+		{"::", true, false},
+		{"224.0.0.1", false, false},
+		{"ff02::1", false, false},
 	}
 	for _, tc := range cases {
 		a := netip.MustParseAddr(tc.addr)

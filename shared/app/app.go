@@ -19,6 +19,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/device"
 	"github.com/guestbridge/guestbridge/shared/emailverify"
+	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/httpapi"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
@@ -77,13 +78,16 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	roles := role.NewService(st, c)
 	roles.OnMemberRemoved(sessions.DisconnectMember)
 	redeem := ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute}
+	// One throttle for every password check: the sign-in's and the accept's.
+	signIns := ratelimit.NewSignIns(durable, c, SignInPolicy(cfg), func(err error) bool {
+		return errors.Is(err, identity.ErrBadCredentials) || errors.Is(err, guest.ErrWrongPass)
+	})
+	inv.ThrottlePasswords(signIns)
 	api := httpapi.New(httpapi.Deps{
 		Identity: ids, Invites: inv, Cases: cases, Roles: roles, Devices: device.NewService(st, c), Orgs: identity.NewOrgService(st, c),
 		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem, Browser: BrowserPolicy(cfg),
-		SignIns: ratelimit.NewSignIns(durable, c, SignInPolicy(cfg), func(err error) bool {
-			return errors.Is(err, identity.ErrBadCredentials)
-		}),
+		SignIns:     signIns,
 		EmailVerify: emailverify.NewService(st, c, keys.Seal, durable, local, redeem),
 	})
 	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, Sessions: sessions, Minter: minter,

@@ -55,6 +55,9 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 	if err != nil {
 		return View{}, err
 	}
+	if err := s.notYetAGuest(ctx, orgID, email); err != nil {
+		return View{}, err
+	}
 	if err := s.charge(ctx, p, orgID, "", nil); err != nil {
 		return View{}, err
 	}
@@ -151,6 +154,27 @@ func (s *Service) checkScope(ctx context.Context, inviter *access.Principal, org
 		return "", apperr.InvalidField("workspace.mode", `mode must be "all", "groups" or "devices"`)
 	}
 	return r.Name, nil
+}
+
+// canGiveScope refuses giving a company guest's stored scope back (switch
+// on, a longer period) to a caller who lacks a privilege in it. A role
+// deleted meanwhile gives nothing.
+func (s *Service) canGiveScope(ctx context.Context, p *access.Principal, orgID string, g guest.Guest) error {
+	given := append([]access.Privilege{}, g.Privileges...)
+	if r, err := s.role(ctx, orgID, g.RoleID); err == nil {
+		given = append(given, r.Privileges...)
+	} else if !errors.Is(err, role.ErrNotFound) {
+		return err
+	}
+	for _, gp := range g.Workspace.Groups {
+		given = append(given, gp...)
+	}
+	for _, priv := range given {
+		if access.GuestGrantable(priv) && !p.Has(priv) {
+			return access.NotHeld(priv)
+		}
+	}
+	return nil
 }
 
 func (s *Service) role(ctx context.Context, orgID, roleID string) (role.Role, error) {

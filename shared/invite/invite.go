@@ -36,6 +36,8 @@ type Store interface {
 	User(ctx context.Context, id string) (identity.User, error)
 	Guest(ctx context.Context, orgID, guestID string) (guest.Guest, error)
 	Guests(ctx context.Context, orgID string) ([]guest.Guest, error)
+	// GuestByEmail finds a company's guest by email (guest.ErrNotFound if none).
+	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
 	Invitation(ctx context.Context, tokenHash string) (guest.Invitation, error)
 
 	// InviteLookup reads the company, the case (if caseID is set) and the
@@ -140,7 +142,10 @@ type Service struct {
 	sealKey    []byte
 	limiter    ratelimit.Durable
 	redeemRL   ratelimit.Limiter
-	cfg        Config
+	// signIns throttles the password checks of accepts like sign-ins: a
+	// link to an existing account must be no password oracle.
+	signIns *ratelimit.SignIns
+	cfg     Config
 }
 
 // NewService wires the flows. limiter holds limits that must hold across
@@ -158,6 +163,10 @@ func NewService(s Store, c clock.Clock, ids *identity.Service, sealKey []byte, l
 	}
 	return &Service{store: s, clock: c, ids: ids, sealKey: sealKey, limiter: limiter, redeemRL: redeem, cfg: cfg}
 }
+
+// ThrottlePasswords makes the accept of a link to an existing account count
+// its password failures in t, the sign-in's throttle, per (email, address).
+func (s *Service) ThrottlePasswords(t *ratelimit.SignIns) { s.signIns = t }
 
 // OnGuestEnded sets what ending a guest does to their live session seats.
 func (s *Service) OnGuestEnded(d Disconnecter) { s.disconnect = d }
@@ -264,6 +273,9 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 			return View{}, apperr.InvalidField("caseId", "no such case in this company")
 		}
 		c = look.Case
+	}
+	if err := s.notYetAGuest(ctx, orgID, email); err != nil {
+		return View{}, err
 	}
 	if err := s.charge(ctx, p, orgID, phone, channels); err != nil {
 		return View{}, err
@@ -459,6 +471,14 @@ func (s *Service) Patch(ctx context.Context, p *access.Principal, orgID, guestID
 		}
 		details["roleId"], details["mode"] = next.RoleID, string(next.Workspace.Mode)
 	}
+	scoped := req.RoleID != nil || req.Workspace != nil || req.Privileges != nil
+	if next.IsCompanyGuest() && !scoped && ((next.Active && !g.Active) || next.ValidUntil.After(g.ValidUntil)) {
+		// Switching back on or lengthening gives the scope again, as a
+		// re-invitation does: the caller must hold what it gives.
+		if err := s.canGiveScope(ctx, p, orgID, next); err != nil {
+			return View{}, err
+		}
+	}
 	action := audit.GuestExtended
 	if req.Period == nil {
 		action = "guest.changed"
@@ -607,6 +627,19 @@ func joinChannels(chs []outbox.Channel) string {
 		s[i] = string(c)
 	}
 	return strings.Join(s, ",")
+}
+
+// notYetAGuest refuses, before anything is charged, an invitation of an
+// email the company already has a guest with: the write would refuse it.
+func (s *Service) notYetAGuest(ctx context.Context, orgID, email string) error {
+	_, err := s.store.GuestByEmail(ctx, orgID, email)
+	switch {
+	case err == nil:
+		return guest.ErrExists
+	case errors.Is(err, guest.ErrNotFound):
+		return nil
+	}
+	return err
 }
 
 // verifiedAccount returns the account that owns email, or a zero User when

@@ -216,8 +216,21 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 	}
 	switch {
 	case proof.need == CurrentPassword:
-		if password.Verify(req.Password, user.PasswordHash) != nil {
-			return Accepted{}, guest.ErrWrongPass
+		check := func(context.Context) error {
+			if password.Verify(req.Password, user.PasswordHash) != nil {
+				return guest.ErrWrongPass
+			}
+			return nil
+		}
+		if s.signIns != nil {
+			// Throttled like a sign-in: whoever may invite can send
+			// themselves a link to any account whose email they know.
+			err = s.signIns.Attempt(ctx, user.Email, clientKey, check)
+		} else {
+			err = check(ctx)
+		}
+		if err != nil {
+			return Accepted{}, err
 		}
 	case proof.acct != nil:
 		// An existing account without a password, from an email link: the

@@ -399,13 +399,14 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		if err := locale.CheckLang("language", req.Language); err != nil {
 			return ParticipantView{}, err
 		}
-		if err := s.ledger.Take(ctx, now, s.limits.Quotas.Invite(p.UserID, sess.OrgID)...); err != nil {
-			return ParticipantView{}, err
-		}
 		name := strings.TrimSpace(req.Name)
 		if name == "" {
 			name = email
 		} else if name, err = guest.CleanName("name", name); err != nil {
+			return ParticipantView{}, err
+		}
+		// After every check of the input: a refused invitation costs nothing.
+		if err := s.ledger.Take(ctx, now, s.limits.Quotas.Invite(p.UserID, sess.OrgID)...); err != nil {
 			return ParticipantView{}, err
 		}
 		part := Participant{ID: secret.NewID("p_"), SessionID: sess.ID, OrgID: sess.OrgID, Kind: toolmatrix.Guest,
