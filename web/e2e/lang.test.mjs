@@ -94,7 +94,7 @@ test('an admin changes the company time zone in the settings form', async (t) =>
     const zone = page.getByLabel('Time zone');
     await zone.waitFor();
     assert.equal(await zone.inputValue(), 'Europe/Berlin');
-    assert.equal(await page.getByLabel('Language').inputValue(), 'en');
+    assert.equal(await page.locator('#main').getByLabel('Language').inputValue(), 'en');
     await zone.selectOption('America/New_York');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved: English, America/New_York.' }).waitFor();
