@@ -65,6 +65,8 @@ var rules = map[string]rule{
 	"POST /v1/me/password":                            {self: 400},
 	"POST /v1/me/email/verification":                  {self: 409}, // every caller here holds a verified address
 	"POST /v1/email-verifications/{token}":            {public: 404},
+	"GET /v1/email-verifications/{token}":             {public: 404},
+	"POST /v1/email-verifications/{token}/decline":    {public: 404},
 	"GET /v1/me/invitations":                          {self: 200},
 	"POST /v1/me/invitations/{id}/accept":             {self: 404},
 	"POST /v1/me/invitations/{id}/decline":            {self: 404},
@@ -453,7 +455,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		case "GET /v1/privileges":
 			return request{"GET", "/v1/privileges", nil, ""}
 		case "GET /v1/invitations/{token}", "POST /v1/invitations/{token}/accept", "POST /v1/invitations/{token}/decline",
-			"POST /v1/email-verifications/{token}":
+			"POST /v1/email-verifications/{token}", "GET /v1/email-verifications/{token}", "POST /v1/email-verifications/{token}/decline":
 			e.clock.Advance(time.Minute) // stay under the per-address redemption limit
 			method, path, _ := strings.Cut(strings.Replace(k, "{token}", "not-a-token", 1), " ")
 			return request{method, path, map[string]string{}, ""}

@@ -31,8 +31,11 @@ const (
 	GuestPasswordSet = "guest.password_set"
 	// EmailReclaimed: the proven owner of a mailbox took the address from an
 	// account that held it unverified.
-	EmailReclaimed   = "user.email_reclaimed"
-	UserSignedIn     = "user.signed_in"
-	MessageFailed    = "message.failed"
-	MessageDelivered = "message.delivered"
+	EmailReclaimed = "user.email_reclaimed"
+	// EmailVerificationDeclined: the owner of an address said an account
+	// made for it from a text-message link is not theirs.
+	EmailVerificationDeclined = "user.email_verification_declined"
+	UserSignedIn              = "user.signed_in"
+	MessageFailed             = "message.failed"
+	MessageDelivered          = "message.delivered"
 )

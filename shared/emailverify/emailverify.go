@@ -1,15 +1,24 @@
 // Package emailverify lets the holder of an account made from an SMS link
 // prove its email address: a single-use link is mailed to the address, and
-// following it marks the address as the account's. Until then the account is
-// invisible to every flow that matches people by email (see identity.User).
+// confirming on its page marks the address as the account's. Until then the
+// account is invisible to every flow that matches people by email (see
+// identity.User).
+//
+// Whoever asks for the mail need not own the mailbox: anyone can make an
+// account for a stranger's address from an SMS link they hold. So opening
+// the link only shows whose account and whose request it is (scanners and
+// previews open links), the address's owner confirms by an explicit press,
+// and "this was not me" voids the link.
 package emailverify
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/outbox"
@@ -32,7 +41,15 @@ type Verification struct {
 	Email     string
 	ExpiresAt time.Time
 	CreatedAt time.Time
-	Used      bool
+	// OrgID and OrgName: the company whose SMS link made the account, and
+	// AccountCreatedAt when; empty for an account made before this was kept.
+	OrgID            string
+	OrgName          string
+	AccountCreatedAt time.Time
+	Used             bool
+	// Declined: the mailbox's owner said the account is not theirs; the link
+	// is then used up without confirming.
+	Declined bool
 }
 
 // Store is the storage verification needs.
@@ -47,6 +64,10 @@ type Store interface {
 	// and unexpired (ErrUsed or ErrExpired) and that the account still holds
 	// the address unverified (ErrVoid).
 	ConfirmEmail(ctx context.Context, v Verification, at time.Time) error
+	// DeclineEmailVerification uses the verification without confirming, on
+	// the condition that it is unused and unexpired (ErrUsed, ErrDeclined or
+	// ErrExpired), and writes e with it when e is not nil.
+	DeclineEmailVerification(ctx context.Context, v Verification, at time.Time, e *audit.Entry) error
 }
 
 // Errors of the flow.
@@ -54,10 +75,12 @@ var (
 	ErrVerified = apperr.New(apperr.Conflict, "email_verified", "Your email address is already verified.")
 	ErrNoEmail  = apperr.New(apperr.Conflict, "email_detached",
 		"This account no longer holds an email address: its owner took it back. Ask the company for a new invitation.")
-	ErrUnknown = apperr.New(apperr.NotFound, "verification_not_found", "This verification link is not valid.")
-	ErrUsed    = apperr.New(apperr.Gone, "verification_used", "This verification link has already been used.")
-	ErrExpired = apperr.New(apperr.Gone, "verification_expired", "This verification link has expired; ask for a new one.")
-	ErrVoid    = apperr.New(apperr.Gone, "verification_void",
+	ErrUnknown  = apperr.New(apperr.NotFound, "verification_not_found", "This verification link is not valid.")
+	ErrUsed     = apperr.New(apperr.Gone, "verification_used", "This verification link has already been used.")
+	ErrExpired  = apperr.New(apperr.Gone, "verification_expired", "This verification link has expired; ask for a new one.")
+	ErrDeclined = apperr.New(apperr.Gone, "verification_declined",
+		"This verification link was turned down by the owner of the address and no longer works.")
+	ErrVoid = apperr.New(apperr.Gone, "verification_void",
 		"This address is no longer waiting for this account's verification; its owner has taken it.")
 )
 
@@ -113,10 +136,18 @@ func (s *Service) Send(ctx context.Context, p *access.Principal) (Sent, error) {
 		return Sent{}, err
 	}
 	now := s.clock.Now()
-	v := Verification{TokenHash: secret.Hash(tok), UserID: u.ID, Email: u.Email, ExpiresAt: now.Add(TTL), CreatedAt: now}
+	v := Verification{TokenHash: secret.Hash(tok), UserID: u.ID, Email: u.Email, ExpiresAt: now.Add(TTL), CreatedAt: now,
+		OrgID: u.CreatedByOrgID, OrgName: u.CreatedByOrgName, AccountCreatedAt: u.CreatedAt}
+	data := map[string]string{"name": u.Name, "linkExpiresAt": v.ExpiresAt.Format(time.RFC3339)}
+	if v.OrgName != "" {
+		// The mail names whose request it is, so its reader can tell it apart
+		// from one they asked for.
+		data["orgName"] = v.OrgName
+		data["accountCreatedAt"] = v.AccountCreatedAt.Format(time.RFC3339)
+	}
 	m := outbox.Message{
 		ID: secret.NewID("m_"), Channel: outbox.Email, Kind: outbox.EmailVerification, To: u.Email,
-		Data:        map[string]string{"name": u.Name, "linkExpiresAt": v.ExpiresAt.Format(time.RFC3339)},
+		Data:        data,
 		SealedToken: sealed, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.store.CreateEmailVerification(ctx, v, m); err != nil {
@@ -125,37 +156,99 @@ func (s *Service) Send(ctx context.Context, p *access.Principal) (Sent, error) {
 	return Sent{Email: u.Email, ExpiresAt: v.ExpiresAt}, nil
 }
 
-// Confirmed answers a followed verification link.
+// Preview is what the page of a verification link shows before anything is
+// confirmed: the address, the account that would get it, and which
+// company's text message made that account, and when.
+type Preview struct {
+	Email            string     `json:"email"`
+	AccountName      string     `json:"accountName"`
+	OrgName          string     `json:"orgName,omitempty"`
+	AccountCreatedAt *time.Time `json:"accountCreatedAt,omitempty"`
+	ExpiresAt        time.Time  `json:"expiresAt"`
+}
+
+// Confirmed answers a confirmed verification link.
 type Confirmed struct {
 	Email    string `json:"email"`
 	Verified bool   `json:"verified"`
 }
 
-// Confirm uses a verification link: the address becomes the account's.
-func (s *Service) Confirm(ctx context.Context, token, clientKey string) (Confirmed, error) {
+// pending finds the verification of token and says why it can no longer be
+// used, under the same per-client limit for every use of the link.
+func (s *Service) pending(ctx context.Context, token, clientKey string) (Verification, error) {
 	if err := s.redeem.Allow(ctx, s.redeemRule, clientKey); err != nil {
-		return Confirmed{}, err
+		return Verification{}, err
 	}
 	if !secret.WellFormed(token) {
-		return Confirmed{}, ErrUnknown
+		return Verification{}, ErrUnknown
 	}
 	v, err := s.store.EmailVerification(ctx, secret.Hash(token))
 	if err != nil {
-		return Confirmed{}, err
+		return Verification{}, err
 	}
 	// Looked up by hash; compared again in constant time.
 	if !secret.Matches(token, v.TokenHash) {
-		return Confirmed{}, ErrUnknown
+		return Verification{}, ErrUnknown
 	}
-	now := s.clock.Now()
 	switch {
+	case v.Declined:
+		return Verification{}, ErrDeclined
 	case v.Used:
-		return Confirmed{}, ErrUsed
-	case !now.Before(v.ExpiresAt):
-		return Confirmed{}, ErrExpired
+		return Verification{}, ErrUsed
+	case !s.clock.Now().Before(v.ExpiresAt):
+		return Verification{}, ErrExpired
 	}
-	if err := s.store.ConfirmEmail(ctx, v, now); err != nil {
+	return v, nil
+}
+
+// Preview shows what confirming a link would do. It never uses the link:
+// mail scanners and chat previews open links too.
+func (s *Service) Preview(ctx context.Context, token, clientKey string) (Preview, error) {
+	v, err := s.pending(ctx, token, clientKey)
+	if err != nil {
+		return Preview{}, err
+	}
+	u, err := s.store.User(ctx, v.UserID)
+	if errors.Is(err, identity.ErrUserNotFound) || (err == nil && (u.Email != v.Email || !u.EmailUnverified)) {
+		// What confirming would refuse: the owner took the address back, or
+		// it is proven already.
+		return Preview{}, ErrVoid
+	}
+	if err != nil {
+		return Preview{}, err
+	}
+	p := Preview{Email: v.Email, AccountName: u.Name, OrgName: v.OrgName, ExpiresAt: v.ExpiresAt}
+	if v.OrgName != "" {
+		p.AccountCreatedAt = &v.AccountCreatedAt
+	}
+	return p, nil
+}
+
+// Confirm uses a verification link: the address becomes the account's.
+func (s *Service) Confirm(ctx context.Context, token, clientKey string) (Confirmed, error) {
+	v, err := s.pending(ctx, token, clientKey)
+	if err != nil {
+		return Confirmed{}, err
+	}
+	if err := s.store.ConfirmEmail(ctx, v, s.clock.Now()); err != nil {
 		return Confirmed{}, err
 	}
 	return Confirmed{Email: v.Email, Verified: true}, nil
+}
+
+// Decline is the mailbox owner's "this was not me": the link is used up
+// without confirming, so whoever asked for it cannot have it opened again,
+// and the company whose text message made the account sees it in its audit.
+func (s *Service) Decline(ctx context.Context, token, clientKey string) error {
+	v, err := s.pending(ctx, token, clientKey)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	var e *audit.Entry
+	if v.OrgID != "" {
+		e = &audit.Entry{ID: secret.NewID("a_"), OrgID: v.OrgID, At: now, Actor: "mailbox:" + v.Email,
+			Action: audit.EmailVerificationDeclined, Target: v.UserID, Details: map[string]string{"email": v.Email}}
+	}
+	return s.store.DeclineEmailVerification(ctx, v, now, e)
 }

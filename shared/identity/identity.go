@@ -32,6 +32,11 @@ type User struct {
 	// accepting an email link) do not see it, and the mailbox's owner can
 	// take the address from it.
 	EmailUnverified bool `json:"-"`
+	// CreatedByOrgID and CreatedByOrgName name the company whose text-message
+	// link made the account, so that the mailbox's owner, asked to verify the
+	// address, can tell whose request it is.
+	CreatedByOrgID   string `json:"-"`
+	CreatedByOrgName string `json:"-"`
 }
 
 // HasPassword reports whether the account can sign in with a password.

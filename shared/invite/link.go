@@ -243,6 +243,9 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 		// Only an email link proves the mailbox; an account made from an SMS
 		// link holds the address unverified until its owner proves it.
 		user.EmailUnverified = proof.need == NoProof
+		if user.EmailUnverified {
+			user.CreatedByOrgID, user.CreatedByOrgName = inv.OrgID, inv.OrgName
+		}
 		if req.Password != "" || proof.need == NewPassword {
 			if user.PasswordHash, err = checkNewPassword(req.Password); err != nil {
 				return Accepted{}, err

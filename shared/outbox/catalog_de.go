@@ -39,9 +39,14 @@ func init() {
 			"session_customer.sms": "{{.inviterName}} hilft Ihnen gern ({{.caseTitle}}). Zum Teilen Ihrer Kamera öffnen: {{.link}}",
 
 			"email_verification.subject": "Bestätigen Sie Ihre E-Mail-Adresse für Guestbridge",
-			"email_verification.text": "Hallo {{.name}},\n\nöffnen Sie diesen Link, um zu bestätigen, dass diese E-Mail-Adresse Ihnen gehört:\n\n{{.link}}\n\n" +
-				"Der Link funktioniert bis {{date .linkExpiresAt}} und kann einmal verwendet werden. Wenn Sie ihn nicht angefordert haben, " +
-				"ignorieren Sie diese E-Mail: Es ändert sich nichts, solange der Link nicht geöffnet wird.\n",
+			"email_verification.text": "Hallo {{.name}},\n\n" +
+				"{{if .orgName}}für diese E-Mail-Adresse wurde am {{date .accountCreatedAt}} über eine SMS von {{.orgName}} ein Konto angelegt, " +
+				"und sein Inhaber möchte bestätigen, dass die Adresse ihm gehört.{{else}}Jemand möchte bestätigen, dass diese E-Mail-Adresse " +
+				"zu seinem Guestbridge-Konto gehört.{{end}}\n\n" +
+				"Wenn das Ihr Konto ist, öffnen Sie diesen Link und drücken Sie auf der Seite auf „Bestätigen“:\n\n{{.link}}\n\n" +
+				"Der Link funktioniert bis {{date .linkExpiresAt}} und kann einmal verwendet werden. Wenn Sie das nicht angefordert haben, " +
+				"ignorieren Sie diese Nachricht: Es ändert sich nichts, solange Sie auf der Seite nicht auf „Bestätigen“ drücken. " +
+				"Dort können Sie auch „Das war ich nicht“ wählen, um den Link ungültig zu machen.\n",
 
 			"guest_welcome.subject": "Willkommen bei {{.orgName}}",
 			"guest_welcome.text": "Hallo {{.guestName}},\n\nIhr Gastzugang zu {{.orgName}} ist eingerichtet und gilt bis {{date .validUntil}}.\n" +

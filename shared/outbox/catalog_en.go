@@ -40,9 +40,13 @@ func init() {
 			"session_customer.sms": "{{.inviterName}} is ready to help you ({{.caseTitle}}). Open to share your camera: {{.link}}",
 
 			"email_verification.subject": "Confirm your email address for Guestbridge",
-			"email_verification.text": "Hello {{.name}},\n\nopen this link to confirm that this email address is yours:\n\n{{.link}}\n\n" +
-				"The link works until {{date .linkExpiresAt}} and can be used once. If you did not ask for it, ignore this email: " +
-				"nothing changes unless the link is opened.\n",
+			"email_verification.text": "Hello {{.name}},\n\n" +
+				"{{if .orgName}}an account for this email address was created on {{date .accountCreatedAt}} from a text message of {{.orgName}}, " +
+				"and its holder asks to confirm that the address is theirs.{{else}}someone asks to confirm that this email address belongs " +
+				"to their Guestbridge account.{{end}}\n\n" +
+				"If this is your account, open this link and press Confirm on the page:\n\n{{.link}}\n\n" +
+				"The link works until {{date .linkExpiresAt}} and can be used once. If you did not ask for this, ignore this message: " +
+				"nothing changes until you press Confirm on the page. You can also press \"This was not me\" there to void the link.\n",
 
 			"guest_welcome.subject": "Welcome to {{.orgName}}",
 			"guest_welcome.text": "Hello {{.guestName}},\n\nyour guest access to {{.orgName}} is set up and lasts until {{date .validUntil}}.\n" +

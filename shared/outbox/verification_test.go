@@ -19,6 +19,28 @@ func TestRenderEmailVerification(t *testing.T) {
 		!strings.Contains(m.Text, "Wed 2 Dec 2026, 11:00 CET") {
 		t.Fatalf("verification email: %+v", m)
 	}
+	for _, tc := range []struct {
+		lang string
+		want []string
+	}{
+		{"en", []string{"created on Mon 30 Nov 2026, 11:00 CET from a text message of Acme <b>", "nothing changes until you press Confirm on the page"}},
+		{"de", []string{"am Mo., 30. Nov. 2026, 11:00 Uhr CET über eine SMS von Acme <b>", "solange Sie auf der Seite nicht auf „Bestätigen“ drücken"}},
+	} {
+		asked := map[string]string{"name": "Sid", "linkExpiresAt": "2026-12-02T10:00:00Z", "orgName": "Acme <b>",
+			"accountCreatedAt": "2026-11-30T10:00:00Z", DataLang: tc.lang}
+		m, err := Render(Email, EmailVerification, asked, link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(m.Text, w) {
+				t.Errorf("%s verification email lacks %q:\n%s", tc.lang, w, m.Text)
+			}
+		}
+		if strings.Contains(m.HTML, "<b>") {
+			t.Errorf("%s: the company's name is not escaped: %s", tc.lang, m.HTML)
+		}
+	}
 	if _, err := Render(Email, EmailVerification, data, ""); err == nil {
 		t.Fatal("a verification without a link rendered")
 	}

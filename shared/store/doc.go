@@ -20,7 +20,7 @@
 //	user           USER#<user>        PROFILE
 //	email lookup   EMAIL#<email>      USER               (unique email per account; Unverified while held by an
 //	                                                     account made from an SMS link, which the mailbox's owner can take)
-//	email proof    EMAILVERIFY#<sha256(token)> INV       ttl = link expiry + 30 days; Used by conditional write
+//	email proof    EMAILVERIFY#<sha256(token)> INV       ttl = link expiry + 30 days; Used (and Declined) by conditional write
 //	invitation     INV#<sha256(token)> INV               ttl = link expiry + 30 days
 //	outbox message OUTBOX#<id>        OUTBOX             GSI2: OUTBOX#DUE / <nextAttemptAt>#<id> (while queued)
 //	rate counter   RATE#<rule>#<key>  <window start>     ttl = window end; raised all-or-none per request (Limiter.Take)

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/emailverify"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 )
@@ -17,23 +18,29 @@ var _ emailverify.Store = (*Store)(nil)
 
 // verifyItem is a pending proof of an address, keyed by the token's hash.
 type verifyItem struct {
-	PK, SK    string
-	Type      string
-	TokenHash string
-	UserID    string
-	Email     string
-	ExpiresAt time.Time
-	CreatedAt time.Time
-	// Used is set once, by the confirm's conditional write.
-	Used bool
-	TTL  int64 `dynamodbav:"ttl"`
+	PK, SK           string
+	Type             string
+	TokenHash        string
+	UserID           string
+	Email            string
+	ExpiresAt        time.Time
+	CreatedAt        time.Time
+	OrgID            string    `dynamodbav:",omitempty"`
+	OrgName          string    `dynamodbav:",omitempty"`
+	AccountCreatedAt time.Time `dynamodbav:",omitempty"`
+	// Used is set once, by the confirm's or the decline's conditional write;
+	// Declined says it was the decline.
+	Used     bool
+	Declined bool  `dynamodbav:",omitempty"`
+	TTL      int64 `dynamodbav:"ttl"`
 }
 
 func verifyPK(hash string) string { return "EMAILVERIFY#" + hash }
 
 func (it verifyItem) verification() emailverify.Verification {
 	return emailverify.Verification{TokenHash: it.TokenHash, UserID: it.UserID, Email: it.Email, ExpiresAt: it.ExpiresAt,
-		CreatedAt: it.CreatedAt, Used: it.Used}
+		CreatedAt: it.CreatedAt, OrgID: it.OrgID, OrgName: it.OrgName, AccountCreatedAt: it.AccountCreatedAt,
+		Used: it.Used, Declined: it.Declined}
 }
 
 // CreateEmailVerification writes a verification and the message with its link.
@@ -41,6 +48,7 @@ func (s *Store) CreateEmailVerification(ctx context.Context, v emailverify.Verif
 	return s.transact(ctx, "create email verification", []types.TransactWriteItem{
 		putNew(s.table, verifyItem{PK: verifyPK(v.TokenHash), SK: skInv, Type: "email-verification", TokenHash: v.TokenHash,
 			UserID: v.UserID, Email: v.Email, ExpiresAt: v.ExpiresAt, CreatedAt: v.CreatedAt,
+			OrgID: v.OrgID, OrgName: v.OrgName, AccountCreatedAt: v.AccountCreatedAt,
 			TTL: v.ExpiresAt.Add(invitationRetention).Unix()}),
 		putNew(s.table, newOutboxItem(m)),
 	}, emailverify.ErrUnknown)
@@ -84,15 +92,50 @@ func (s *Store) ConfirmEmail(ctx context.Context, v emailverify.Verification, at
 		return nil
 	case failedAt(reasons, 0):
 		// Used by a concurrent confirm, or expired since it was read.
-		cur, rerr := s.EmailVerification(ctx, v.TokenHash)
-		if rerr == nil && cur.Used {
-			return emailverify.ErrUsed
-		}
-		return emailverify.ErrExpired
+		return s.verificationRefusal(ctx, v.TokenHash)
 	case failedAt(reasons, 1), failedAt(reasons, 2):
 		return emailverify.ErrVoid
 	case reasons != nil && containsReason(reasons, "TransactionConflict"):
 		return emailverify.ErrUsed
 	}
 	return fmt.Errorf("confirm email: %w", err)
+}
+
+// verificationRefusal says why a verification's condition failed.
+func (s *Store) verificationRefusal(ctx context.Context, hash string) error {
+	cur, err := s.EmailVerification(ctx, hash)
+	switch {
+	case err == nil && cur.Declined:
+		return emailverify.ErrDeclined
+	case err == nil && cur.Used:
+		return emailverify.ErrUsed
+	}
+	return emailverify.ErrExpired
+}
+
+// DeclineEmailVerification uses the verification without confirming, and
+// writes the audit entry in the same transaction.
+func (s *Store) DeclineEmailVerification(ctx context.Context, v emailverify.Verification, at time.Time, e *audit.Entry) error {
+	t := marshalTime(at)
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 &s.table,
+		Key:                       key(verifyPK(v.TokenHash), skInv),
+		UpdateExpression:          aws.String("SET Used = :true, Declined = :true, UsedAt = :at"),
+		ConditionExpression:       aws.String("Used = :false AND ExpiresAt > :at"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": t, ":true": boolean(true), ":false": boolean(false)},
+	}}}
+	if e != nil {
+		items = append(items, putNew(s.table, newAuditItem(*e)))
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	reasons := cancelReasons(err)
+	switch {
+	case err == nil:
+		return nil
+	case failedAt(reasons, 0):
+		return s.verificationRefusal(ctx, v.TokenHash)
+	case reasons != nil && containsReason(reasons, "TransactionConflict"):
+		return emailverify.ErrUsed
+	}
+	return fmt.Errorf("decline email verification: %w", err)
 }

@@ -27,6 +27,9 @@ type userItem struct {
 	// EmailUnverified: the account was made from an SMS link and its holder
 	// has not proven the mailbox yet.
 	EmailUnverified bool `dynamodbav:",omitempty"`
+	// CreatedByOrgID/Name: the company whose SMS link made the account.
+	CreatedByOrgID   string `dynamodbav:",omitempty"`
+	CreatedByOrgName string `dynamodbav:",omitempty"`
 	// DetachedEmail is the address the mailbox's owner took from this
 	// account; Email is then empty.
 	DetachedEmail string `dynamodbav:",omitempty"`
@@ -34,12 +37,14 @@ type userItem struct {
 
 func newUserItem(u identity.User) userItem {
 	return userItem{PK: userPK(u.ID), SK: skProfile, Type: "user", ID: u.ID, Email: u.Email, Name: u.Name,
-		PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt, TokenVersion: u.TokenVersion, EmailUnverified: u.EmailUnverified}
+		PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt, TokenVersion: u.TokenVersion, EmailUnverified: u.EmailUnverified,
+		CreatedByOrgID: u.CreatedByOrgID, CreatedByOrgName: u.CreatedByOrgName}
 }
 
 func (it userItem) user() identity.User {
 	return identity.User{ID: it.ID, Email: it.Email, Name: it.Name, PasswordHash: it.PasswordHash, CreatedAt: it.CreatedAt,
-		TokenVersion: it.TokenVersion, EmailUnverified: it.EmailUnverified}
+		TokenVersion: it.TokenVersion, EmailUnverified: it.EmailUnverified,
+		CreatedByOrgID: it.CreatedByOrgID, CreatedByOrgName: it.CreatedByOrgName}
 }
 
 type emailItem struct {
