@@ -31,6 +31,16 @@ func (a *API) getSession(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, http.StatusOK, v, err)
 }
 
+func (a *API) sessionReport(w http.ResponseWriter, r *http.Request) {
+	v, err := a.d.Sessions.Report(r.Context(), principal(r), r.PathValue("id"))
+	respond(w, r, http.StatusOK, v, err)
+}
+
+func (a *API) caseSessions(w http.ResponseWriter, r *http.Request) {
+	v, err := a.d.Sessions.CaseReports(r.Context(), principal(r), r.PathValue("org"), r.PathValue("caseId"))
+	respond(w, r, http.StatusOK, map[string]any{"sessions": v}, err)
+}
+
 func (a *API) endSession(w http.ResponseWriter, r *http.Request) {
 	v, err := a.d.Sessions.End(r.Context(), principal(r), r.PathValue("id"))
 	respond(w, r, http.StatusOK, v, err)
@@ -52,7 +62,12 @@ func (a *API) inviteToSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) removeParticipant(w http.ResponseWriter, r *http.Request) {
-	v, err := a.d.Sessions.Remove(r.Context(), principal(r), r.PathValue("id"), r.PathValue("pid"))
+	var req session.RemoveRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	v, err := a.d.Sessions.Remove(r.Context(), principal(r), r.PathValue("id"), r.PathValue("pid"), req)
 	respond(w, r, http.StatusOK, v, err)
 }
 
