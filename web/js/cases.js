@@ -4,6 +4,7 @@
 import { api, orgPath } from './api.js';
 import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog } from './ui.js';
 import { openSession } from './session.js';
+import { KIND_LABEL, TOOL_LABEL } from './live.js';
 
 /** casesSection lists the acting company's cases (a guest gets only theirs). */
 export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
@@ -72,11 +73,46 @@ export function caseDetail(ctx, id) {
         body.append(h('div', { class: 'actions start' }, h('button', { type: 'button', class: 'btn primary', text: 'Start live session',
           onclick: (e) => startDialog(ctx, c, e.currentTarget) })));
       }
+      body.append(sessionReports(org, c.id));
     } catch (err) {
       if (!err.handled) body.replaceChildren(failure(err));
     }
   })();
   return sec;
+}
+
+/**
+ * sessionReports lists the case's past sessions, each with its participants
+ * (kind, joined, left, removed and why) and its record of chat and tool
+ * messages, as far as the reader may see them; it prints on its own.
+ */
+function sessionReports(org, caseId) {
+  const box = h('section', { class: 'session-reports', 'aria-label': 'Session reports' }, h('h2', { text: 'Sessions' }), loading('the sessions'));
+  const print = h('button', { type: 'button', class: 'btn small no-print', text: 'Print reports', onclick: () => window.print() });
+  (async () => {
+    try {
+      const { sessions = [] } = await api('GET', orgPath(org, 'cases', caseId, 'sessions'));
+      if (!sessions.length) { box.replaceChildren(h('h2', { text: 'Sessions' }), h('p', { class: 'empty', text: 'No live session has been held on this case.' })); return; }
+      box.replaceChildren(h('div', { class: 'section-head' }, h('h2', { text: 'Sessions' }), print), ...sessions.map(report));
+    } catch (err) {
+      if (!err.handled) box.replaceChildren(h('h2', { text: 'Sessions' }), failure(err));
+    }
+  })();
+  return box;
+}
+
+function report(s) {
+  const removed = (p) => (p.removed ? `Yes (${p.removedReason || 'removed'}${p.removedNote ? `: “${p.removedNote}”` : ''})` : 'No');
+  const people = table('Participants', ['Name', 'Kind', 'Joined', 'Left', 'Removed'], (s.participants || []).map((p) => [
+    p.name || '—', KIND_LABEL[p.kind] || p.kind, when(p.joinedAt), when(p.leftAt), h('span', { text: removed(p) })]));
+  const lines = (s.record || []).map((r) => h('li', { class: r.tool === 'chat' ? 'rec-chat' : 'rec-tool' },
+    when(r.at), ' ', h('strong', { text: `${r.name || KIND_LABEL[r.kind] || 'Someone'}` }),
+    h('span', { text: r.tool === 'chat' ? `: ${r.text}` : ` · ${TOOL_LABEL[r.tool] || r.tool}${r.text ? ` · ${r.text}` : ''}` })));
+  return h('article', { class: 'card session-report', 'data-session': s.id },
+    h('h3', {}, 'Session of ', when(s.createdAt), s.endedAt ? h('span', {}, ' – ', when(s.endedAt)) : h('span', { class: 'badge', text: 'Live' })),
+    people,
+    h('h4', { text: 'Chat and activity' }),
+    lines.length ? h('ol', { class: 'session-record' }, lines) : h('p', { class: 'empty', text: 'Nothing was said or done with tools.' }));
 }
 
 /** startDialog starts a live session on the case and opens its page. */

@@ -92,7 +92,7 @@ function ended(x, kind) {
   if (x instanceof Error) return fullPage(x.message, HELP[x.code] || '');
   const more = x.reason === 'left' && kind === 'guest' ? 'Your link works only once. To rejoin, contact the technician who sent you the invitation.'
     : x.reason === 'session_ended' || x.reason === 'left' ? 'You can close this page.' : '';
-  fullPage(closeText(x), more);
+  fullPage(closeText(x), x.message ? `The technician wrote: “${x.message}”` : more);
 }
 
 function customerPage(j, getJoining) {

@@ -90,6 +90,8 @@ export function connectRelay({ getJoining, local = () => null, on }) {
       case 'tools': on.tools?.(m.tools || []); return null;
       case 'participant_joined': case 'participant_left': on.roster?.(m.type, m.participant, m.reason); return null;
       case 'draining': on.draining?.(m.deadlineMs); return null;
+      // Earlier chat and tool messages, for a late join or a reload.
+      case 'history': (m.history || []).forEach((x) => on.message?.({ ...x, earlier: true })); return null;
       case 'error': on.state?.(m.error?.message || 'The relay refused a message.'); return null;
       default: return null;
     }
@@ -124,18 +126,19 @@ export function connectRelay({ getJoining, local = () => null, on }) {
     const socket = new WebSocket(j.relayUrl);
     ws = socket;
     let reason = '';
+    let note = '';
     let queue = Promise.resolve();
     socket.onopen = () => socket.send(JSON.stringify({ type: 'join', ticket: j.ticket }));
     socket.onmessage = (e) => {
       let m;
       try { m = JSON.parse(e.data); } catch { return; }
-      if (m.type === 'close') reason = m.reason || '';
+      if (m.type === 'close') { reason = m.reason || ''; note = m.message || ''; }
       queue = queue.then(() => handle(m)).catch((err) => on.state?.(`The media connection failed: ${err.message}`));
     };
     socket.onclose = () => {
       if (ws !== socket) return;
       teardown();
-      if (FINAL.has(reason)) { end({ reason }); return; }
+      if (FINAL.has(reason)) { end(note ? { reason, message: note } : { reason }); return; }
       if (++tries > DELAYS.length) { end({ reason: reason || 'connection_lost', retry: true }); return; }
       on.state?.('The connection was interrupted. Reconnecting…');
       timer = setTimeout(attempt, DELAYS[tries - 1]);

@@ -5,7 +5,7 @@
 import { api, orgPath } from './api.js';
 import { h, uid, when, field, table, setMain, loading, failure, announce, openDialog, confirmDialog, actionMenu, checklist, invalid } from './ui.js';
 import { connectRelay } from './rtc.js';
-import { KIND_LABEL, TOOL_LABEL, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { KIND_LABEL, TOOL_LABEL, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 
 let handoff = null; // the start answer, kept in memory for the page it opens
 
@@ -132,7 +132,7 @@ export async function renderSession(ctx, id) {
     const text = closeText(x);
     media.clear();
     if (x.retry) { live.before(reconnectNotice(x, () => link)); return; }
-    live.replaceWith(h('div', { class: 'card full-message live-end', role: 'alert' }, h('h2', { text }),
+    live.replaceWith(h('div', { class: 'card full-message live-end', role: 'alert' }, h('h2', { text }), closeNote(x),
       h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'btn', text: 'Back to the case' })));
     endBtn?.remove();
     inviteBtn?.remove();
@@ -197,11 +197,13 @@ export async function renderSession(ctx, id) {
   }));
 
   function removeDialog(p, opener) {
-    confirmDialog({
+    const reason = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', 'data-field': 'reason' });
+    openDialog({
       title: `Remove ${p.name}?`, submitLabel: 'Remove', danger: true, opener,
-      text: [h('strong', { text: p.name }), ' is disconnected at once and cannot join this session again.'],
-      run: async () => {
-        await api('POST', `${base}/participants/${encodeURIComponent(p.id)}/remove`, {});
+      body: [h('p', { class: 'muted' }, h('strong', { text: p.name }), ' is disconnected at once and cannot join this session again.'),
+        field('Reason (optional)', reason, `${p.name} reads it on their page.`)],
+      onSubmit: async () => {
+        await api('POST', `${base}/participants/${encodeURIComponent(p.id)}/remove`, { reason: reason.value.trim() });
         announce(`${p.name} was removed.`);
         refresh();
       },
