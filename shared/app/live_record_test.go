@@ -67,10 +67,16 @@ func TestLiveSessionRecord(t *testing.T) {
 
 	must(t, prim.SendTool([]byte(`{"tool":"chat","text":"Hello Carl, please show the pump"}`)))
 	must(t, prim.SendTool([]byte(`{"tool":"notes","text":"Seal looks worn"}`)))
+	// The customer answers once the primary's lines are recorded, so the
+	// order of the record is the test's.
+	var rep resp
+	eventually(t, "the primary's two lines in the session's report", func() bool {
+		rep = e.call("GET", "/v1/sessions/"+sid+"/report", tech, nil)
+		return rep.Status == 200 && len(reportRecord(rep)) == 2
+	})
 	must(t, cust.SendTool([]byte(`{"tool":"chat","text":"Here it is"}`)))
 
 	// The record reaches the API, in order, with who said it.
-	var rep resp
 	eventually(t, "the three lines in the session's report", func() bool {
 		rep = e.call("GET", "/v1/sessions/"+sid+"/report", tech, nil)
 		return rep.Status == 200 && len(reportRecord(rep)) == 3

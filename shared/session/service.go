@@ -62,6 +62,7 @@ type Store interface {
 	// GuestByEmail finds the company's guest account with email, if any.
 	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
 	RecordStore
+	MemberStore
 }
 
 // Relay is how revocations reach the relay at once.

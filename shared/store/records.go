@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/session"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
@@ -75,6 +76,11 @@ func (s *Store) AppendRecord(ctx context.Context, e session.RecordEntry, forgetA
 		return fmt.Errorf("append record: %w", err)
 	}
 	return nil
+}
+
+// CompanyMembers lists a company's members for the session picker.
+func (s *Store) CompanyMembers(ctx context.Context, orgID string) ([]identity.Member, error) {
+	return listAs(ctx, s, orgPK(orgID), "MEMBER#", memberItem.member)
 }
 
 // Record reads a session's record in time order.
