@@ -1,7 +1,7 @@
 // cases.js — the case list (with "create" for members who may) and the case
 // detail page, shared by the member and the guest views.
 
-import { api, orgPath } from './api.js';
+import { api, orgPath, token } from './api.js';
 import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog } from './ui.js';
 import { openSession } from './session.js';
 import { KIND_LABEL, TOOL_LABEL } from './live.js';
@@ -12,6 +12,7 @@ export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
   const list = h('div', { class: 'list' });
   const parts = [h('div', { class: 'section-head' }, h('h1', { text: heading }))];
   if (intro) parts.push(intro);
+  if (ctx.me.actingOrg.kind === 'member') parts.push(sessionInvitations());
   if (ctx.me.actingOrg.kind === 'member' && ctx.can('cases.write')) parts.push(createForm(org, () => load()));
   parts.push(list);
 
@@ -60,7 +61,8 @@ export function caseDetail(ctx, id) {
   const org = ctx.me.actingOrg.orgId;
   const back = h('a', { href: '/cases', 'data-nav': true, class: 'back', text: '← All cases' });
   const body = h('div', {}, loading('the case'));
-  const sec = h('section', { class: 'section' }, back, h('h1', { text: 'Case' }), body);
+  const sec = h('section', { class: 'section' }, back, h('h1', { text: 'Case' }),
+    ctx.me.actingOrg.kind === 'member' ? sessionInvitations() : null, body);
   (async () => {
     try {
       const c = await api('GET', orgPath(org, 'cases', id));
@@ -113,6 +115,41 @@ function report(s) {
     people,
     h('h4', { text: 'Chat and activity' }),
     lines.length ? h('ol', { class: 'session-record' }, lines) : h('p', { class: 'empty', text: 'Nothing was said or done with tools.' }));
+}
+
+// How often an open page asks whether its technician was invited to a live
+// session; an unchanged answer is a 304 without a body.
+const INVITATION_POLL_MS = 4000;
+
+/**
+ * sessionInvitations is a notice that appears by itself when a colleague
+ * invites this technician to a live session, with the way in.
+ */
+export function sessionInvitations() {
+  const box = h('div', { class: 'session-invitations', role: 'status', 'aria-live': 'polite' });
+  let etag = '';
+  let started = false;
+  async function poll() {
+    if (started && !box.isConnected) return; // the page was left
+    started = true;
+    try {
+      const headers = { Accept: 'application/json', 'X-Client-Platform': 'web', Authorization: `Bearer ${token.get()}` };
+      if (etag) headers['If-None-Match'] = etag;
+      const res = await fetch('/v1/me/session-invitations', { headers, cache: 'no-store', credentials: 'same-origin' });
+      if (res.status === 401 || res.status === 403) return; // signed out: the app shows sign-in
+      if (res.status === 200) {
+        etag = res.headers.get('ETag') || '';
+        const { invitations = [] } = await res.json();
+        box.replaceChildren(...invitations.filter((i) => !i.joined).map((i) => h('div', { class: 'card invite-notice' },
+          h('p', {}, h('strong', { text: i.primaryName || 'A colleague' }), ' invited you to a live session',
+            i.caseTitle ? [' on ', h('strong', { text: i.caseTitle })] : null, '.'),
+          h('a', { href: `/session/${encodeURIComponent(i.sessionId)}`, 'data-nav': true, class: 'btn primary', text: 'Join the session' }))));
+      }
+    } catch { /* offline: the next round tries again */ }
+    setTimeout(poll, INVITATION_POLL_MS);
+  }
+  poll();
+  return box;
 }
 
 /** startDialog starts a live session on the case and opens its page. */

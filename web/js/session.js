@@ -229,22 +229,35 @@ export async function renderSession(ctx, id) {
       const tab = h('button', { type: 'button', role: 'tab', id: uid('tab'), text: label });
       return { key, tab };
     });
-    const userId = h('input', { type: 'text', required: true, autocomplete: 'off', 'data-field': 'userId' });
+    // The picker: the company's technicians, searched by name or email;
+    // those already seated are shown but cannot be picked again.
+    const search = h('input', { type: 'search', autocomplete: 'off', 'aria-label': 'Search technicians by name or email', placeholder: 'Name or email', class: 'picker-search' });
+    const choices = h('div', { role: 'radiogroup', class: 'picker', 'data-field': 'userId', 'aria-label': 'Technicians' });
     const internal = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Internal technician' }),
-      h('p', { class: 'muted', text: 'A technician of your company joins from this session’s page (see “Links”).' }),
-      field('User id of the technician', userId, 'Ask an admin for the id, or for the members list.'));
-    const canList = ctx.can('roles.manage');
-    if (canList) {
-      api('GET', orgPath(org, 'members')).then(({ members = [] }) => {
-        const taken = new Set(s.participants.filter((p) => !p.removed && p.userId).map((p) => p.userId));
-        const choices = members.filter((m) => !taken.has(m.userId));
-        const select = h('select', { required: true, 'data-field': 'userId' }, h('option', { value: '', text: choices.length ? 'Choose a technician' : 'Nobody else to invite' }),
-          choices.map((m) => h('option', { value: m.userId, text: `${m.name} (${m.email})` })));
-        internal.replaceChild(field('Technician', select), userId.closest('.field'));
-        internal.value = () => select.value;
-      }).catch(() => {});
+      h('p', { class: 'muted', text: 'A technician of your company is told on their open Guestbridge page and joins from there.' }),
+      field('Find a technician', search), choices);
+    let picked = '';
+    let searching = 0;
+    async function find() {
+      const mine = ++searching;
+      try {
+        const { technicians = [] } = await api('GET', `${base}/technicians?q=${encodeURIComponent(search.value.trim())}`);
+        if (mine !== searching) return;
+        const name = uid('pick');
+        choices.replaceChildren(...(technicians.length ? technicians.map((m) => {
+          const radio = h('input', { type: 'radio', name, value: m.userId, disabled: m.inSession, checked: m.userId === picked });
+          radio.addEventListener('change', () => { picked = radio.value; });
+          return h('label', { class: `pick${m.inSession ? ' taken' : ''}` }, radio, h('span', { text: `${m.name} (${m.email})` }),
+            m.inSession ? h('span', { class: 'badge', text: 'In the session' }) : null);
+        }) : [h('p', { class: 'empty', text: 'No technician matches.' })]));
+      } catch (err) {
+        if (mine === searching && !err.handled) choices.replaceChildren(h('p', { class: 'error', text: err.message }));
+      }
     }
-    internal.value = () => userId.value.trim();
+    let debounce;
+    search.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(find, 250); });
+    find();
+    internal.value = () => picked;
     const email = h('input', { type: 'email', required: true, autocomplete: 'off', 'data-field': 'email' });
     const name = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', 'data-field': 'name' });
     const guest = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Guest technician' }),
@@ -279,7 +292,7 @@ export async function renderSession(ctx, id) {
       onSubmit: async () => {
         let body;
         if (current === 'internal') {
-          if (!internal.value()) throw invalid(internal.querySelector('[data-field=userId]'), 'Choose the technician to invite.');
+          if (!internal.value()) throw invalid(search, 'Choose the technician to invite.');
           body = { kind: 'internal', userId: internal.value() };
         } else body = { kind: 'guest', email: email.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) };
         const p = await api('POST', `${base}/invites`, body);
