@@ -28,10 +28,11 @@ const REASONS = {
   ticket_invalid: 'The connection was refused.',
   ticket_used: 'The connection was refused.',
 };
-/** closeText says in plain words why a connection ended: an API error's message, or the relay's reason. */
 /** closeNote is the primary's words to a removed participant, if any. */
 export const closeNote = (x) => (x && !(x instanceof Error) && x.message
   ? h('p', { class: 'close-note', text: `The technician wrote: “${x.message}”` }) : null);
+
+/** closeText says in plain words why a connection ended: an API error's message, or the relay's reason. */
 
 export const closeText = (x) => (x instanceof Error ? x.message : REASONS[x.reason] || `The connection ended (${x.reason}).`);
 

@@ -102,7 +102,8 @@ export async function renderSession(ctx, id) {
 
   function showDetails() {
     const rows = s.participants.map((p) => [h('span', { text: p.name }), h('span', { text: KIND_LABEL[p.kind] || p.kind }),
-      when(p.invitedAt), when(p.joinedAt), when(p.leftAt), h('span', { text: p.removed ? `Yes (${p.removedReason || 'removed'})` : 'No' })]);
+      when(p.invitedAt), when(p.joinedAt), when(p.leftAt),
+      h('span', { text: p.removed ? `Yes (${p.removedReason || 'removed'}${p.removedNote ? `: “${p.removedNote}”` : ''})` : 'No' })]);
     details.replaceChildren(h('dl', { class: 'facts' }, h('dt', { text: 'Started' }), h('dd', {}, when(s.createdAt)),
       h('dt', { text: 'State' }), h('dd', { text: s.state === 'live' ? 'Live' : 'Ended' }), s.endedAt ? [h('dt', { text: 'Ended' }), h('dd', {}, when(s.endedAt))] : null),
     h('h3', { text: 'Participants' }), table('Participants', ['Name', 'Kind', 'Invited', 'Joined', 'Left', 'Removed'], rows),
@@ -231,11 +232,11 @@ export async function renderSession(ctx, id) {
     });
     // The picker: the company's technicians, searched by name or email;
     // those already seated are shown but cannot be picked again.
-    const search = h('input', { type: 'search', autocomplete: 'off', 'aria-label': 'Search technicians by name or email', placeholder: 'Name or email', class: 'picker-search' });
+    const search = h('input', { type: 'search', autocomplete: 'off', class: 'picker-search' });
     const choices = h('div', { role: 'radiogroup', class: 'picker', 'data-field': 'userId', 'aria-label': 'Technicians' });
     const internal = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Internal technician' }),
       h('p', { class: 'muted', text: 'A technician of your company is told on their open Guestbridge page and joins from there.' }),
-      field('Find a technician', search), choices);
+      field('Search technicians by name or email', search), choices);
     let picked = '';
     let searching = 0;
     async function find() {
