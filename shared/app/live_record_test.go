@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,87 @@ func TestLiveSessionRecordEvents(t *testing.T) {
 	e.expect(rep, 200, "")
 	if r := reportRecord(rep); len(r) != 1 || r[0]["text"] != "Hi" {
 		t.Fatalf("record after a replay and refused lines: %s", rep.Raw)
+	}
+}
+
+// TestLiveSessionReportPerKind: the case page's reports give a member with
+// cases.read the whole record, and a guest of the case only what a guest
+// technician would have received: never the primary's notes or snapshots,
+// nor the other participants' addresses; another case's guest sees none.
+func TestLiveSessionReportPerKind(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	tech := e.login(e.email("tech"))
+	cid := e.createCase(tech, "Pump 7 leaks")
+	other := e.createCase(tech, "Boiler 2")
+	st := e.startSession(tech, cid, map[string]any{"customer": map[string]string{"name": "Carl", "email": e.email("carl")}})
+	sid := st.str("session", "id")
+	var prim, cust string
+	d := e.call("GET", "/v1/sessions/"+sid, tech, nil)
+	for _, p := range d.Body["participants"].([]any) {
+		m := p.(map[string]any)
+		switch m["kind"] {
+		case "primary":
+			prim = m["id"].(string)
+		case "customer":
+			cust = m["id"].(string)
+		}
+	}
+	n := 0
+	line := func(pid, tool, text string) {
+		n++
+		e.clock.Advance(time.Second)
+		e.expect(e.signedEvent(map[string]any{"type": "tool", "sessionId": sid, "participantId": pid, "tool": tool, "text": text,
+			"at": e.clock.Now(), "sentAt": e.clock.Now(), "id": strings.Repeat("0", 30) + fmt.Sprintf("%02d", n)}), 204, "")
+	}
+	line(prim, "chat", "Hello Carl")
+	line(prim, "notes", "text: customer seems unsure")
+	line(prim, "snapshot", "caption: seal")
+	line(cust, "chat", "Hi")
+	line(prim, "zoom", "level: 2")
+
+	guestOf := func(who, caseID string) string {
+		e.invite(admin, who, "", caseID, 30)
+		e.deliver()
+		acc := e.call("POST", "/v1/invitations/"+e.emailLink(e.email(who))+"/accept", "", map[string]string{"password": testPassword})
+		e.expect(acc, 200, "")
+		return acc.str("token")
+	}
+	texts := func(r resp) (out []string, raw string) {
+		var v struct {
+			Sessions []struct {
+				Record []struct{ Tool, Text string } `json:"record"`
+			} `json:"sessions"`
+		}
+		must(t, json.Unmarshal([]byte(r.Raw), &v))
+		for _, s := range v.Sessions {
+			for _, l := range s.Record {
+				out = append(out, l.Tool+":"+l.Text)
+			}
+		}
+		return out, r.Raw
+	}
+	path := "/v1/orgs/acme/cases/" + cid + "/sessions"
+	full, _ := texts(e.call("GET", path, tech, nil))
+	if strings.Join(full, "|") != "chat:Hello Carl|notes:text: customer seems unsure|snapshot:caption: seal|chat:Hi|zoom:level: 2" {
+		t.Fatalf("the member's report: %v", full)
+	}
+	gr := e.call("GET", path, guestOf("gail", cid), nil)
+	e.expect(gr, 200, "")
+	seen, raw := texts(gr)
+	if strings.Join(seen, "|") != "chat:Hello Carl|chat:Hi|zoom:level: 2" {
+		t.Fatalf("the case guest's report: %v", seen)
+	}
+	if strings.Contains(raw, e.email("carl")) || strings.Contains(raw, `userId"`) || strings.Contains(raw, `"matrix"`) ||
+		strings.Contains(raw, `"relayUrl"`) {
+		t.Fatalf("the case guest's report shows addresses or ids: %s", raw)
+	}
+	// By session id, guests get nothing; another case's guest gets 404 on
+	// this case.
+	otherGuest := guestOf("olga", other)
+	e.expect(e.call("GET", "/v1/sessions/"+sid+"/report", otherGuest, nil), 404, "session_not_found")
+	e.expect(e.call("GET", path, otherGuest, nil), 404, "")
+	if r := e.call("GET", "/v1/orgs/acme/cases/"+other+"/sessions", otherGuest, nil); !strings.Contains(r.Raw, `"sessions":[]`) {
+		t.Fatalf("the other case's sessions: %s", r.Raw)
 	}
 }

@@ -140,7 +140,7 @@ func (s *Service) report(ctx context.Context, p *access.Principal, sess Session)
 		for i := range v.Participants {
 			v.Participants[i].Email, v.Participants[i].UserID = "", ""
 		}
-		v.Matrix = nil
+		v.Matrix, v.PrimaryUserID, v.RelayURL = nil, "", ""
 	}
 	return Report{View: v, EndReason: sess.EndReason, Record: FilterRecord(kind, entries, parts)}, nil
 }

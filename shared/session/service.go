@@ -525,13 +525,13 @@ type View struct {
 	ID            string                                `json:"id"`
 	OrgID         string                                `json:"orgId"`
 	CaseID        string                                `json:"caseId"`
-	PrimaryUserID string                                `json:"primaryUserId"`
+	PrimaryUserID string                                `json:"primaryUserId,omitempty"`
 	State         State                                 `json:"state"`
-	RelayURL      string                                `json:"relayUrl"`
+	RelayURL      string                                `json:"relayUrl,omitempty"`
 	CreatedAt     time.Time                             `json:"createdAt"`
 	EndedAt       *time.Time                            `json:"endedAt,omitempty"`
 	Participants  []ParticipantView                     `json:"participants"`
-	Matrix        map[toolmatrix.Kind][]toolmatrix.Tool `json:"matrix"`
+	Matrix        map[toolmatrix.Kind][]toolmatrix.Tool `json:"matrix,omitempty"`
 }
 
 // ParticipantView is one participant as the details show it.
