@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
@@ -61,6 +62,26 @@ func TestRemoveRequestCheck(t *testing.T) {
 		r := RemoveRequest{Reason: tc.reason}
 		if err := r.Check(); (err == nil) != tc.ok {
 			t.Errorf("%q: err %v, want ok=%v", tc.reason, err, tc.ok)
+		}
+	}
+}
+
+func TestMatchCandidate(t *testing.T) {
+	tina := identity.Member{Name: "Tina Technician", Email: "tina.t@acme.example"}
+	for _, tc := range []struct {
+		q    string
+		want bool
+	}{
+		{"", true},
+		{"tina", true},
+		{"TECHNICIAN", true},
+		{"acme.example", true},
+		{"  tina   acme ", true},
+		{"tina bob", false},
+		{"tom", false},
+	} {
+		if got := MatchCandidate(tina, tc.q); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.q, got, tc.want)
 		}
 	}
 }
