@@ -156,10 +156,10 @@ test('a live session from every side, and its report on the case', async (t) => 
     await rmDlg.getByRole('button', { name: 'Remove', exact: true }).click();
     await guest.getByText('The technician wrote: “Thanks Gus, we have it from here.”').waitFor();
 
-    // A reload brings the primary's chat back.
+    // A reload brings the primary's chat back, their own lines as theirs.
     await page.reload();
     await chatList(page).getByText('Gus here, the seal looks worn').waitFor();
-    await chatList(page).getByText('Hello Cleo, show me the pump please').waitFor();
+    await chatList(page).locator('li.own', { hasText: 'You: Hello Cleo, show me the pump please' }).waitFor();
 
     // The end reaches the customer.
     await page.getByRole('button', { name: 'End session' }).click();

@@ -114,7 +114,11 @@ export function chatPanel(link) {
     input.value = '';
   });
   panel.append(form);
-  panel.receive = (m) => panel.add(sender(m), String(m.text ?? ''));
+  // self is the page's participant id, so its own earlier lines (a reload's
+  // history) read as its own.
+  panel.self = '';
+  panel.receive = (m) => (m.from && m.from === panel.self ? panel.add('You', String(m.text ?? ''), 'own')
+    : panel.add(sender(m), String(m.text ?? '')));
   panel.enable = (on) => { input.disabled = btn.disabled = !on; input.placeholder = on ? '' : 'Chat is not available to you'; };
   return panel;
 }

@@ -163,6 +163,7 @@ export async function renderSession(ctx, id) {
     on: {
       state: (t) => { status.textContent = t; },
       joined: (m) => {
+        chat.self = m.participant?.id || '';
         online.clear();
         [m.participant, ...(m.participants || [])].forEach((p) => p && online.add(p.id));
         setTools(m.tools || []);
