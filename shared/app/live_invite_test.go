@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guestbridge/guestbridge/shared/app"
 )
@@ -113,5 +114,18 @@ func TestLiveSessionTechnicianPicker(t *testing.T) {
 	e.expect(e.call("POST", "/v1/sessions/"+sid+"/end", tech, nil), 200, "")
 	if r := e.call("GET", "/v1/me/session-invitations", admin, nil); !strings.Contains(r.Raw, `"invitations":[]`) {
 		t.Fatalf("after the end the admin sees %s", r.Raw)
+	}
+
+	// An invitation is offered for a day.
+	st2 := e.startSession(tech, cid, nil)
+	e.expect(e.call("POST", "/v1/sessions/"+st2.str("session", "id")+"/invites", tech, map[string]string{"kind": "internal", "userId": tinaID}), 201, "")
+	if r := poll(""); !strings.Contains(r.Raw, st2.str("session", "id")) {
+		t.Fatalf("the second invitation: %s", r.Raw)
+	}
+	e.clock.Advance(25 * time.Hour)
+	later := e.call("GET", "/v1/me/session-invitations", e.login(e.email("tina")), nil)
+	e.expect(later, 200, "")
+	if !strings.Contains(later.Raw, `"invitations":[]`) {
+		t.Fatalf("a day after the invitation: %s", later.Raw)
 	}
 }

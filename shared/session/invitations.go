@@ -87,6 +87,12 @@ type Invitation struct {
 	Joined      bool      `json:"joined"`
 }
 
+// invitationWindow is how long an internal invitation is offered on the
+// invited technician's page. The seat index keeps every seat a technician
+// ever had; reading only recent ones keeps the poll to one query and a few
+// reads however many sessions they were in.
+const invitationWindow = 24 * time.Hour
+
 // MyInvitations lists the live sessions of the caller's company that seat
 // the caller as an internal technician, so their open page can offer to
 // join without a reload. Guests have none: they are invited by email.
@@ -99,8 +105,9 @@ func (s *Service) MyInvitations(ctx context.Context, p *access.Principal) ([]Inv
 	if err != nil {
 		return nil, err
 	}
+	now := s.clock.Now()
 	for _, seat := range seats {
-		if seat.Kind != toolmatrix.Secondary || seat.Removed {
+		if seat.Kind != toolmatrix.Secondary || seat.Removed || now.Sub(seat.InvitedAt) > invitationWindow {
 			continue
 		}
 		sess, err := s.store.Session(ctx, seat.SessionID)
