@@ -232,6 +232,9 @@ func TestLiveSessionReportPerKind(t *testing.T) {
 	line(prim, "snapshot", "caption: seal")
 	line(cust, "chat", "Hi")
 	line(prim, "zoom", "level: 2")
+	// The primary's tool switches are kept too.
+	e.clock.Advance(time.Second)
+	e.expect(e.call("PUT", "/v1/sessions/"+sid+"/participants/"+cust+"/tools", tech, map[string]any{"tools": []string{"chat"}}), 200, "")
 
 	guestOf := func(who, caseID string) string {
 		e.invite(admin, who, "", caseID, 30)
@@ -256,13 +259,13 @@ func TestLiveSessionReportPerKind(t *testing.T) {
 	}
 	path := "/v1/orgs/acme/cases/" + cid + "/sessions"
 	full, _ := texts(e.call("GET", path, tech, nil))
-	if strings.Join(full, "|") != "chat:Hello Carl|notes:text: customer seems unsure|snapshot:caption: seal|chat:Hi|zoom:level: 2" {
+	if strings.Join(full, "|") != "chat:Hello Carl|notes:text: customer seems unsure|snapshot:caption: seal|chat:Hi|zoom:level: 2|session_details:tools of Carl: chat" {
 		t.Fatalf("the member's report: %v", full)
 	}
 	gr := e.call("GET", path, guestOf("gail", cid), nil)
 	e.expect(gr, 200, "")
 	seen, raw := texts(gr)
-	if strings.Join(seen, "|") != "chat:Hello Carl|chat:Hi|zoom:level: 2" {
+	if strings.Join(seen, "|") != "chat:Hello Carl|chat:Hi|zoom:level: 2|session_details:tools of Carl: chat" {
 		t.Fatalf("the case guest's report: %v", seen)
 	}
 	if strings.Contains(raw, e.email("carl")) || strings.Contains(raw, `userId"`) || strings.Contains(raw, `"matrix"`) ||

@@ -736,7 +736,29 @@ func (s *Service) SetTools(ctx context.Context, p *access.Principal, id, partici
 	if sess.State == Live {
 		s.push(ctx, sess, func(ctx context.Context) error { return s.relay.SetTools(ctx, sess.SignalURL, sess.ID, part.ID, tools) })
 	}
+	s.recordSwitch(ctx, sess, parts, p.UserID, part, tools)
 	return viewOf(part), nil
+}
+
+// recordSwitch keeps a tool switch in the session's record, as the primary's
+// line under session_details: those who may see the session's details see
+// it. The switch itself is already stored and audited; a record that cannot
+// take the line (full) does not undo it.
+func (s *Service) recordSwitch(ctx context.Context, sess Session, parts []Participant, actor string, part Participant, tools []toolmatrix.Tool) {
+	i := slices.IndexFunc(parts, func(x Participant) bool { return x.Kind == toolmatrix.Primary && x.UserID == actor })
+	if i < 0 {
+		return
+	}
+	now := s.clock.Now()
+	list := joinTools(tools)
+	if list == "" {
+		list = "none"
+	}
+	e := RecordEntry{SessionID: sess.ID, ParticipantID: parts[i].ID, Tool: toolmatrix.SessionDetails,
+		Text: "tools of " + part.Name + ": " + list, At: now, EventID: secret.NewID("sw_")}
+	if err := s.store.AppendRecord(ctx, e, EventForgetAt(now)); err != nil {
+		s.log.WarnContext(ctx, "tool switch not in the session record", "session", sess.ID, "err", err)
+	}
 }
 
 func joinTools(ts []toolmatrix.Tool) string {
