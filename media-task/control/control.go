@@ -1,7 +1,7 @@
 // Package control serves the API's control calls to the relay:
 //
 //	POST /control/sessions/{sid}/end                       {"reason": ...}
-//	POST /control/sessions/{sid}/participants/{pid}/remove {"reason": ...}
+//	POST /control/sessions/{sid}/participants/{pid}/remove {"reason": ..., "message"?: ...}
 //	POST /control/sessions/{sid}/participants/{pid}/tools  {"tools": [...]}
 //
 // each authorised by a bearer JWT signed with the ticket key for the
@@ -34,7 +34,7 @@ type Verifier interface {
 // Relay is what the control calls act on.
 type Relay interface {
 	EndSession(sid, reason string) (int, error)
-	RemoveParticipant(sid, pid, reason string) (bool, error)
+	RemoveWithMessage(sid, pid, reason, message string) (bool, error)
 	SetTools(sid, pid string, tools []toolmatrix.Tool) ([]toolmatrix.Tool, bool, error)
 }
 
@@ -108,6 +108,8 @@ func (h *Handler) unauthorized(w http.ResponseWriter, code, msg string) {
 
 type reasonBody struct {
 	Reason string `json:"reason"`
+	// Message is the primary's words to a removed participant.
+	Message string `json:"message,omitempty"`
 }
 
 type toolsBody struct {
@@ -157,7 +159,7 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sid, pid := r.PathValue("sid"), r.PathValue("pid")
-	connected, err := h.relay.RemoveParticipant(sid, pid, b.Reason)
+	connected, err := h.relay.RemoveWithMessage(sid, pid, b.Reason, b.Message)
 	if err != nil {
 		h.fail(w, err)
 		return

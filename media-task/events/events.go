@@ -1,5 +1,5 @@
-// Package events posts the relay's participant events (joined, left) to the
-// API: a bounded queue drained by one goroutine that signs each body with
+// Package events posts the relay's participant events (joined, left) and
+// the session's record (chat lines and tool messages) to the API: a bounded queue drained by one goroutine that signs each body with
 // HMAC-SHA256 and retries failed deliveries with backoff. Emitting never
 // blocks: when the queue is full the event is dropped and counted.
 package events
@@ -21,6 +21,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
 // SignatureHeader carries hex(HMAC-SHA256(secret, body)).
@@ -30,6 +32,8 @@ const SignatureHeader = "X-Relay-Signature"
 const (
 	TypeJoined = "joined"
 	TypeLeft   = "left"
+	// TypeTool is a chat line or tool message for the session's record.
+	TypeTool = "tool"
 )
 
 // Event is one participant event as posted. ID and SentAt sit inside the
@@ -40,8 +44,12 @@ type Event struct {
 	SessionID     string    `json:"sessionId"`
 	ParticipantID string    `json:"participantId"`
 	At            time.Time `json:"at"`
-	ID            string    `json:"id"`
-	SentAt        time.Time `json:"sentAt"`
+	// Tool and Text are set on tool events: which tool, and the chat line
+	// or the message's plain fields.
+	Tool   string    `json:"tool,omitempty"`
+	Text   string    `json:"text,omitempty"`
+	ID     string    `json:"id"`
+	SentAt time.Time `json:"sentAt"`
 }
 
 // newID returns 128 random bits in hex.
@@ -121,7 +129,17 @@ func (p *Poster) Joined(sid, pid string, at time.Time) { p.emit(TypeJoined, sid,
 // Left queues a left event.
 func (p *Poster) Left(sid, pid string, at time.Time) { p.emit(TypeLeft, sid, pid, at) }
 
+// Tool queues a chat line or tool message for the session's record.
+func (p *Poster) Tool(sid, pid string, tool toolmatrix.Tool, text string, at time.Time) {
+	p.emitEvent(Event{Type: TypeTool, SessionID: sid, ParticipantID: pid, At: at.UTC(), Tool: string(tool), Text: text, ID: newID()})
+}
+
 func (p *Poster) emit(typ, sid, pid string, at time.Time) {
+	p.emitEvent(Event{Type: typ, SessionID: sid, ParticipantID: pid, At: at.UTC(), ID: newID()})
+}
+
+func (p *Poster) emitEvent(ev Event) {
+	typ, sid, pid := ev.Type, ev.SessionID, ev.ParticipantID
 	select {
 	case <-p.closing:
 		p.dropped.Add(1)
@@ -129,7 +147,7 @@ func (p *Poster) emit(typ, sid, pid string, at time.Time) {
 	default:
 	}
 	select {
-	case p.queue <- Event{Type: typ, SessionID: sid, ParticipantID: pid, At: at.UTC(), ID: newID()}:
+	case p.queue <- ev:
 	default:
 		p.dropped.Add(1)
 		p.log.Warn("event dropped: queue full", "type", typ, "session", sid, "participant", pid)

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -102,4 +104,38 @@ func TestNeverBlocks(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	p.Close(ctx)
+}
+
+func TestToolEventCarriesToolAndText(t *testing.T) {
+	var mu sync.Mutex
+	var got []Event
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Header.Get(SignatureHeader) != Sign("k", body) {
+			t.Errorf("bad signature")
+		}
+		var ev Event
+		_ = json.Unmarshal(body, &ev)
+		mu.Lock()
+		got = append(got, ev)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	p := New(Config{URL: srv.URL, Secret: "k", Logger: quiet()})
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	p.Tool("s", "p", toolmatrix.Chat, "Hello", at)
+	p.Tool("s", "p", toolmatrix.Chat, "Hello", at)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p.Close(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0].Type != TypeTool || got[0].Tool != "chat" || got[0].Text != "Hello" || !got[0].At.Equal(at) ||
+		got[0].SentAt.IsZero() || len(got[0].ID) != 32 {
+		t.Fatalf("got %+v", got)
+	}
+	// Two lines alike are two lines: each has its own id.
+	if got[0].ID == got[1].ID {
+		t.Fatal("two tool events share an id")
+	}
 }

@@ -196,3 +196,22 @@ func FuzzDecodeTool(f *testing.F) {
 		}
 	})
 }
+
+func TestToolMessageText(t *testing.T) {
+	long := strings.Repeat("é", MaxRecordText+5)
+	for _, tc := range []struct{ in, want string }{
+		{`{"tool":"chat","id":"c1","text":"Hello"}`, "Hello"},
+		{`{"tool":"chat","text":"` + long + `"}`, long[:2*MaxRecordText]},
+		{`{"tool":"zoom","id":"z","level":2}`, "level: 2"},
+		{`{"tool":"annotation","shape":"arrow","label":"here","points":[[1,2]]}`, "label: here, shape: arrow"},
+		{`{"tool":"qr"}`, ""},
+	} {
+		m, err := DecodeTool([]byte(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if got := m.Text(); got != tc.want {
+			t.Errorf("%.60s: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -22,6 +22,9 @@ const (
 	MaxCandidateSize = 1 << 10
 	// MaxReasonSize bounds a close reason.
 	MaxReasonSize = 64
+	// MaxCloseMessageSize bounds the primary's message to a removed
+	// participant (200 characters of up to 4 bytes).
+	MaxCloseMessageSize = 800
 )
 
 // Signaling message types. Client to relay: join, answer, candidate, close.
@@ -38,6 +41,9 @@ const (
 	TypeParticipantLeft   = "participant_left"
 	TypeDraining          = "draining"
 	TypeClose             = "close"
+	// TypeHistory carries, after joined, the session's earlier chat and
+	// tool messages the participant may receive, oldest first.
+	TypeHistory = "history"
 )
 
 // Close reasons sent in a close message. The first four are the contract's;
@@ -103,16 +109,22 @@ type Error struct {
 // Signal is one signaling message in either direction; which fields are set
 // depends on Type.
 type Signal struct {
-	Type         string            `json:"type"`
-	Ticket       string            `json:"ticket,omitempty"`
-	SDP          string            `json:"sdp,omitempty"`
-	Candidate    *Candidate        `json:"candidate,omitempty"`
-	Reason       string            `json:"reason,omitempty"`
+	Type      string     `json:"type"`
+	Ticket    string     `json:"ticket,omitempty"`
+	SDP       string     `json:"sdp,omitempty"`
+	Candidate *Candidate `json:"candidate,omitempty"`
+	Reason    string     `json:"reason,omitempty"`
+	// Message is, in a close message to a removed participant, what the
+	// primary told them.
+	Message      string            `json:"message,omitempty"`
 	SessionID    string            `json:"sessionId,omitempty"`
 	Participant  *Participant      `json:"participant,omitempty"`
 	Participants []Participant     `json:"participants,omitzero"`
 	Tools        []toolmatrix.Tool `json:"tools,omitzero"`
 	Error        *Error            `json:"error,omitempty"`
+	// History is, in a history message, the earlier tool messages as they
+	// were forwarded.
+	History []json.RawMessage `json:"history,omitzero"`
 	// DeadlineMs is, in a draining message, how long until the relay
 	// closes the connection.
 	DeadlineMs int64 `json:"deadlineMs,omitempty"`

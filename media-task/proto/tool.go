@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
@@ -69,6 +72,46 @@ func DecodeTool(b []byte) (ToolMessage, error) {
 		delete(fields, k)
 	}
 	return m, nil
+}
+
+// MaxRecordText bounds the text of one message in the session's record.
+const MaxRecordText = 2000
+
+// Text is what the session's record keeps of the message: a chat line's
+// text, or the other tools' plain fields as "name: value", cut at
+// MaxRecordText characters. Shapes and points are left out.
+func (m ToolMessage) Text() string {
+	if m.Tool == toolmatrix.Chat {
+		var t string
+		_ = json.Unmarshal(m.fields["text"], &t)
+		return cut(t)
+	}
+	keys := make([]string, 0, len(m.fields))
+	for k := range m.fields {
+		if k != "tool" && k != "id" && k != "points" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		var v any
+		if json.Unmarshal(m.fields[k], &v) != nil {
+			continue
+		}
+		switch v.(type) {
+		case string, float64, bool:
+			parts = append(parts, fmt.Sprintf("%s: %v", k, v))
+		}
+	}
+	return cut(strings.Join(parts, ", "))
+}
+
+func cut(s string) string {
+	if utf8.RuneCountInString(s) <= MaxRecordText {
+		return s
+	}
+	return string([]rune(s)[:MaxRecordText])
 }
 
 // Forward encodes the message as delivered to the other participants, with

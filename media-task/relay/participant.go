@@ -322,6 +322,10 @@ func (p *Participant) handleTool(msg []byte) {
 		p.replyError(proto.ToolError{Code: proto.CodeToolInvalid, Message: "invalid tool message", Tool: m.Tool, ID: m.ID})
 		return
 	}
+	p.srv.remember(p.sid, m.Tool, out)
+	if te, ok := p.srv.cfg.Events.(ToolEvents); ok {
+		te.Tool(p.sid, p.id, m.Tool, m.Text(), now)
+	}
 	for _, o := range p.sess.others(p) {
 		if o.mayReceive(m.Tool) {
 			if err := o.peer.SendData(out); err != nil {

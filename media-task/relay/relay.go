@@ -7,6 +7,7 @@
 package relay
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -59,6 +60,13 @@ type Events interface {
 	Left(sessionID, participantID string, at time.Time)
 }
 
+// ToolEvents is an Events that also keeps the session's record: each chat
+// line and tool message forwarded, with who sent it and when. It must not
+// block.
+type ToolEvents interface {
+	Tool(sessionID, participantID string, tool toolmatrix.Tool, text string, at time.Time)
+}
+
 // Client is a participant's signaling connection.
 type Client interface {
 	// Send queues a message; it never blocks.
@@ -90,11 +98,58 @@ type Config struct {
 // revocation is what the control calls decided about one session. It
 // outlives the session's participants.
 type revocation struct {
-	ended     bool
-	endReason string
-	banned    map[string]string
-	tools     map[string]toolSwitch
-	touched   time.Time
+	// history is the session's chat and tool messages as forwarded, for
+	// those who join or reload later; it is kept here because a session's
+	// participants may all be gone for a moment (a reload).
+	history      []histEntry
+	historyBytes int
+	ended        bool
+	endReason    string
+	banned       map[string]string
+	tools        map[string]toolSwitch
+	touched      time.Time
+}
+
+// histEntry is one forwarded tool message in a session's history.
+type histEntry struct {
+	tool toolmatrix.Tool
+	msg  []byte
+}
+
+// History bounds per session: the oldest messages give way.
+const (
+	maxHistory      = 500
+	maxHistoryBytes = 512 << 10
+)
+
+// remember appends a forwarded message to sid's history.
+func (s *Server) remember(sid string, tool toolmatrix.Tool, msg []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rev(sid, s.now())
+	r.history = append(r.history, histEntry{tool: tool, msg: msg})
+	r.historyBytes += len(msg)
+	for len(r.history) > maxHistory || r.historyBytes > maxHistoryBytes {
+		r.historyBytes -= len(r.history[0].msg)
+		r.history = r.history[1:]
+	}
+}
+
+// historyFor is what of sid's history p may receive.
+func (s *Server) historyFor(sid string, p *Participant) []json.RawMessage {
+	s.mu.Lock()
+	var h []histEntry
+	if r := s.revoked[sid]; r != nil {
+		h = slices.Clone(r.history)
+	}
+	s.mu.Unlock()
+	out := make([]json.RawMessage, 0, len(h))
+	for _, e := range h {
+		if p.mayReceive(e.tool) {
+			out = append(out, e.msg)
+		}
+	}
+	return out
 }
 
 // toolSwitch is the last tool switch of one participant and when it arrived,
@@ -359,6 +414,9 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 		Participants: roster,
 		Tools:        tools,
 	})
+	if h := s.historyFor(t.SessionID, p); len(h) > 0 {
+		client.Send(proto.Signal{Type: proto.TypeHistory, History: h})
+	}
 	for _, o := range others {
 		o.client.Send(proto.Signal{Type: proto.TypeParticipantJoined, Participant: &self})
 	}
@@ -444,6 +502,21 @@ func (s *Server) EndSession(sid, reason string) (int, error) {
 // RemoveParticipant bans pid from session sid and disconnects them with
 // reason (removed when empty). It reports whether they were connected.
 func (s *Server) RemoveParticipant(sid, pid, reason string) (bool, error) {
+	return s.RemoveWithMessage(sid, pid, reason, "")
+}
+
+// closeMessenger is a Client whose close message can carry the primary's
+// words, so a removed participant reads why on their page.
+type closeMessenger interface {
+	CloseWith(reason, message string)
+}
+
+// RemoveWithMessage is RemoveParticipant with the primary's message for the
+// removed participant, sent in their close message.
+func (s *Server) RemoveWithMessage(sid, pid, reason, message string) (bool, error) {
+	if len(message) > proto.MaxCloseMessageSize {
+		return false, ErrBadReason
+	}
 	if reason == "" {
 		reason = proto.ReasonRemoved
 	}
@@ -461,7 +534,11 @@ func (s *Server) RemoveParticipant(sid, pid, reason string) (bool, error) {
 	if p == nil {
 		return false, nil
 	}
-	p.client.Close(reason)
+	if cm, ok := p.client.(closeMessenger); ok && message != "" {
+		cm.CloseWith(reason, message)
+	} else {
+		p.client.Close(reason)
+	}
 	s.goTracked(func() { p.close(reason) })
 	return true, nil
 }

@@ -244,6 +244,7 @@ type client struct {
 	mu      sync.Mutex
 	closed  bool
 	reason  string
+	message string
 	closing chan struct{}
 	done    chan struct{}
 }
@@ -285,14 +286,18 @@ func (c *client) Send(s proto.Signal) {
 
 // Close sends {"type":"close","reason":reason} after the queued messages and
 // closes the socket. Only the first call counts.
-func (c *client) Close(reason string) {
+func (c *client) Close(reason string) { c.CloseWith(reason, "") }
+
+// CloseWith is Close with a message for the person, sent in the close
+// message.
+func (c *client) CloseWith(reason, message string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return
 	}
 	c.closed = true
-	c.reason = reason
+	c.reason, c.message = reason, message
 	close(c.closing)
 }
 
@@ -344,7 +349,7 @@ func (c *client) writeLoop(ctx context.Context) {
 // socket.
 func (c *client) finish(ctx context.Context) {
 	c.mu.Lock()
-	reason := c.reason
+	reason, message := c.reason, c.message
 	c.mu.Unlock()
 	for {
 		select {
@@ -358,7 +363,7 @@ func (c *client) finish(ctx context.Context) {
 		}
 		break
 	}
-	if b, err := (proto.Signal{Type: proto.TypeClose, Reason: reason}).Encode(); err == nil {
+	if b, err := (proto.Signal{Type: proto.TypeClose, Reason: reason, Message: message}).Encode(); err == nil {
 		_ = c.write(ctx, b)
 	}
 	status := websocket.StatusNormalClosure

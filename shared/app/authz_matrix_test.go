@@ -104,6 +104,10 @@ var rules = map[string]rule{
 	"POST /v1/internal/relay/events":                  {public: 401},
 	// Session routes: sessions of the target company, the admin its primary.
 	"GET /v1/sessions/{id}":                            {ok: 200, res: "session-read"},
+	"GET /v1/sessions/{id}/report":                     {ok: 200, res: "session-read"},
+	"GET /v1/sessions/{id}/technicians":                {ok: 200, res: "session-primary"},
+	"GET /v1/me/session-invitations":                   {self: 200},
+	"GET /v1/orgs/{org}/cases/{caseId}/sessions":       {need: "cases.read", ok: 200, res: "case"},
 	"POST /v1/sessions/{id}/join":                      {ok: 200, res: "session-participant"},
 	"POST /v1/sessions/{id}/end":                       {ok: 200, res: "session-primary"},
 	"POST /v1/sessions/{id}/invites":                   {ok: 201, res: "session-primary"},
@@ -461,7 +465,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{method, path, map[string]string{}, ""}
 		case "POST /v1/auth/switch":
 			return request{"POST", "/v1/auth/switch", map[string]string{"orgId": tg.org}, ""}
-		case "GET /v1/me", "GET /v1/me/invitations":
+		case "GET /v1/me", "GET /v1/me/invitations", "GET /v1/me/session-invitations":
 			return request{"GET", strings.TrimPrefix(k, "GET "), nil, ""}
 		case "POST /v1/me/password":
 			return request{"POST", "/v1/me/password", map[string]string{"password": "short"}, ""}
@@ -473,6 +477,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"POST", base + "/cases", map[string]string{"title": "x"}, ""}
 		case "GET /v1/orgs/{org}/cases":
 			return request{"GET", base + "/cases", nil, ""}
+		case "GET /v1/orgs/{org}/cases/{caseId}/sessions":
+			return request{"GET", base + "/cases/" + tg.caseID + "/sessions", nil, ""}
 		case "GET /v1/orgs/{org}/cases/{caseId}":
 			return request{"GET", base + "/cases/" + tg.caseID, nil, ""}
 		case "POST /v1/orgs/{org}/guests":

@@ -31,6 +31,47 @@ func (a *API) getSession(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, http.StatusOK, v, err)
 }
 
+func (a *API) sessionReport(w http.ResponseWriter, r *http.Request) {
+	v, err := a.d.Sessions.Report(r.Context(), principal(r), r.PathValue("id"))
+	respond(w, r, http.StatusOK, v, err)
+}
+
+func (a *API) caseSessions(w http.ResponseWriter, r *http.Request) {
+	v, err := a.d.Sessions.CaseReports(r.Context(), principal(r), r.PathValue("org"), r.PathValue("caseId"))
+	respond(w, r, http.StatusOK, map[string]any{"sessions": v}, err)
+}
+
+func (a *API) sessionTechnicians(w http.ResponseWriter, r *http.Request) {
+	v, err := a.d.Sessions.Candidates(r.Context(), principal(r), r.PathValue("id"), r.URL.Query().Get("q"))
+	respond(w, r, http.StatusOK, map[string]any{"technicians": v}, err)
+}
+
+// mySessionInvitations is polled by a member's open page every few seconds:
+// the answer carries an ETag, and an unchanged list costs a 304 and no body.
+func (a *API) mySessionInvitations(w http.ResponseWriter, r *http.Request) {
+	v, err := a.d.Sessions.MyInvitations(r.Context(), principal(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	body, err := json.Marshal(map[string]any{"invitations": v})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	sum := sha256.Sum256(body)
+	tag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	w.Header().Set("ETag", tag)
+	w.Header().Set("Cache-Control", "no-store")
+	if r.Header.Get("If-None-Match") == tag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(body, '\n'))
+}
+
 func (a *API) endSession(w http.ResponseWriter, r *http.Request) {
 	v, err := a.d.Sessions.End(r.Context(), principal(r), r.PathValue("id"))
 	respond(w, r, http.StatusOK, v, err)
@@ -52,7 +93,12 @@ func (a *API) inviteToSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) removeParticipant(w http.ResponseWriter, r *http.Request) {
-	v, err := a.d.Sessions.Remove(r.Context(), principal(r), r.PathValue("id"), r.PathValue("pid"))
+	var req session.RemoveRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	v, err := a.d.Sessions.Remove(r.Context(), principal(r), r.PathValue("id"), r.PathValue("pid"), req)
 	respond(w, r, http.StatusOK, v, err)
 }
 

@@ -113,10 +113,15 @@ func (c *Client) End(ctx context.Context, signalURL, sessionID, reason string) e
 	return c.call(ctx, signalURL, "/control/sessions/"+url.PathEscape(sessionID)+"/end", map[string]string{"reason": reason})
 }
 
-// Remove disconnects and bans one participant.
-func (c *Client) Remove(ctx context.Context, signalURL, sessionID, participantID, reason string) error {
+// Remove disconnects and bans one participant; message, when set, is the
+// primary's words the removed participant reads.
+func (c *Client) Remove(ctx context.Context, signalURL, sessionID, participantID, reason, message string) error {
+	body := map[string]string{"reason": reason}
+	if message != "" {
+		body["message"] = message
+	}
 	return c.call(ctx, signalURL, "/control/sessions/"+url.PathEscape(sessionID)+"/participants/"+
-		url.PathEscape(participantID)+"/remove", map[string]string{"reason": reason})
+		url.PathEscape(participantID)+"/remove", body)
 }
 
 // SetTools sets the tools one participant may use now.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
@@ -19,6 +20,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/phone"
+	"github.com/guestbridge/guestbridge/shared/plaintext"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
@@ -50,7 +52,7 @@ type Store interface {
 	// racing for one link get one success.
 	UseLink(ctx context.Context, tokenHash string, at time.Time) error
 	EndSession(ctx context.Context, s Session, at time.Time, reason string, entry audit.Entry) error
-	RemoveParticipant(ctx context.Context, p Participant, at time.Time, reason string, entry audit.Entry) error
+	RemoveParticipant(ctx context.Context, p Participant, at time.Time, reason, note string, entry audit.Entry) error
 	SetTools(ctx context.Context, p Participant, tools []toolmatrix.Tool, entry audit.Entry) error
 	// MarkPresence records a join or leave together with the event's id,
 	// on the condition that the id is new (ErrEventReplayed otherwise); the
@@ -62,12 +64,14 @@ type Store interface {
 	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
 	// Org gives the language and time zone the session's messages use.
 	Org(ctx context.Context, id string) (identity.Org, error)
+	RecordStore
+	MemberStore
 }
 
 // Relay is how revocations reach the relay at once.
 type Relay interface {
 	End(ctx context.Context, signalURL, sessionID, reason string) error
-	Remove(ctx context.Context, signalURL, sessionID, participantID, reason string) error
+	Remove(ctx context.Context, signalURL, sessionID, participantID, reason, message string) error
 	SetTools(ctx context.Context, signalURL, sessionID, participantID string, tools []toolmatrix.Tool) error
 }
 
@@ -553,13 +557,13 @@ type View struct {
 	ID            string                                `json:"id"`
 	OrgID         string                                `json:"orgId"`
 	CaseID        string                                `json:"caseId"`
-	PrimaryUserID string                                `json:"primaryUserId"`
+	PrimaryUserID string                                `json:"primaryUserId,omitempty"`
 	State         State                                 `json:"state"`
-	RelayURL      string                                `json:"relayUrl"`
+	RelayURL      string                                `json:"relayUrl,omitempty"`
 	CreatedAt     time.Time                             `json:"createdAt"`
 	EndedAt       *time.Time                            `json:"endedAt,omitempty"`
 	Participants  []ParticipantView                     `json:"participants"`
-	Matrix        map[toolmatrix.Kind][]toolmatrix.Tool `json:"matrix"`
+	Matrix        map[toolmatrix.Kind][]toolmatrix.Tool `json:"matrix,omitempty"`
 }
 
 // ParticipantView is one participant as the details show it.
@@ -575,6 +579,8 @@ type ParticipantView struct {
 	LeftAt    *time.Time        `json:"leftAt,omitempty"`
 	Removed   bool              `json:"removed"`
 	Reason    string            `json:"removedReason,omitempty"`
+	// Note is the primary's words to the removed person.
+	Note string `json:"removedNote,omitempty"`
 }
 
 func opt(t time.Time) *time.Time {
@@ -590,7 +596,8 @@ func viewOf(p Participant) ParticipantView {
 		tools = []toolmatrix.Tool{}
 	}
 	return ParticipantView{ID: p.ID, Kind: p.Kind, UserID: p.UserID, Email: p.Email, Name: p.Name, Tools: tools,
-		InvitedAt: p.InvitedAt, JoinedAt: opt(p.JoinedAt), LeftAt: opt(p.LeftAt), Removed: p.Removed, Reason: p.RemovedWhy}
+		InvitedAt: p.InvitedAt, JoinedAt: opt(p.JoinedAt), LeftAt: opt(p.LeftAt), Removed: p.Removed, Reason: p.RemovedWhy,
+		Note: p.RemovedNote}
 }
 
 func (s *Service) view(sess Session, parts []Participant) View {
@@ -663,8 +670,30 @@ func (s *Service) push(ctx context.Context, sess Session, call func(context.Cont
 	}
 }
 
-// Remove disconnects a participant and bans them from the session.
-func (s *Service) Remove(ctx context.Context, p *access.Principal, id, participantID string) (ParticipantView, error) {
+// RemoveRequest is the optional body of POST /v1/sessions/{id}/participants/{pid}/remove.
+type RemoveRequest struct {
+	// Reason is what the removed person reads on their page.
+	Reason string `json:"reason,omitempty"`
+}
+
+// MaxRemoveReason bounds the reason for a removal, in characters.
+const MaxRemoveReason = 200
+
+// Check validates the reason: one line of plain text others read.
+func (r *RemoveRequest) Check() error {
+	r.Reason = strings.TrimSpace(r.Reason)
+	if utf8.RuneCountInString(r.Reason) > MaxRemoveReason {
+		return apperr.InvalidField("reason", "reason must be at most 200 characters")
+	}
+	return plaintext.Check("reason", r.Reason)
+}
+
+// Remove disconnects a participant and bans them from the session; the
+// optional reason reaches them in the relay's close message.
+func (s *Service) Remove(ctx context.Context, p *access.Principal, id, participantID string, req RemoveRequest) (ParticipantView, error) {
+	if err := req.Check(); err != nil {
+		return ParticipantView{}, err
+	}
 	sess, parts, err := s.primaryOf(ctx, p, id)
 	if err != nil {
 		return ParticipantView{}, err
@@ -677,21 +706,32 @@ func (s *Service) Remove(ctx context.Context, p *access.Principal, id, participa
 	if part.Kind == toolmatrix.Primary {
 		return ParticipantView{}, apperr.New(apperr.Conflict, "cannot_remove_primary", "The primary technician ends the session instead.")
 	}
-	if err := s.removeParticipant(ctx, sess, part, ReasonRemoved, p.UserID); err != nil {
+	if err := s.removeParticipant(ctx, sess, part, ReasonRemoved, req.Reason, p.UserID); err != nil {
 		return ParticipantView{}, err
+	}
+	if !part.Removed {
+		part.RemovedNote = req.Reason
 	}
 	part.Removed, part.RemovedWhy = true, ReasonRemoved
 	return viewOf(part), nil
 }
 
-func (s *Service) removeParticipant(ctx context.Context, sess Session, part Participant, reason, actor string) error {
+func (s *Service) removeParticipant(ctx context.Context, sess Session, part Participant, reason, note, actor string) error {
 	if !part.Removed {
-		e := s.entry(sess.OrgID, actor, "session.participant_removed", part.ID, map[string]string{"sessionId": sess.ID, "reason": reason})
-		if err := s.store.RemoveParticipant(ctx, part, s.clock.Now(), reason, e); err != nil {
+		details := map[string]string{"sessionId": sess.ID, "reason": reason}
+		if note != "" {
+			details["note"] = note
+		}
+		e := s.entry(sess.OrgID, actor, "session.participant_removed", part.ID, details)
+		if err := s.store.RemoveParticipant(ctx, part, s.clock.Now(), reason, note, e); err != nil {
 			return err
 		}
+	} else {
+		note = part.RemovedNote
 	}
-	s.push(ctx, sess, func(ctx context.Context) error { return s.relay.Remove(ctx, sess.SignalURL, sess.ID, part.ID, reason) })
+	s.push(ctx, sess, func(ctx context.Context) error {
+		return s.relay.Remove(ctx, sess.SignalURL, sess.ID, part.ID, reason, note)
+	})
 	return nil
 }
 
@@ -728,7 +768,29 @@ func (s *Service) SetTools(ctx context.Context, p *access.Principal, id, partici
 	if sess.State == Live {
 		s.push(ctx, sess, func(ctx context.Context) error { return s.relay.SetTools(ctx, sess.SignalURL, sess.ID, part.ID, tools) })
 	}
+	s.recordSwitch(ctx, sess, parts, p.UserID, part, tools)
 	return viewOf(part), nil
+}
+
+// recordSwitch keeps a tool switch in the session's record, as the primary's
+// line under session_details: those who may see the session's details see
+// it. The switch itself is already stored and audited; a record that cannot
+// take the line (full) does not undo it.
+func (s *Service) recordSwitch(ctx context.Context, sess Session, parts []Participant, actor string, part Participant, tools []toolmatrix.Tool) {
+	i := slices.IndexFunc(parts, func(x Participant) bool { return x.Kind == toolmatrix.Primary && x.UserID == actor })
+	if i < 0 {
+		return
+	}
+	now := s.clock.Now()
+	list := joinTools(tools)
+	if list == "" {
+		list = "none"
+	}
+	e := RecordEntry{SessionID: sess.ID, ParticipantID: parts[i].ID, Tool: toolmatrix.SessionDetails,
+		Text: "tools of " + part.Name + ": " + list, At: now, EventID: secret.NewID("sw_")}
+	if err := s.store.AppendRecord(ctx, e, EventForgetAt(now)); err != nil {
+		s.log.WarnContext(ctx, "tool switch not in the session record", "session", sess.ID, "err", err)
+	}
 }
 
 func joinTools(ts []toolmatrix.Tool) string {
@@ -739,12 +801,16 @@ func joinTools(ts []toolmatrix.Tool) string {
 	return strings.Join(out, ",")
 }
 
-// Event is what the relay reports of joins and leaves.
+// Event is what the relay reports of joins and leaves, and of the chat
+// lines and tool messages it forwarded.
 type Event struct {
-	Type          string    `json:"type"` // joined or left
+	Type          string    `json:"type"` // joined, left or tool
 	SessionID     string    `json:"sessionId"`
 	ParticipantID string    `json:"participantId"`
 	At            time.Time `json:"at"`
+	// Tool and Text are a tool event's tool and its chat line or fields.
+	Tool string `json:"tool,omitempty"`
+	Text string `json:"text,omitempty"`
 	// ID is random per event, kept across the relay's retries.
 	ID string `json:"id"`
 	// SentAt is when this delivery attempt was signed.
@@ -754,8 +820,8 @@ type Event struct {
 // Record stores a relay event on the participant, and in the audit log,
 // once, and only while the event is fresh (CheckEvent).
 func (s *Service) Record(ctx context.Context, ev Event) error {
-	if ev.Type != "joined" && ev.Type != "left" {
-		return apperr.InvalidField("type", `type must be "joined" or "left"`)
+	if ev.Type != "joined" && ev.Type != "left" && ev.Type != "tool" {
+		return apperr.InvalidField("type", `type must be "joined", "left" or "tool"`)
 	}
 	now := s.clock.Now()
 	if err := CheckEvent(ev, now); err != nil {
@@ -768,6 +834,15 @@ func (s *Service) Record(ctx context.Context, ev Event) error {
 	at := ev.At
 	if at.IsZero() {
 		at = s.clock.Now()
+	}
+	if ev.Type == "tool" {
+		// The record is not audited line by line: it is the session's
+		// content, kept with the session, not an act on the company.
+		if err := checkRecord(ev); err != nil {
+			return err
+		}
+		return s.store.AppendRecord(ctx, RecordEntry{SessionID: sess.ID, ParticipantID: ev.ParticipantID,
+			Tool: toolmatrix.Tool(ev.Tool), Text: ev.Text, At: at, EventID: ev.ID}, EventForgetAt(now))
 	}
 	e := s.entry(sess.OrgID, "relay", "session.participant_"+ev.Type, ev.ParticipantID, map[string]string{"sessionId": sess.ID})
 	return s.store.MarkPresence(ctx, sess.ID, ev.ParticipantID, ev.Type == "joined", at, ev.ID, EventForgetAt(now), e)
@@ -810,7 +885,7 @@ func (s *Service) disconnect(ctx context.Context, parts []Participant, reason st
 			}
 			continue
 		}
-		if err := s.removeParticipant(ctx, sess, part, reason, audit.SystemActor); err != nil {
+		if err := s.removeParticipant(ctx, sess, part, reason, "", audit.SystemActor); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -57,6 +57,8 @@ type Participant struct {
 	LeftAt     time.Time
 	Removed    bool
 	RemovedWhy string
+	// RemovedNote is the primary's optional words to the removed person.
+	RemovedNote string
 }
 
 // Link is a single-use join link for a guest technician or the customer.

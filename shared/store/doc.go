@@ -25,10 +25,14 @@
 //	outbox message OUTBOX#<id>        OUTBOX             GSI2: OUTBOX#DUE / <nextAttemptAt>#<id> (while queued)
 //	rate counter   RATE#<rule>#<key>  <window start>     ttl = window end; raised all-or-none per request (Limiter.Take)
 //	relay task     RELAY              TASK#<task>        ttl = heartbeat + 60 s (written by the relay)
-//	live session   SESSION#<session>  META               State live|ended (read by the relay's fallback check)
+//	live session   SESSION#<session>  META               State live|ended (read by the relay's fallback check);
+//	                                                     RecordCount bounds the record (conditional ADD)
 //	participant    SESSION#<session>  PART#<participant> GSI1: PARTEMAIL#<org>#<email> (guests, customers) or
 //	                                                     PARTUSER#<org>#<user> (technicians) / SESSION#<session> (until removed)
 //	session link   SLINK#<sha256>     INV                ttl = link expiry + 30 days; Used by conditional write
+//	session record SESSION#<session>  REC#<at>#<event id> a chat line or tool message, written with its event id
+//	relay event id RELAYEVENT#<id>    META               ttl = a minute and a bit; put on condition it is new
+//	case session   CASESESSIONS#<org>#<case> SESSION#<createdAt>#<session> (the case's reports)
 //
 // Access patterns:
 //   - sign in: EMAIL# lookup, USER# profile, GSI1 queries of the user's memberships
@@ -43,5 +47,9 @@
 //   - the sender: GSI2 query of OUTBOX#DUE up to now;
 //   - a session's details: one Query of SESSION#<id>; placing a session: a
 //     Query of RELAY; disconnecting an ended or switched-off guest: GSI1
-//     PARTEMAIL#; closing a removed member's seats: GSI1 PARTUSER#.
+//     PARTEMAIL#; closing a removed member's seats: GSI1 PARTUSER#;
+//   - a case's session reports: a Query of CASESESSIONS#, then per session a
+//     GetItem of its META and a Query of its partition (participants, record);
+//   - a technician's pending live-session invitations (polled): GSI1 PARTUSER#;
+//   - the primary's picker of technicians: a Query of the company's MEMBER# items.
 package store

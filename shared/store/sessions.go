@@ -62,13 +62,14 @@ type participantItem struct {
 	LeftAt         time.Time `dynamodbav:",omitempty"`
 	Removed        bool
 	RemovedWhy     string `dynamodbav:",omitempty"`
+	RemovedNote    string `dynamodbav:",omitempty"`
 }
 
 func newParticipantItem(p session.Participant) participantItem {
 	it := participantItem{PK: sessionPK(p.SessionID), SK: participantSK(p.ID), Type: "participant", ID: p.ID,
 		SessionID: p.SessionID, OrgID: p.OrgID, Kind: string(p.Kind), UserID: p.UserID, Email: p.Email, Name: p.Name,
 		InvitedAt: p.InvitedAt, JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Removed: p.Removed, RemovedWhy: p.RemovedWhy,
-		Tools: toolStrings(p.Tools)}
+		RemovedNote: p.RemovedNote, Tools: toolStrings(p.Tools)}
 	switch {
 	case p.Removed:
 	case p.Email != "":
@@ -82,7 +83,8 @@ func newParticipantItem(p session.Participant) participantItem {
 func (it participantItem) participant() session.Participant {
 	p := session.Participant{ID: it.ID, SessionID: it.SessionID, OrgID: it.OrgID, Kind: toolmatrix.Kind(it.Kind),
 		UserID: it.UserID, Email: it.Email, Name: it.Name, InvitedAt: it.InvitedAt, JoinedAt: it.JoinedAt,
-		LeftAt: it.LeftAt, Removed: it.Removed, RemovedWhy: it.RemovedWhy, Tools: []toolmatrix.Tool{}}
+		LeftAt: it.LeftAt, Removed: it.Removed, RemovedWhy: it.RemovedWhy, RemovedNote: it.RemovedNote,
+		Tools: []toolmatrix.Tool{}}
 	for _, t := range it.Tools {
 		p.Tools = append(p.Tools, toolmatrix.Tool(t))
 	}
@@ -137,7 +139,8 @@ func (s *Store) RelayTasks(ctx context.Context) ([]session.RelayTask, error) {
 func (s *Store) CreateSession(ctx context.Context, sess session.Session, parts []session.Participant, links []session.Link, msgs []outbox.Message, entry audit.Entry) error {
 	items := []types.TransactWriteItem{putNew(s.table, sessionItem{PK: sessionPK(sess.ID), SK: skMeta, Type: "session",
 		ID: sess.ID, OrgID: sess.OrgID, CaseID: sess.CaseID, PrimaryUserID: sess.PrimaryUserID, State: string(sess.State),
-		RelayTaskID: sess.RelayTaskID, SignalURL: sess.SignalURL, CreatedAt: sess.CreatedAt})}
+		RelayTaskID: sess.RelayTaskID, SignalURL: sess.SignalURL, CreatedAt: sess.CreatedAt}),
+		putNew(s.table, newCaseSessionItem(sess))}
 	for _, p := range parts {
 		items = append(items, putNew(s.table, newParticipantItem(p)))
 	}
@@ -249,11 +252,11 @@ func (s *Store) EndSession(ctx context.Context, sess session.Session, at time.Ti
 }
 
 // RemoveParticipant bans a participant from the session.
-func (s *Store) RemoveParticipant(ctx context.Context, p session.Participant, at time.Time, reason string, entry audit.Entry) error {
+func (s *Store) RemoveParticipant(ctx context.Context, p session.Participant, at time.Time, reason, note string, entry audit.Entry) error {
 	return s.updateWithAudit(ctx, sessionPK(p.SessionID), participantSK(p.ID),
-		"SET #removed = :true, RemovedWhy = :r, LeftAt = if_not_exists(LeftAt, :at) REMOVE GSI1PK, GSI1SK",
+		"SET #removed = :true, RemovedWhy = :r, RemovedNote = :n, LeftAt = if_not_exists(LeftAt, :at) REMOVE GSI1PK, GSI1SK",
 		map[string]string{"#removed": "Removed"},
-		map[string]types.AttributeValue{":true": boolean(true), ":r": str(reason), ":at": marshalTime(at)},
+		map[string]types.AttributeValue{":true": boolean(true), ":r": str(reason), ":n": str(note), ":at": marshalTime(at)},
 		entry, session.ErrParticipant)
 }
 

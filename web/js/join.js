@@ -92,7 +92,7 @@ function ended(x, kind) {
   if (x instanceof Error) return fullPage(x.message, HELP[x.code] || '');
   const more = x.reason === 'left' && kind === 'guest' ? 'Your link works only once. To rejoin, contact the technician who sent you the invitation.'
     : x.reason === 'session_ended' || x.reason === 'left' ? 'You can close this page.' : '';
-  fullPage(closeText(x), more);
+  fullPage(closeText(x), x.message ? `The technician wrote: “${x.message}”` : more);
 }
 
 function customerPage(j, getJoining) {
@@ -129,7 +129,7 @@ function customerPage(j, getJoining) {
       local: () => camera,
       on: {
         state: (t) => { status.textContent = t; },
-        joined: (m) => { chat.enable((m.tools || []).includes('chat')); announce('You are connected.'); },
+        joined: (m) => { chat.self = m.participant?.id || ''; chat.enable((m.tools || []).includes('chat')); announce('You are connected.'); },
         tools: (t) => { chat.enable(t.includes('chat')); },
         roster: (type, p) => log.add('', `${p.name || 'Someone'} (${KIND_LABEL[p.kind] || p.kind}) ${type === 'participant_joined' ? 'joined' : 'left'}.`),
         track: media.track,
@@ -183,6 +183,7 @@ function guestPage(j, getJoining) {
     on: {
       state: (t) => { status.textContent = t; },
       joined: (m) => {
+        chat.self = m.participant?.id || '';
         roster.clear();
         [{ ...m.participant, self: true }, ...(m.participants || [])].forEach((p) => roster.set(p.id, { ...p, joinedAt: at() }));
         showPeople();

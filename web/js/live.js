@@ -28,7 +28,12 @@ const REASONS = {
   ticket_invalid: 'The connection was refused.',
   ticket_used: 'The connection was refused.',
 };
+/** closeNote is the primary's words to a removed participant, if any. */
+export const closeNote = (x) => (x && !(x instanceof Error) && x.message
+  ? h('p', { class: 'close-note', text: `The technician wrote: “${x.message}”` }) : null);
+
 /** closeText says in plain words why a connection ended: an API error's message, or the relay's reason. */
+
 export const closeText = (x) => (x instanceof Error ? x.message : REASONS[x.reason] || `The connection ended (${x.reason}).`);
 
 /** reconnectNotice tells that the connection was lost, with a button that joins again. */
@@ -109,7 +114,11 @@ export function chatPanel(link) {
     input.value = '';
   });
   panel.append(form);
-  panel.receive = (m) => panel.add(sender(m), String(m.text ?? ''));
+  // self is the page's participant id, so its own earlier lines (a reload's
+  // history) read as its own.
+  panel.self = '';
+  panel.receive = (m) => (m.from && m.from === panel.self ? panel.add('You', String(m.text ?? ''), 'own')
+    : panel.add(sender(m), String(m.text ?? '')));
   panel.enable = (on) => { input.disabled = btn.disabled = !on; input.placeholder = on ? '' : 'Chat is not available to you'; };
   return panel;
 }

@@ -40,6 +40,18 @@ export function connectRelay({ getJoining, local = () => null, on }) {
     }
   }
 
+  // What this page already shows, so the history a reconnect brings again
+  // is not shown twice: messages are told apart by sender and client id.
+  const seen = new Set();
+  let self = '';
+  const seenBefore = (m) => {
+    if (m.id == null || !m.from) return false;
+    const k = `${m.from === self ? '' : m.from}\u0000${m.id}`;
+    if (seen.has(k)) return true;
+    seen.add(k);
+    return false;
+  };
+
   function peer() {
     const me = new RTCPeerConnection();
     me.onicecandidate = (e) => { if (e.candidate && me === pc) tx({ type: 'candidate', candidate: e.candidate.toJSON() }); };
@@ -51,6 +63,7 @@ export function connectRelay({ getJoining, local = () => null, on }) {
       dc.onmessage = (ev) => {
         let m;
         try { m = JSON.parse(ev.data); } catch { return; }
+        if (!m.error) seenBefore(m);
         on.message?.(m);
       };
     };
@@ -84,12 +97,14 @@ export function connectRelay({ getJoining, local = () => null, on }) {
 
   function handle(m) {
     switch (m.type) {
-      case 'joined': on.joined?.(m); return null;
+      case 'joined': self = m.participant?.id || ''; on.joined?.(m); return null;
       case 'offer': return onOffer(m.sdp);
       case 'candidate': return pc?.addIceCandidate(m.candidate).catch(() => {});
       case 'tools': on.tools?.(m.tools || []); return null;
       case 'participant_joined': case 'participant_left': on.roster?.(m.type, m.participant, m.reason); return null;
       case 'draining': on.draining?.(m.deadlineMs); return null;
+      // Earlier chat and tool messages, for a late join or a reload.
+      case 'history': (m.history || []).filter((x) => !seenBefore(x)).forEach((x) => on.message?.({ ...x, earlier: true })); return null;
       case 'error': on.state?.(m.error?.message || 'The relay refused a message.'); return null;
       default: return null;
     }
@@ -124,18 +139,19 @@ export function connectRelay({ getJoining, local = () => null, on }) {
     const socket = new WebSocket(j.relayUrl);
     ws = socket;
     let reason = '';
+    let note = '';
     let queue = Promise.resolve();
     socket.onopen = () => socket.send(JSON.stringify({ type: 'join', ticket: j.ticket }));
     socket.onmessage = (e) => {
       let m;
       try { m = JSON.parse(e.data); } catch { return; }
-      if (m.type === 'close') reason = m.reason || '';
+      if (m.type === 'close') { reason = m.reason || ''; note = m.message || ''; }
       queue = queue.then(() => handle(m)).catch((err) => on.state?.(`The media connection failed: ${err.message}`));
     };
     socket.onclose = () => {
       if (ws !== socket) return;
       teardown();
-      if (FINAL.has(reason)) { end({ reason }); return; }
+      if (FINAL.has(reason)) { end(note ? { reason, message: note } : { reason }); return; }
       if (++tries > DELAYS.length) { end({ reason: reason || 'connection_lost', retry: true }); return; }
       on.state?.('The connection was interrupted. Reconnecting…');
       timer = setTimeout(attempt, DELAYS[tries - 1]);
@@ -147,6 +163,7 @@ export function connectRelay({ getJoining, local = () => null, on }) {
     send(msg) {
       if (dc?.readyState !== 'open') return false;
       dc.send(JSON.stringify(msg));
+      if (msg.id != null) seen.add(`\u0000${msg.id}`); // shown as the page's own already
       return true;
     },
     /** reconnect leaves the current connection and joins again with a fresh ticket. */

@@ -5,7 +5,7 @@
 import { api, orgPath } from './api.js';
 import { h, uid, when, field, table, setMain, loading, failure, announce, openDialog, confirmDialog, actionMenu, checklist, invalid } from './ui.js';
 import { connectRelay } from './rtc.js';
-import { KIND_LABEL, TOOL_LABEL, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { KIND_LABEL, TOOL_LABEL, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 
 let handoff = null; // the start answer, kept in memory for the page it opens
 
@@ -102,7 +102,8 @@ export async function renderSession(ctx, id) {
 
   function showDetails() {
     const rows = s.participants.map((p) => [h('span', { text: p.name }), h('span', { text: KIND_LABEL[p.kind] || p.kind }),
-      when(p.invitedAt), when(p.joinedAt), when(p.leftAt), h('span', { text: p.removed ? `Yes (${p.removedReason || 'removed'})` : 'No' })]);
+      when(p.invitedAt), when(p.joinedAt), when(p.leftAt),
+      h('span', { text: p.removed ? `Yes (${p.removedReason || 'removed'}${p.removedNote ? `: “${p.removedNote}”` : ''})` : 'No' })]);
     details.replaceChildren(h('dl', { class: 'facts' }, h('dt', { text: 'Started' }), h('dd', {}, when(s.createdAt)),
       h('dt', { text: 'State' }), h('dd', { text: s.state === 'live' ? 'Live' : 'Ended' }), s.endedAt ? [h('dt', { text: 'Ended' }), h('dd', {}, when(s.endedAt))] : null),
     h('h3', { text: 'Participants' }), table('Participants', ['Name', 'Kind', 'Invited', 'Joined', 'Left', 'Removed'], rows),
@@ -132,7 +133,7 @@ export async function renderSession(ctx, id) {
     const text = closeText(x);
     media.clear();
     if (x.retry) { live.before(reconnectNotice(x, () => link)); return; }
-    live.replaceWith(h('div', { class: 'card full-message live-end', role: 'alert' }, h('h2', { text }),
+    live.replaceWith(h('div', { class: 'card full-message live-end', role: 'alert' }, h('h2', { text }), closeNote(x),
       h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'btn', text: 'Back to the case' })));
     endBtn?.remove();
     inviteBtn?.remove();
@@ -162,6 +163,7 @@ export async function renderSession(ctx, id) {
     on: {
       state: (t) => { status.textContent = t; },
       joined: (m) => {
+        chat.self = m.participant?.id || '';
         online.clear();
         [m.participant, ...(m.participants || [])].forEach((p) => p && online.add(p.id));
         setTools(m.tools || []);
@@ -197,11 +199,13 @@ export async function renderSession(ctx, id) {
   }));
 
   function removeDialog(p, opener) {
-    confirmDialog({
+    const reason = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', 'data-field': 'reason' });
+    openDialog({
       title: `Remove ${p.name}?`, submitLabel: 'Remove', danger: true, opener,
-      text: [h('strong', { text: p.name }), ' is disconnected at once and cannot join this session again.'],
-      run: async () => {
-        await api('POST', `${base}/participants/${encodeURIComponent(p.id)}/remove`, {});
+      body: [h('p', { class: 'muted' }, h('strong', { text: p.name }), ' is disconnected at once and cannot join this session again.'),
+        field('Reason (optional)', reason, `${p.name} reads it on their page.`)],
+      onSubmit: async () => {
+        await api('POST', `${base}/participants/${encodeURIComponent(p.id)}/remove`, { reason: reason.value.trim() });
         announce(`${p.name} was removed.`);
         refresh();
       },
@@ -227,22 +231,35 @@ export async function renderSession(ctx, id) {
       const tab = h('button', { type: 'button', role: 'tab', id: uid('tab'), text: label });
       return { key, tab };
     });
-    const userId = h('input', { type: 'text', required: true, autocomplete: 'off', 'data-field': 'userId' });
+    // The picker: the company's technicians, searched by name or email;
+    // those already seated are shown but cannot be picked again.
+    const search = h('input', { type: 'search', autocomplete: 'off', class: 'picker-search' });
+    const choices = h('div', { role: 'radiogroup', class: 'picker', 'data-field': 'userId', 'aria-label': 'Technicians' });
     const internal = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Internal technician' }),
-      h('p', { class: 'muted', text: 'A technician of your company joins from this session’s page (see “Links”).' }),
-      field('User id of the technician', userId, 'Ask an admin for the id, or for the members list.'));
-    const canList = ctx.can('roles.manage');
-    if (canList) {
-      api('GET', orgPath(org, 'members')).then(({ members = [] }) => {
-        const taken = new Set(s.participants.filter((p) => !p.removed && p.userId).map((p) => p.userId));
-        const choices = members.filter((m) => !taken.has(m.userId));
-        const select = h('select', { required: true, 'data-field': 'userId' }, h('option', { value: '', text: choices.length ? 'Choose a technician' : 'Nobody else to invite' }),
-          choices.map((m) => h('option', { value: m.userId, text: `${m.name} (${m.email})` })));
-        internal.replaceChild(field('Technician', select), userId.closest('.field'));
-        internal.value = () => select.value;
-      }).catch(() => {});
+      h('p', { class: 'muted', text: 'A technician of your company is told on their open Guestbridge page and joins from there.' }),
+      field('Search technicians by name or email', search), choices);
+    let picked = '';
+    let searching = 0;
+    async function find() {
+      const mine = ++searching;
+      try {
+        const { technicians = [] } = await api('GET', `${base}/technicians?q=${encodeURIComponent(search.value.trim())}`);
+        if (mine !== searching) return;
+        const name = uid('pick');
+        choices.replaceChildren(...(technicians.length ? technicians.map((m) => {
+          const radio = h('input', { type: 'radio', name, value: m.userId, disabled: m.inSession, checked: m.userId === picked });
+          radio.addEventListener('change', () => { picked = radio.value; });
+          return h('label', { class: `pick${m.inSession ? ' taken' : ''}` }, radio, h('span', { text: `${m.name} (${m.email})` }),
+            m.inSession ? h('span', { class: 'badge', text: 'In the session' }) : null);
+        }) : [h('p', { class: 'empty', text: 'No technician matches.' })]));
+      } catch (err) {
+        if (mine === searching && !err.handled) choices.replaceChildren(h('p', { class: 'error', text: err.message }));
+      }
     }
-    internal.value = () => userId.value.trim();
+    let debounce;
+    search.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(find, 250); });
+    find();
+    internal.value = () => picked;
     const email = h('input', { type: 'email', required: true, autocomplete: 'off', 'data-field': 'email' });
     const name = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', 'data-field': 'name' });
     const guest = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Guest technician' }),
@@ -277,7 +294,7 @@ export async function renderSession(ctx, id) {
       onSubmit: async () => {
         let body;
         if (current === 'internal') {
-          if (!internal.value()) throw invalid(internal.querySelector('[data-field=userId]'), 'Choose the technician to invite.');
+          if (!internal.value()) throw invalid(search, 'Choose the technician to invite.');
           body = { kind: 'internal', userId: internal.value() };
         } else body = { kind: 'guest', email: email.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) };
         const p = await api('POST', `${base}/invites`, body);

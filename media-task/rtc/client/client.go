@@ -150,6 +150,8 @@ type Client struct {
 	closed      chan struct{}
 	closedOnce  sync.Once
 	closeReason atomic.Pointer[string]
+	// closeMessage is what the relay's close message said to the person.
+	closeMessage atomic.Pointer[string]
 
 	mu          sync.Mutex
 	remoteSet   bool
@@ -310,6 +312,8 @@ func (c *Client) readLoop() {
 			c.mu.Unlock()
 			_ = c.pc.AddICECandidate(init)
 		case proto.TypeClose:
+			msg := s.Message
+			c.closeMessage.Store(&msg)
 			c.finish(s.Reason)
 		}
 		select {
@@ -514,6 +518,14 @@ func (c *Client) Signals() <-chan proto.Signal { return c.signals }
 
 // Closed is closed when the relay closed the connection.
 func (c *Client) Closed() <-chan struct{} { return c.closed }
+
+// CloseMessage is the message of the relay's close message, once Closed.
+func (c *Client) CloseMessage() string {
+	if m := c.closeMessage.Load(); m != nil {
+		return *m
+	}
+	return ""
+}
 
 // CloseReason is the reason of the relay's close message, once Closed.
 func (c *Client) CloseReason() string {
