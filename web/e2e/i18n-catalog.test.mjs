@@ -95,11 +95,21 @@ test('dates are formatted in the page language and the company time zone', () =>
 // The views converted to the catalog: every key they use exists, and no
 // English sentence is left as a literal. ui.js is shared with work that is
 // not converted yet: only its keys are checked until it is.
-const VIEWS = ['app.js', 'ui.js', 'invite.js', 'verify.js', 'guest.js', 'companies.js', 'devices.js', 'roles.js'];
+const VIEWS = ['app.js', 'ui.js', 'invite.js', 'verify.js', 'guest.js', 'companies.js', 'devices.js', 'roles.js',
+  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js'];
 const LITERALS_CHECKED = new Set(VIEWS.filter((f) => f !== 'ui.js'));
 
+// [file, list, key prefix]: the lists of codes a view turns into keys.
+const LISTED = [
+  ['live.js', 'TOOLS', 'tool.'], ['live.js', 'KINDS', 'kind.'], ['live.js', 'REASONS', 'close.'],
+  ['live.js', 'CHOICES', 'toolChoice.'], ['live.js', 'SEND', 'toolSend.'],
+  ['session.js', 'REMOVED_WHY', 'removedWhy.'], ['join.js', 'HELP', 'join.help.'], ['settings.js', 'LANGUAGES', 'settings.lang.'],
+];
+
 test('the converted views use only keys in the catalog and no literal sentences', () => {
-  const dynamic = { 'command.': ['restart', 'lock', 'identify', 'sync'].flatMap((c) => [c, `${c}.hint`]) };
+  const dynamic = { 'command.': ['restart', 'lock', 'identify', 'sync'].flatMap((c) => [c, `${c}.hint`]),
+    // live.js's tool forms: a field's label, and the on/off field of each tool that has one.
+    'toolField.': ['shape', 'label', 'level', 'caption', 'text'], 'toolState.': ['freeze', 'flash', 'record'] };
   for (const f of VIEWS) {
     const src = readFileSync(join(JS, f), 'utf8');
     const code = src.replace(/\/\*[\s\S]*?\*\//g, '').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');
@@ -111,5 +121,16 @@ test('the converted views use only keys in the catalog and no literal sentences'
     }
   }
   for (const [prefix, keys] of Object.entries(dynamic)) for (const k of keys) assert.ok(prefix + k in en, `${prefix}${k}`);
+  // Keys built from a list in the view (t(`kind.${k}`) for k of KINDS): each
+  // member of the list, as the source declares it, has its message.
+  for (const [file, list, prefix] of LISTED) {
+    const src = readFileSync(join(JS, file), 'utf8');
+    const m = new RegExp(`const ${list} = \\[([^\\]]*)\\]`).exec(src);
+    assert.ok(m, `${file}: no list ${list}`);
+    const items = [...m[1].matchAll(/'([\w]+)'/g)].map((x) => x[1]);
+    assert.ok(items.length, `${file}: ${list} is empty`);
+    for (const k of items) assert.ok(prefix + k in en, `${file}: ${list} holds ${k}, but ${prefix}${k} is not in the catalog`);
+    assert.ok(src.includes(`\`${prefix}\${`), `${file}: ${prefix}* keys are not built from ${list}`);
+  }
   for (const s of ['active', 'pending', 'accepted', 'declined', 'inactive', 'deactivated', 'ended', 'expired']) assert.ok(`status.${s}` in en, `status.${s}`);
 });
