@@ -88,6 +88,13 @@ export function tx(key, params = {}) {
   return out;
 }
 
+/**
+ * tl is the text attributes of an element whose words stay the same while it
+ * lives: its message, and a data-i18n mark so that translateStatic turns it
+ * into another language in place (a live page is not rendered again).
+ */
+export const tl = (key) => ({ text: t(key), 'data-i18n': key });
+
 /** translateStatic fills the page's own elements marked data-i18n (index.html) in the page language. */
 export function translateStatic(root = globalThis.document) {
   root?.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });

@@ -7,7 +7,7 @@ import { api } from './api.js';
 import { h, setMain, loading, failure, announce, confirmDialog } from './ui.js';
 import { connectRelay } from './rtc.js';
 import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
-import { t, getLang } from './i18n.js';
+import { t, tl, getLang } from './i18n.js';
 
 const MARK = 'guestbridge.joined'; // the kind this tab joined as, for a reload without the token
 
@@ -78,12 +78,13 @@ async function seatStore(tok) {
   return make(key || null);
 }
 
+// shell lays out a live page; title, intro and leaveText are catalog keys.
 function shell(title, intro, stage, side, leaveText) {
   const status = h('p', { class: 'live-status', role: 'status' });
-  const leave = h('button', { type: 'button', class: 'btn', text: leaveText });
+  const leave = h('button', { type: 'button', class: 'btn', ...tl(leaveText) });
   const live = h('div', { class: 'live' }, stage, side);
-  setMain(h('section', { class: 'section' }, h('div', { class: 'section-head' }, h('h1', { text: title }), leave),
-    h('p', { class: 'muted intro', text: intro }), status, live));
+  setMain(h('section', { class: 'section' }, h('div', { class: 'section-head' }, h('h1', { ...tl(title) }), leave),
+    h('p', { class: 'muted intro', ...tl(intro) }), status, live));
   return { status, leave, live };
 }
 
@@ -97,16 +98,16 @@ function ended(x, kind) {
 function customerPage(j, getJoining) {
   const preview = h('video', { autoplay: true, playsinline: true, muted: true, class: 'remote' });
   preview.muted = true; // no echo of one's own voice
-  const camNote = h('p', { class: 'waiting', text: t('join.askingCamera') });
+  const camNote = h('p', { class: 'waiting', ...tl('join.askingCamera') });
   const media = remoteMedia(null, null);
-  const log = activityPanel(t('join.fromTechnicians'));
+  const log = activityPanel('join.fromTechnicians');
   let link = { send: () => false };
   const chat = chatPanel({ send: (m) => link.send(m) });
   chat.enable(j.tools.includes('chat'));
   const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, preview, camNote),
-    h('p', { class: 'muted small', text: t('join.yourCamera') }), media.sound, media.box);
-  const { status, leave, live } = shell(t('join.customerTitle'), t('join.customerIntro'),
-    stage, h('div', { class: 'side' }, chat, log), t('join.leave'));
+    h('p', { class: 'muted small', ...tl('join.yourCamera') }), media.sound, media.box);
+  const { status, leave, live } = shell('join.customerTitle', 'join.customerIntro',
+    stage, h('div', { class: 'side' }, chat, log), 'join.leave');
 
   // Camera and microphone; without a microphone the camera alone, and without a camera the chat still works.
   const want = { video: j.tools.includes('video'), audio: j.tools.includes('mic') };
@@ -119,7 +120,7 @@ function customerPage(j, getJoining) {
   })();
   camera.then((s) => {
     if (s?.getVideoTracks().length) { preview.srcObject = s; camNote.hidden = true; preview.play().catch(() => {}); }
-    else camNote.textContent = t('join.noCamera');
+    else { camNote.dataset.i18n = 'join.noCamera'; camNote.textContent = t('join.noCamera'); }
   });
   camera.then(() => {
     link = connectRelay({
@@ -146,7 +147,7 @@ function customerPage(j, getJoining) {
 
 function guestPage(j, getJoining) {
   const video = h('video', { autoplay: true, playsinline: true, class: 'remote' });
-  const waiting = h('p', { class: 'waiting', text: t('live.waiting') });
+  const waiting = h('p', { class: 'waiting', ...tl('live.waiting') });
   const media = remoteMedia(video, waiting);
   const activity = activityPanel();
   let link = { send: () => false };
@@ -155,12 +156,12 @@ function guestPage(j, getJoining) {
   const tools = toolPanel(relay, activity);
   const people = h('ul', { class: 'people' });
   const mine = h('p', { class: 'small' });
-  const details = h('details', { class: 'panel details' }, h('summary', { text: t('tool.session_details') }),
-    h('h3', { text: t('join.yourTools') }), mine, h('p', { class: 'muted small', text: t('join.guestLimits') }));
+  const details = h('details', { class: 'panel details' }, h('summary', { ...tl('tool.session_details') }),
+    h('h3', { ...tl('join.yourTools') }), mine, h('p', { class: 'muted small', ...tl('join.guestLimits') }));
   const roster = new Map();
   const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
-  const { status, leave, live } = shell(t('live.title'), t('join.guestIntro'),
-    stage, h('div', { class: 'side' }, h('section', { class: 'panel' }, h('h2', { text: t('session.participants') }), people), chat, activity, details), t('join.leave'));
+  const { status, leave, live } = shell('live.title', 'join.guestIntro',
+    stage, h('div', { class: 'side' }, h('section', { class: 'panel' }, h('h2', { ...tl('session.participants') }), people), chat, activity, details), 'join.leave');
 
   const showPeople = () => people.replaceChildren(...[...roster.values()].map((p) => h('li', {},
     h('div', { class: 'who' }, h('strong', { text: p.self ? t('live.nameYou', { name: p.name }) : p.name || '—' }), h('span', { class: 'tag', text: kindLabel(p.kind) }),

@@ -3,7 +3,7 @@
 // tool buttons with their small forms, and close reasons in plain words.
 
 import { h, uid, field, errorBox, announce, clearFormError, checkForm, showFormError } from './ui.js';
-import { t } from './i18n.js';
+import { t, tl } from './i18n.js';
 
 // The relay's names for tools and kinds of participant; their words come
 // from the catalog (kind.*, tool.*) in the page language at the time of use.
@@ -45,7 +45,7 @@ export const reconnectNotice = (x, link) => h('div', { class: 'notice error', ro
 /** remoteMedia shows received streams: video in the given element, audio-only streams in hidden audio elements. */
 export function remoteMedia(video, waiting) {
   const audios = new Map();
-  const sound = h('button', { type: 'button', class: 'btn small', hidden: true, text: t('live.sound') });
+  const sound = h('button', { type: 'button', class: 'btn small', hidden: true, ...tl('live.sound') });
   const play = (el) => el.play().catch(() => {
     if (el === video && !video.muted) { video.muted = true; video.play().catch(() => {}); }
     sound.hidden = false;
@@ -86,8 +86,8 @@ export function remoteMedia(video, waiting) {
 function logPanel(title, empty) {
   const id = uid('log');
   const list = h('ol', { class: 'log', 'aria-live': 'polite', 'aria-labelledby': id });
-  const none = h('p', { class: 'muted small', text: empty });
-  const el = h('section', { class: 'panel' }, h('h2', { id, text: title }), none, list);
+  const none = h('p', { class: 'muted small', ...tl(empty) });
+  const el = h('section', { class: 'panel' }, h('h2', { id, ...tl(title) }), none, list);
   el.add = (who, text, cls = '') => {
     none.remove();
     list.append(h('li', { class: cls }, who ? h('strong', { text: `${who}: ` }) : null, h('span', { text })));
@@ -102,9 +102,9 @@ const msgId = (tool) => `${tool}-${Date.now().toString(36)}-${++seq}`;
 
 /** chatPanel sends and shows chat messages over the link. */
 export function chatPanel(link) {
-  const panel = logPanel(t('live.chat'), t('live.noMessages'));
+  const panel = logPanel('live.chat', 'live.noMessages');
   const input = h('input', { type: 'text', maxlength: 2000, autocomplete: 'off', required: true, 'aria-label': t('live.message') });
-  const btn = h('button', { type: 'submit', class: 'btn primary small', text: t('live.send') });
+  const btn = h('button', { type: 'submit', class: 'btn primary small', ...tl('live.send') });
   const form = h('form', { class: 'chat-form', novalidate: true }, input, btn, errorBox());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -125,8 +125,8 @@ export function chatPanel(link) {
   return panel;
 }
 
-/** activityPanel logs tool commands, refusals and who came and went. */
-export const activityPanel = (title = t('live.activity')) => logPanel(title, t('live.nothingYet'));
+/** activityPanel logs tool commands, refusals and who came and went; title is a catalog key. */
+export const activityPanel = (title = 'live.activity') => logPanel(title, 'live.nothingYet');
 
 const SKIP = new Set(['tool', 'id', 'from', 'fromKind', 'fromName', 'points', 'earlier']);
 // The tool forms: [name, choices | input type]. Each sends {tool, id, ...values};
@@ -173,7 +173,7 @@ export function toolPanel(link, log) {
       return field(fieldLabel(tool, name), input);
     });
     const form = h('form', { id: uid('tool'), hidden: true, novalidate: true, 'aria-label': toolLabel(tool) },
-      inputs, errorBox(), h('button', { type: 'submit', class: 'btn primary small', text: SEND.includes(tool) ? t(`toolSend.${tool}`) : t('live.send') }));
+      inputs, errorBox(), h('button', { type: 'submit', class: 'btn primary small', ...tl(SEND.includes(tool) ? `toolSend.${tool}` : 'live.send') }));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       clearFormError(form);
@@ -189,7 +189,7 @@ export function toolPanel(link, log) {
       } catch (err) { showFormError(form, err); }
     });
     const btn = h('button', { type: 'button', class: 'btn small tool', 'aria-expanded': 'false', 'aria-controls': form.id,
-      text: toolLabel(tool), onclick: () => show(forms.get(tool).hidden ? tool : '') });
+      ...tl(`tool.${tool}`), onclick: () => show(forms.get(tool).hidden ? tool : '') });
     buttons.set(tool, btn);
     forms.set(tool, form);
     region.append(form);
@@ -200,7 +200,7 @@ export function toolPanel(link, log) {
       buttons.get(tool).setAttribute('aria-expanded', String(tool === which));
     }
   }
-  const el = h('section', { class: 'panel tools' }, h('h2', { text: t('live.tools') }),
+  const el = h('section', { class: 'panel tools' }, h('h2', { ...tl('live.tools') }),
     h('div', { class: 'tool-buttons' }, [...buttons.values()]), region);
   el.setTools = (list) => {
     tools = list;

@@ -11,6 +11,8 @@ const DELAYS = [500, 1500, 4000, 8000];
 let active = null;
 /** closeLive leaves the live session shown, if any (navigation, sign-out). */
 export function closeLive() { active?.close(); active = null; }
+/** liveOpen says whether a live session is connected (or connecting) on this page. */
+export const liveOpen = () => active !== null;
 window.addEventListener('pagehide', () => active?.close());
 
 // publishSlots names the m-lines the relay offers recvonly: where our tracks go.

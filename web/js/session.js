@@ -6,7 +6,7 @@ import { api, orgPath } from './api.js';
 import { h, uid, when, field, table, setMain, loading, failure, announce, openDialog, confirmDialog, actionMenu, checklist, invalid } from './ui.js';
 import { connectRelay } from './rtc.js';
 import { TOOLS, KINDS, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
-import { t, tx } from './i18n.js';
+import { t, tl, tx } from './i18n.js';
 
 let handoff = null; // the start answer, kept in memory for the page it opens
 
@@ -70,12 +70,12 @@ export async function renderSession(ctx, id) {
 
   const back = h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'back', text: `← ${t('session.backToCase')}` });
   const status = h('p', { class: 'live-status', role: 'status' });
-  const endBtn = isPrimary ? h('button', { type: 'button', class: 'btn danger', text: t('session.end') }) : null;
+  const endBtn = isPrimary ? h('button', { type: 'button', class: 'btn danger', ...tl('session.end') }) : null;
   const title = h('h1', { text: t('live.title') });
   const head = h('div', { class: 'section-head' }, title, endBtn);
   api('GET', orgPath(org, 'cases', s.caseId)).then((c) => { title.textContent = t('session.titleOf', { title: c.title }); }).catch(() => {});
   const video = h('video', { autoplay: true, playsinline: true, class: 'remote' });
-  const waiting = h('p', { class: 'waiting', text: t('live.waiting') });
+  const waiting = h('p', { class: 'waiting', ...tl('live.waiting') });
   const media = remoteMedia(video, waiting);
   const activity = activityPanel();
   let link = { send: () => false };
@@ -83,16 +83,16 @@ export async function renderSession(ctx, id) {
   const chat = chatPanel(relay);
   const tools = toolPanel(relay, activity);
   const people = h('ul', { class: 'people' });
-  const inviteBtn = isPrimary ? h('button', { type: 'button', class: 'btn small', text: t('tool.invite'), onclick: (e) => inviteDialog(e.currentTarget) }) : null;
+  const inviteBtn = isPrimary ? h('button', { type: 'button', class: 'btn small', ...tl('tool.invite'), onclick: (e) => inviteDialog(e.currentTarget) }) : null;
   const details = h('div');
-  const detailsBox = h('details', { class: 'panel details' }, h('summary', { text: t('tool.session_details') }), details);
+  const detailsBox = h('details', { class: 'panel details' }, h('summary', { ...tl('tool.session_details') }), details);
   const customerLink = (handoff?.session.id === id && handoff.customerLink) || sessionStorage.getItem(`guestbridge.customerLink.${id}`);
-  const links = h('section', { class: 'panel' }, h('h2', { text: t('session.links') }),
+  const links = h('section', { class: 'panel' }, h('h2', { ...tl('session.links') }),
     customerLink ? copyField(t('session.customerLink'), customerLink) : h('p', { class: 'muted small', text: t('session.customerLinkGone') }),
     copyField(t('session.teamPage'), `${location.origin}/session/${encodeURIComponent(id)}`));
   const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
   const side = h('div', { class: 'side' }, h('section', { class: 'panel' },
-    h('div', { class: 'panel-head' }, h('h2', { text: t('session.participants') }), inviteBtn), people), links, chat, activity);
+    h('div', { class: 'panel-head' }, h('h2', { ...tl('session.participants') }), inviteBtn), people), links, chat, activity);
   const live = h('div', { class: 'live' }, stage, side);
   setMain(h('section', { class: 'section' }, back, head, status, live, detailsBox));
 
