@@ -122,7 +122,10 @@ export async function renderSession(ctx, id) {
   }
 
   function show() {
-    people.replaceChildren(...s.participants.map(participant));
+    // A participant's menu that is open stays open under the pointer: the
+    // list is drawn again once it has closed.
+    if (people.querySelector('[aria-expanded="true"]')) refresh(1000);
+    else people.replaceChildren(...s.participants.map(participant));
     showDetails();
   }
 
