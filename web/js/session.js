@@ -110,9 +110,14 @@ export async function renderSession(ctx, id) {
     h('h3', { text: 'Tools by kind of participant' }), h('div', { class: 'table-wrap' }, matrixTable(s.matrix || {})));
   }
 
+  // A refresh never pulls an open action menu from under the pointer: the list
+  // waits until the menu is closed.
+  let showLater = 0;
   function show() {
-    people.replaceChildren(...s.participants.map(participant));
     showDetails();
+    clearTimeout(showLater);
+    if (people.querySelector('[aria-expanded="true"]')) { showLater = setTimeout(show, 500); return; }
+    people.replaceChildren(...s.participants.map(participant));
   }
 
   let refreshing = 0;
