@@ -121,12 +121,14 @@ export async function renderSession(ctx, id) {
     h('h3', { text: t('session.toolsByKind') }), h('div', { class: 'table-wrap' }, matrixTable(s.matrix || {})));
   }
 
+  // A refresh never pulls an open action menu from under the pointer: the list
+  // waits until the menu is closed.
+  let showLater = 0;
   function show() {
-    // A participant's menu that is open stays open under the pointer: the
-    // list is drawn again once it has closed.
-    if (people.querySelector('[aria-expanded="true"]')) refresh(1000);
-    else people.replaceChildren(...s.participants.map(participant));
     showDetails();
+    clearTimeout(showLater);
+    if (people.querySelector('[aria-expanded="true"]')) { showLater = setTimeout(show, 500); return; }
+    people.replaceChildren(...s.participants.map(participant));
   }
 
   let refreshing = 0;
