@@ -624,11 +624,13 @@ export default {
   'audit.applied': { one: 'Filter angewendet: {count}{more} Eintrag.', other: 'Filter angewendet: {count}{more} Einträge.' },
   'audit.entries': { one: '{count}{more} Eintrag.', other: '{count}{more} Einträge.' },
   'audit.downloaded': 'Das Protokoll wurde als CSV heruntergeladen.',
-  'audit.offline': 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   'audit.downloadFailed': 'Der Download ist fehlgeschlagen (HTTP {status}).',
 
   'ui.dismiss': 'Meldung schließen',
   'ui.updated': '{what} aktualisiert: {names}.',
   'ui.andMore': { one: '{names} und {count} weiterer', other: '{names} und {count} weitere' },
   'ui.list': 'Liste',
+
+  'api.offline': 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+  'api.failed': 'Die Anfrage ist fehlgeschlagen (HTTP {status}).',
 };

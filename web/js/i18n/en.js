@@ -624,11 +624,13 @@ export default {
   'audit.applied': { one: 'Filter applied: {count}{more} entry.', other: 'Filter applied: {count}{more} entries.' },
   'audit.entries': { one: '{count}{more} entry.', other: '{count}{more} entries.' },
   'audit.downloaded': 'The audit log was downloaded as CSV.',
-  'audit.offline': 'The server cannot be reached. Check your connection and try again.',
   'audit.downloadFailed': 'The download failed (HTTP {status}).',
 
   'ui.dismiss': 'Dismiss message',
   'ui.updated': '{what} updated: {names}.',
   'ui.andMore': { one: '{names} and {count} more', other: '{names} and {count} more' },
   'ui.list': 'list',
+
+  'api.offline': 'The server cannot be reached. Check your connection and try again.',
+  'api.failed': 'The request failed (HTTP {status}).',
 };
