@@ -129,6 +129,8 @@ test('a live session in German: technician, customer and guest technician, the s
     await guest.getByRole('heading', { name: 'Live session', exact: true }).waitFor();
     await guest.getByRole('button', { name: 'Leave session' }).waitFor();
     await guest.getByText('You joined as a guest technician.', { exact: false }).waitFor();
+    await guest.getByRole('heading', { name: 'Tools', exact: true }).waitFor();
+    await guest.locator('form.chat-form').getByLabel('Message', { exact: true }).waitFor();
     await say(tech, 'Nachricht', 'Senden', 'Noch dabei, Gero?', 'Chat');
     await guest.getByRole('list', { name: 'Chat' }).getByText('Noch dabei, Gero?').waitFor();
     assert.equal(await tech.getByText('Gero Gast (Gasttechniker) hat die Sitzung verlassen.').count(), 0, 'the switch left the session');

@@ -95,9 +95,10 @@ export function tx(key, params = {}) {
  */
 export const tl = (key) => ({ text: t(key), 'data-i18n': key });
 
-/** translateStatic fills the page's own elements marked data-i18n (index.html) in the page language. */
+/** translateStatic fills the elements marked data-i18n (and data-i18n-label, their aria-label) in the page language. */
 export function translateStatic(root = globalThis.document) {
   root?.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  root?.querySelectorAll('[data-i18n-label]').forEach((el) => { el.setAttribute('aria-label', t(el.dataset.i18nLabel)); });
 }
 
 function format(kind) {

@@ -103,7 +103,7 @@ const msgId = (tool) => `${tool}-${Date.now().toString(36)}-${++seq}`;
 /** chatPanel sends and shows chat messages over the link. */
 export function chatPanel(link) {
   const panel = logPanel('live.chat', 'live.noMessages');
-  const input = h('input', { type: 'text', maxlength: 2000, autocomplete: 'off', required: true, 'aria-label': t('live.message') });
+  const input = h('input', { type: 'text', maxlength: 2000, autocomplete: 'off', required: true, 'aria-label': t('live.message'), 'data-i18n-label': 'live.message' });
   const btn = h('button', { type: 'submit', class: 'btn primary small', ...tl('live.send') });
   const form = h('form', { class: 'chat-form', novalidate: true }, input, btn, errorBox());
   form.addEventListener('submit', (e) => {
@@ -143,7 +143,8 @@ const FORMS = {
 };
 export const FIELDS = ['shape', 'label', 'level', 'state', 'caption', 'text'];
 export const CHOICES = ['arrow', 'circle', 'rectangle', 'on', 'off', 'start', 'stop'];
-const fieldLabel = (tool, name) => (name === 'state' ? t(`toolState.${tool}`) : t(`toolField.${name}`));
+const fieldKey = (tool, name) => (name === 'state' ? `toolState.${tool}` : `toolField.${name}`);
+const fieldLabel = (tool, name) => t(fieldKey(tool, name));
 const choice = (v) => (CHOICES.includes(v) ? t(`toolChoice.${v}`) : v);
 const SEND = ['qr', 'barcode', 'live_text', 'snapshot', 'notes'];
 
@@ -167,10 +168,12 @@ export function toolPanel(link, log) {
   for (const [tool, fields] of Object.entries(FORMS)) {
     const inputs = fields.map(([name, kind]) => {
       const input = Array.isArray(kind)
-        ? h('select', { name }, kind.map((v) => h('option', { value: v, text: choice(v) })))
+        ? h('select', { name }, kind.map((v) => h('option', { value: v, ...tl(`toolChoice.${v}`) })))
         : h('input', { name, type: kind, required: kind === 'number', maxlength: 500, autocomplete: 'off',
           ...(kind === 'number' ? { min: 1, max: 10, step: 0.5, value: 2 } : {}) });
-      return field(fieldLabel(tool, name), input);
+      const f = field(fieldLabel(tool, name), input);
+      f.querySelector('label').dataset.i18n = fieldKey(tool, name);
+      return f;
     });
     const form = h('form', { id: uid('tool'), hidden: true, novalidate: true, 'aria-label': toolLabel(tool) },
       inputs, errorBox(), h('button', { type: 'submit', class: 'btn primary small', ...tl(SEND.includes(tool) ? `toolSend.${tool}` : 'live.send') }));
