@@ -1,6 +1,8 @@
 // api.js — the one place that talks to the Guestbridge API under /v1 and keeps
 // the session token (sessionStorage: it lives as long as the tab, never in a URL).
 
+import { t } from './i18n.js';
+
 const KEY = 'guestbridge.token';
 
 export const token = {
@@ -35,8 +37,8 @@ export function onAuthLost(fn) { authLost = fn; }
  */
 export async function api(method, path, body, { auth = true } = {}) {
   const headers = { Accept: 'application/json', 'X-Client-Platform': 'web' };
-  const t = auth ? token.get() : null;
-  if (t) headers.Authorization = `Bearer ${t}`;
+  const tok = auth ? token.get() : null;
+  if (tok) headers.Authorization = `Bearer ${tok}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
@@ -45,7 +47,7 @@ export async function api(method, path, body, { auth = true } = {}) {
       credentials: 'same-origin', cache: 'no-store',
     });
   } catch {
-    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+    throw new ApiError(0, 'network', t('api.offline'));
   }
   if (res.status === 204) return null;
   let data = null;
@@ -53,8 +55,8 @@ export async function api(method, path, body, { auth = true } = {}) {
   if (!res.ok) {
     const e = (data && data.error) || {};
     const err = new ApiError(res.status, e.code || `http_${res.status}`,
-      e.message || `The request failed (HTTP ${res.status}).`, e.field, res.headers.get('Retry-After'));
-    if (t && (res.status === 401 || (res.status === 403 && SESSION_OVER.has(err.code)))) {
+      e.message || t('api.failed', { status: res.status }), e.field, res.headers.get('Retry-After'));
+    if (tok && (res.status === 401 || (res.status === 403 && SESSION_OVER.has(err.code)))) {
       err.handled = true;
       authLost(err);
     }
