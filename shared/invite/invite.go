@@ -269,7 +269,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 	}
 	w := NewGuest{Guest: g, NewCase: newCase}
 	if newCase != nil {
-		w.Audit = append(w.Audit, s.entry(p, audit.CaseCreated, newCase.ID, map[string]string{"title": newCase.Title}))
+		w.Audit = append(w.Audit, s.entry(p, audit.CaseCreated, newCase.ID, map[string]string{"title": newCase.Title}).Naming(newCase.Title))
 	}
 	links, msgs, err := s.links(&w.Guest, org.Name, inviter, "", []casefile.Case{*c}, acct, now)
 	if err != nil {
@@ -341,7 +341,8 @@ func (s *Service) inviterName(p *access.Principal) string {
 }
 
 func (s *Service) entry(p *access.Principal, action, target string, details map[string]string) audit.Entry {
-	return audit.Entry{ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID, Action: action, Target: target, Details: details}
+	return audit.Entry{ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID, Action: action, Target: target, Details: details,
+		ActorName: p.Name}
 }
 
 // List returns the organisation's guests, optionally only those in one status.
@@ -449,7 +450,7 @@ func (s *Service) Patch(ctx context.Context, p *access.Principal, orgID, guestID
 	if req.Period == nil {
 		action = "guest.changed"
 	}
-	if err := s.store.UpdateGuest(ctx, g, next, s.entry(p, action, g.ID, details)); err != nil {
+	if err := s.store.UpdateGuest(ctx, g, next, s.entry(p, action, g.ID, details).Naming(g.Name)); err != nil {
 		return View{}, err
 	}
 	if g.Active && !next.Active && s.disconnect != nil {
@@ -472,7 +473,7 @@ func (s *Service) End(ctx context.Context, p *access.Principal, orgID, guestID s
 	if g.StatusAt(now) == guest.Deactivated {
 		return View{}, guest.ErrDeactivated
 	}
-	if err := s.store.End(ctx, g, now, guest.EndedByHand, s.entry(p, audit.GuestEnded, g.ID, nil)); err != nil {
+	if err := s.store.End(ctx, g, now, guest.EndedByHand, s.entry(p, audit.GuestEnded, g.ID, nil).Naming(g.Name)); err != nil {
 		return View{}, err
 	}
 	if s.disconnect != nil {
@@ -557,7 +558,7 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 		return View{}, err
 	}
 	w := Reinvitation{Previous: g, Guest: next, Links: links, Messages: msgs,
-		Audit: s.entry(p, audit.GuestReinvited, g.ID, map[string]string{"validUntil": until.Format(time.RFC3339)})}
+		Audit: s.entry(p, audit.GuestReinvited, g.ID, map[string]string{"validUntil": until.Format(time.RFC3339)}).Naming(g.Name)}
 	if err := s.store.Reinvite(ctx, w); err != nil {
 		return View{}, err
 	}
