@@ -278,7 +278,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 	w.Links, w.Messages = links, msgs
 	w.Audit = append(w.Audit, s.entry(p, audit.GuestInvited, g.ID, map[string]string{
 		"email": email, "caseId": c.ID, "validUntil": validUntil.Format(time.RFC3339), "channels": joinChannels(channels),
-	}))
+	}).Naming(g.Name))
 	if err := s.store.CreateGuest(ctx, w); err != nil {
 		return View{}, err
 	}
