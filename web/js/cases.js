@@ -2,7 +2,7 @@
 // detail page, shared by the member and the guest views.
 
 import { api, orgPath } from './api.js';
-import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog } from './ui.js';
+import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog, keepCurrent } from './ui.js';
 import { openSession } from './session.js';
 
 /** casesSection lists the acting company's cases (a guest gets only theirs). */
@@ -32,6 +32,7 @@ export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
     }
   }
   load();
+  keepCurrent(list, () => orgPath(org, 'cases'), load, { what: 'Cases' });
   return h('section', { class: 'section' }, parts);
 }
 

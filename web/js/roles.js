@@ -3,7 +3,7 @@
 // with their role. Needs roles.manage.
 
 import { api, orgPath, catalog } from './api.js';
-import { h, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce, checklist, capitalize } from './ui.js';
+import { h, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce, checklist, capitalize, keepCurrent } from './ui.js';
 
 /** loadRoles returns the roles a guest can be given: the company's, or the built-in ones without roles.manage. */
 export async function loadRoles(ctx) {
@@ -111,6 +111,7 @@ export function rolesSection(ctx) {
   }
 
   load();
+  keepCurrent(membersBox, () => orgPath(org, 'members'), load, { what: 'Members' });
   return h('section', { class: 'section' },
     h('div', { class: 'section-head' }, h('h1', { text: 'Roles' }), newBtn),
     h('p', { class: 'muted intro', text: 'A role is a set of privileges. Admin and Technician are built in; your own roles can be given to members and to guests of the company.' }),
