@@ -419,7 +419,8 @@ function auditSection(ctx) {
       more.hidden = !cursor;
       state.replaceChildren(tbody.children.length ? '' : h('p', { class: 'empty', text: Object.values(filters).some(Boolean) ? 'No entries match the filter.' : 'No entries yet.' }));
     } catch (err) {
-      if (!err.handled) state.replaceChildren(failure(err, () => load(reset)));
+      // A refused filter is shown at the filter form, which names the field.
+      if (!err.handled && err.status !== 400) state.replaceChildren(failure(err, () => load(reset)));
       throw err;
     } finally { more.disabled = false; }
   }
@@ -429,14 +430,20 @@ function auditSection(ctx) {
   const download = h('button', { type: 'button', class: 'btn', text: 'Download CSV' });
   const form = h('form', { class: 'audit-filter card', novalidate: true, role: 'search', 'aria-label': 'Filter the audit log' },
     AUDIT_FILTERS.map(([k, label, hint]) => field(label, inputs[k], hint)), h('div', { class: 'actions' }, apply, clear, download), errorBox());
+  const typed = () => Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]));
   const run = async () => {
     clearFormError(form);
-    filters = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]));
+    const prev = filters;
+    filters = typed();
     try {
       await load(true);
       const n = tbody.children.length;
       announce(Object.values(filters).some(Boolean) ? `Filter applied: ${n}${cursor ? '+' : ''} entries.` : `${n}${cursor ? '+' : ''} entries.`);
-    } catch (err) { showFormError(form, err); }
+    } catch (err) {
+      // The list and its polling stay on the last filter that worked.
+      filters = prev;
+      showFormError(form, err);
+    }
   };
   form.addEventListener('submit', (e) => { e.preventDefault(); run(); });
   clear.addEventListener('click', () => { Object.values(inputs).forEach((el) => { el.value = ''; }); run(); });
@@ -444,7 +451,9 @@ function auditSection(ctx) {
     clearFormError(form);
     download.disabled = true;
     try {
-      await downloadCSV(`${orgPath(org, 'audit.csv')}?${query()}`, 'audit-log.csv');
+      // What the fields say now, applied or not: the file is what the user asked for.
+      const q = new URLSearchParams(Object.entries(typed()).filter(([, v]) => v));
+      await downloadCSV(`${orgPath(org, 'audit.csv')}?${q}`, 'audit-log.csv');
       announce('The audit log was downloaded as CSV.');
     } catch (err) { showFormError(form, err); } finally { download.disabled = false; }
   });
