@@ -2,7 +2,7 @@
 // detail page, shared by the member and the guest views.
 
 import { api, orgPath, token } from './api.js';
-import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog } from './ui.js';
+import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog, keepCurrent } from './ui.js';
 import { openSession } from './session.js';
 import { languageSelect } from './settings.js';
 import { KIND_LABEL, TOOL_LABEL } from './live.js';
@@ -35,6 +35,7 @@ export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
     }
   }
   load();
+  keepCurrent(list, () => orgPath(org, 'cases'), load, { what: 'Cases' });
   return h('section', { class: 'section' }, parts);
 }
 

@@ -2,10 +2,10 @@
 // or of the company: invite, edit, switch on or off, extend, end, re-invite),
 // Roles and the Audit log. Tabs the privileges do not allow are not shown.
 
-import { api, orgPath, catalog } from './api.js';
+import { api, orgPath, catalog, token, ApiError } from './api.js';
 import {
   h, uid, when, fmt, table, loading, failure, field, setMain, announce, openDialog, confirmDialog, periodFieldset,
-  actionMenu, indicator, badge, invalid, row, checklist,
+  actionMenu, indicator, invalid, row, checklist, keepCurrent, keyed, errorBox, showFormError, clearFormError,
 } from './ui.js';
 import { casesSection, caseDetail } from './cases.js';
 import { devicesSection, scopeOf, modeLabel } from './devices.js';
@@ -60,11 +60,13 @@ function guestsSection(ctx) {
   let caseTitles = new Map();
   let roleNames = new Map();
 
-  async function load() {
-    list.replaceChildren(loading('guests'));
+  const guestsPath = () => orgPath(org, 'guests') + (status ? `?status=${status}` : '');
+  // quiet: a refresh of a list already shown keeps it on screen until the new one is ready.
+  async function load(quiet = false) {
+    if (!quiet || !list.querySelector('table')) list.replaceChildren(loading('guests'));
     try {
       const [{ guests = [] }, cases, roles] = await Promise.all([
-        api('GET', orgPath(org, 'guests') + (status ? `?status=${status}` : '')),
+        api('GET', guestsPath()),
         ctx.can('cases.read') ? api('GET', orgPath(org, 'cases')).then((r) => r.cases || []).catch(() => []) : [],
         loadRoles(ctx).catch(() => []),
       ]);
@@ -75,10 +77,10 @@ function guestsSection(ctx) {
         list.replaceChildren(h('p', { class: 'empty', text: status ? `No ${label} guests.` : 'No guests yet. Use “Invite guest” to add someone to a case or to the company.' }));
         return;
       }
-      list.replaceChildren(table('Guests', ['Guest', 'Access', 'Status', 'Active', 'Validated', 'Valid until', 'Delivery', 'Actions'],
-        guests.map((g) => guestRow(g))));
+      list.replaceChildren(table('Guests', ['Guest', 'Access', 'Status', 'Valid until', 'Delivery', 'Actions'],
+        guests.map((g) => keyed(guestRow(g), g.id, g.name))));
     } catch (err) {
-      if (!err.handled) list.replaceChildren(failure(err, load));
+      if (!err.handled) list.replaceChildren(failure(err, () => load()));
     }
   }
 
@@ -99,9 +101,7 @@ function guestsSection(ctx) {
           h('div', {}, h('span', { class: 'muted', text: 'Mode: ' }), modeLabel(g.workspace)))
         : h('div', { class: 'cases' }, h('span', { class: 'tag', text: 'On cases' }),
           (g.caseIds || []).map((id) => h('div', { text: caseTitles.get(id) || id }))),
-      badge(g.status, reason),
-      indicator(g.active, 'Active', 'Inactive'),
-      indicator(g.validated, 'Validated', 'Not validated'),
+      statusCell(g, reason),
       g.endedAt && g.status === 'deactivated' ? h('span', {}, 'Ended ', when(g.endedAt)) : when(g.validUntil),
       delivery(g),
       actionMenu(`Actions for ${g.name}`, items),
@@ -109,6 +109,7 @@ function guestsSection(ctx) {
   }
 
   load();
+  keepCurrent(list, guestsPath, () => load(true), { what: 'Guests' });
   return h('section', { class: 'section' },
     h('div', { class: 'section-head' }, h('h1', { text: 'Guests' }), inviteBtn),
     h('p', { class: 'muted intro', text: 'People from outside: guests on a case, and guests of the company who work on your devices with a role — for a limited time. Active is your switch; Validated means the guest accepted. Deactivated guests stay listed and can be invited again.' }),
@@ -116,6 +117,17 @@ function guestsSection(ctx) {
 }
 
 const CHANNEL = { email: 'Email', sms: 'SMS' };
+
+// One status in words, distinct from the Active switch and the Validated flag
+// shown under it, so no two labels in a row say the same thing.
+const STATUS_TEXT = { pending: 'Waiting for acceptance', active: 'Has access', inactive: 'Switched off' };
+const ENDED_TEXT = { ended: 'Ended', expired: 'Expired', declined: 'Declined' };
+
+function statusCell(g, reason) {
+  const text = g.status === 'deactivated' ? ENDED_TEXT[reason] || 'Ended' : STATUS_TEXT[g.status] || g.status;
+  return h('div', { class: 'guest-status' }, h('span', { class: `badge s-${g.status}`, text }),
+    h('div', { class: 'flags' }, indicator(g.active, 'Active', 'Inactive'), indicator(g.validated, 'Validated', 'Not validated')));
+}
 
 function delivery(g) {
   const d = (g.invitation && g.invitation.delivery) || {};
@@ -371,40 +383,114 @@ function reinviteDialog(org, g, done, opener) {
   });
 }
 
+const AUDIT_FILTERS = [['actor', 'Actor', 'A name or user id'], ['action', 'Action', 'e.g. guest.invited, or guest. for all'],
+  ['target', 'Target', 'A name, title or id']];
+
 function auditSection(ctx) {
   const org = ctx.me.actingOrg.orgId;
   const tbody = h('tbody');
   const more = h('button', { type: 'button', class: 'btn', text: 'Load more', hidden: true });
   const state = h('div');
   let cursor = '';
+  let filters = {};
   const headers = ['When', 'Actor', 'Action', 'Target', 'Details'];
+  const inputs = Object.fromEntries(AUDIT_FILTERS.map(([k]) => [k, h('input', { type: 'search', autocomplete: 'off', maxlength: 200, 'data-field': k })]));
+  const query = (extra = {}) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
+    for (const [k, v] of Object.entries(extra)) q.set(k, v);
+    return q;
+  };
+  const firstPage = () => `${orgPath(org, 'audit')}?${query({ limit: '50' })}`;
+  // A party is shown by the name kept in the entry, with its id for reference.
+  const party = (name, id) => (name
+    ? h('span', { class: 'party' }, h('strong', { text: name }), h('span', { class: 'mono muted', text: id }))
+    : h('span', { class: 'mono', text: id === 'system' ? 'System' : id }));
 
-  async function load() {
+  async function load(reset = false) {
     more.disabled = true;
-    state.replaceChildren(loading('entries'));
+    if (reset) { cursor = ''; }
+    if (!reset || !tbody.children.length) state.replaceChildren(loading('entries'));
     try {
-      const q = new URLSearchParams({ limit: '50' });
-      if (cursor) q.set('cursor', cursor);
-      const { entries = [], next } = await api('GET', `${orgPath(org, 'audit')}?${q}`);
+      const path = cursor ? `${orgPath(org, 'audit')}?${query({ limit: '50', cursor })}` : firstPage();
+      const { entries = [], next } = await api('GET', path);
+      if (reset) tbody.replaceChildren();
       for (const e of entries) {
         const details = Object.entries(e.details || {}).map(([k, v]) => h('div', {}, h('span', { class: 'muted', text: `${k}: ` }), String(v)));
-        const cells = [when(e.at), h('span', { class: 'mono', text: e.actor }), h('code', { text: e.action }),
-          h('span', { class: 'mono', text: e.target }), details];
-        tbody.append(row(headers, cells));
+        const cells = [when(e.at), party(e.actorName, e.actor), h('code', { text: e.action }), party(e.targetName, e.target), details];
+        tbody.append(row(headers, cells, e.id, `${e.actorName || e.actor} ${e.action}`));
       }
       cursor = next || '';
       more.hidden = !cursor;
-      state.replaceChildren(tbody.children.length ? '' : h('p', { class: 'empty', text: 'No entries yet.' }));
-      if (entries.length) announce(`${entries.length} entries loaded.`);
+      state.replaceChildren(tbody.children.length ? '' : h('p', { class: 'empty', text: Object.values(filters).some(Boolean) ? 'No entries match the filter.' : 'No entries yet.' }));
     } catch (err) {
-      if (!err.handled) state.replaceChildren(failure(err, load));
+      // A refused filter is shown at the filter form, which names the field.
+      if (!err.handled && err.status !== 400) state.replaceChildren(failure(err, () => load(reset)));
+      throw err;
     } finally { more.disabled = false; }
   }
-  more.addEventListener('click', load);
-  load();
+
+  const apply = h('button', { type: 'submit', class: 'btn primary', text: 'Filter' });
+  const clear = h('button', { type: 'button', class: 'btn', text: 'Clear' });
+  const download = h('button', { type: 'button', class: 'btn', text: 'Download CSV' });
+  const form = h('form', { class: 'audit-filter card', novalidate: true, role: 'search', 'aria-label': 'Filter the audit log' },
+    AUDIT_FILTERS.map(([k, label, hint]) => field(label, inputs[k], hint)), h('div', { class: 'actions' }, apply, clear, download), errorBox());
+  const typed = () => Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]));
+  const run = async () => {
+    clearFormError(form);
+    const prev = filters;
+    filters = typed();
+    try {
+      await load(true);
+      const n = tbody.children.length;
+      announce(Object.values(filters).some(Boolean) ? `Filter applied: ${n}${cursor ? '+' : ''} entries.` : `${n}${cursor ? '+' : ''} entries.`);
+    } catch (err) {
+      // The list and its polling stay on the last filter that worked.
+      filters = prev;
+      showFormError(form, err);
+    }
+  };
+  form.addEventListener('submit', (e) => { e.preventDefault(); run(); });
+  clear.addEventListener('click', () => { Object.values(inputs).forEach((el) => { el.value = ''; }); run(); });
+  download.addEventListener('click', async () => {
+    clearFormError(form);
+    download.disabled = true;
+    try {
+      // What the fields say now, applied or not: the file is what the user asked for.
+      const q = new URLSearchParams(Object.entries(typed()).filter(([, v]) => v));
+      await downloadCSV(`${orgPath(org, 'audit.csv')}?${q}`, 'audit-log.csv');
+      announce('The audit log was downloaded as CSV.');
+    } catch (err) { showFormError(form, err); } finally { download.disabled = false; }
+  });
+  more.addEventListener('click', () => load().catch(() => {}));
+  load(true).catch(() => {});
+  const tableWrap = h('div', { class: 'table-wrap' }, h('table', { class: 'data' }, h('caption', { class: 'visually-hidden', text: 'Audit log' }),
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col', text: t })))), tbody));
+  keepCurrent(tableWrap, firstPage, () => load(true).catch(() => {}), { what: 'Audit log' });
   return h('section', { class: 'section' }, h('div', { class: 'section-head' }, h('h1', { text: 'Audit log' })),
-    h('p', { class: 'muted intro', text: 'Who did what, and when. Newest first.' }),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'data' }, h('caption', { class: 'visually-hidden', text: 'Audit log' }),
-      h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col', text: t })))), tbody)),
-    state, h('div', { class: 'more' }, more));
+    h('p', { class: 'muted intro', text: 'Who did what, and when. Newest first. Names are as they were at the time.' }),
+    form, tableWrap, state, h('div', { class: 'more' }, more));
+}
+
+// downloadCSV fetches a CSV export with the session token (a plain link could
+// not carry it) and saves it under the server's file name.
+async function downloadCSV(path, fallbackName) {
+  let res;
+  try {
+    res = await fetch(`/v1${path}`, { headers: { Authorization: `Bearer ${token.get()}`, 'X-Client-Platform': 'web' }, cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+  }
+  if (!res.ok) {
+    let e = {};
+    try { e = (await res.json()).error || {}; } catch { /* not JSON */ }
+    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || `The download failed (HTTP ${res.status}).`, e.field);
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') || '')?.[1] || fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
