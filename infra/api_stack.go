@@ -108,8 +108,8 @@ func NewApiStack(scope constructs.Construct, id string, props *ApiStackProps) *A
 				awsapigatewayv2.CorsHttpMethod_DELETE,
 				awsapigatewayv2.CorsHttpMethod_OPTIONS,
 			},
-			AllowHeaders:  jsii.Strings("Authorization", "Content-Type", "X-Client-Platform"),
-			ExposeHeaders: jsii.Strings("Retry-After"),
+			AllowHeaders:  jsii.Strings("Authorization", "Content-Type", "X-Client-Platform", "If-None-Match"),
+			ExposeHeaders: jsii.Strings("Retry-After", "ETag", "Content-Disposition", "X-Next-Cursor"),
 			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
 		},
 		// The default stage is created below, with throttling, which the

@@ -80,6 +80,7 @@ var rules = map[string]rule{
 	"POST /v1/orgs/{org}/guests/{guestId}/end":        {need: "guests.manage", ok: 200, res: "guests"},
 	"POST /v1/orgs/{org}/guests/{guestId}/reinvite":   {need: "guests.manage", ok: 200, res: "guests"},
 	"GET /v1/orgs/{org}/audit":                        {need: "audit.read", ok: 200, res: "none"},
+	"GET /v1/orgs/{org}/audit.csv":                    {need: "audit.read", ok: 200, res: "none"},
 	"GET /v1/orgs/{org}/roles":                        {need: "roles.manage", ok: 200, res: "none"},
 	"POST /v1/orgs/{org}/roles":                       {need: "roles.manage", ok: 201, res: "none"},
 	"GET /v1/orgs/{org}/roles/{roleId}":               {need: "roles.manage", ok: 200, res: "role"},
@@ -496,6 +497,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"POST", base + "/guests/" + freshGuest(tg, true) + "/reinvite", map[string]any{"period": map[string]int{"days": 4}}, ""}
 		case "GET /v1/orgs/{org}/audit":
 			return request{"GET", base + "/audit", nil, ""}
+		case "GET /v1/orgs/{org}/audit.csv":
+			return request{"GET", base + "/audit.csv", nil, ""}
 		case "GET /v1/orgs/{org}/roles", "GET /v1/orgs/{org}/members":
 			return request{"GET", base + strings.TrimPrefix(k, "GET /v1/orgs/{org}"), nil, ""}
 		case "POST /v1/orgs/{org}/roles":

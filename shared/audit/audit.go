@@ -12,6 +12,22 @@ type Entry struct {
 	Action  string            `json:"action"`
 	Target  string            `json:"target"`
 	Details map[string]string `json:"details,omitempty"`
+	// ActorName and TargetName are copied in when the entry is written, so
+	// the log still reads after the person, case or device is deleted.
+	ActorName  string `json:"actorName,omitempty"`
+	TargetName string `json:"targetName,omitempty"`
+}
+
+// By returns e with the actor's name kept in it.
+func (e Entry) By(actor string) Entry {
+	e.ActorName = actor
+	return e
+}
+
+// Naming returns e with the target's name or title kept in it.
+func (e Entry) Naming(target string) Entry {
+	e.TargetName = target
+	return e
 }
 
 // SystemActor is the actor of changes made by the expiry sweep.

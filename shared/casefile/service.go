@@ -43,7 +43,7 @@ func (s *Service) Create(ctx context.Context, p *access.Principal, orgID string,
 	now := s.clock.Now()
 	c := Case{ID: secret.NewID("c_"), OrgID: orgID, Title: title, CreatedBy: p.UserID, CreatedAt: now}
 	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: now, Actor: p.UserID, Action: audit.CaseCreated,
-		Target: c.ID, Details: map[string]string{"title": title}}
+		Target: c.ID, Details: map[string]string{"title": title}, ActorName: p.Name, TargetName: title}
 	if err := s.store.CreateCase(ctx, c, e); err != nil {
 		return Case{}, err
 	}

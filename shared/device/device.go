@@ -89,7 +89,7 @@ func cleanName(n string) (string, error) {
 
 func (s *Service) entry(p *access.Principal, orgID, action, target string, details map[string]string) audit.Entry {
 	return audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: p.UserID, Action: action,
-		Target: target, Details: details}
+		Target: target, Details: details, ActorName: p.Name, TargetName: details["name"]}
 }
 
 // Groups lists the groups the caller can see: all of them for members, those
@@ -328,6 +328,6 @@ func (s *Service) Command(ctx context.Context, p *access.Principal, orgID, id st
 	if err != nil {
 		return audit.Entry{}, err
 	}
-	e := s.entry(p, orgID, "device.command", d.ID, map[string]string{"command": req.Command, "guest": p.GuestID})
+	e := s.entry(p, orgID, "device.command", d.ID, map[string]string{"command": req.Command, "guest": p.GuestID}).Naming(d.Name)
 	return e, s.store.AddAudit(ctx, e)
 }

@@ -17,6 +17,10 @@ func respond(w http.ResponseWriter, r *http.Request, status int, v any, err erro
 		w.WriteHeader(status)
 		return
 	}
+	if r.Method == http.MethodGet && status == http.StatusOK {
+		writeList(w, r, v)
+		return
+	}
 	writeJSON(w, status, v)
 }
 

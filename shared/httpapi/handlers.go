@@ -3,8 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
@@ -161,7 +159,7 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cases": cs})
+	writeList(w, r, map[string]any{"cases": cs})
 }
 
 func (a *API) getCase(w http.ResponseWriter, r *http.Request) {
@@ -193,7 +191,7 @@ func (a *API) listGuests(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"guests": vs})
+	writeList(w, r, map[string]any{"guests": vs})
 }
 
 func (a *API) getGuest(w http.ResponseWriter, r *http.Request) {
@@ -279,27 +277,58 @@ func (a *API) auditLog(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	limit := 50
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			writeError(w, r, apperr.InvalidField("limit", "limit must be between 1 and 200"))
-			return
-		}
-		limit = n
-	}
-	cursor := r.URL.Query().Get("cursor")
-	if cursor != "" && !strings.HasPrefix(cursor, "AUDIT#") {
-		writeError(w, r, apperr.InvalidField("cursor", "cursor must come from a previous page"))
-		return
-	}
-	entries, next, err := a.d.Audit.AuditLog(r.Context(), org, limit, cursor)
+	q, err := audit.ParseQuery(r.URL.Query())
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if entries == nil {
-		entries = []audit.Entry{}
+	entries, next, err := a.d.Audit.AuditLog(r.Context(), org, q)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries, "next": next})
+	writeList(w, r, map[string]any{"entries": entries, "next": next})
+}
+
+// auditExportMax bounds one CSV export; a longer log is exported in parts
+// with the cursor of the X-Next-Cursor header.
+const auditExportMax = 5000
+
+func (a *API) auditCSV(w http.ResponseWriter, r *http.Request) {
+	org := r.PathValue("org")
+	if err := access.Authorize(principal(r), access.ReadAudit, access.Resource{OrgID: org}); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	q, err := audit.ParseQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("limit") == "" {
+		q.Limit = audit.MaxLimit
+	}
+	var all []audit.Entry
+	for len(all) < auditExportMax {
+		entries, next, err := a.d.Audit.AuditLog(r.Context(), org, q)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		all = append(all, entries...)
+		q.Cursor = next
+		if next == "" || r.URL.Query().Get("limit") != "" {
+			break
+		}
+	}
+	if q.Cursor != "" {
+		w.Header().Set("X-Next-Cursor", q.Cursor)
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="audit-log.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	if err := audit.WriteCSV(w, all, true); err != nil {
+		logger(r).ErrorContext(r.Context(), "audit csv", "err", err)
+	}
 }

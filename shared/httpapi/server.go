@@ -28,7 +28,7 @@ import (
 
 // AuditLog reads an organisation's audit log.
 type AuditLog interface {
-	AuditLog(ctx context.Context, orgID string, limit int, cursor string) ([]audit.Entry, string, error)
+	AuditLog(ctx context.Context, orgID string, q audit.Query) ([]audit.Entry, string, error)
 }
 
 // Deps are the services the API calls.
@@ -122,6 +122,7 @@ func (a *API) routes() []route {
 		pub("POST", "/v1/invitations/{token}/accept", a.acceptInvitation),
 		pub("POST", "/v1/invitations/{token}/decline", a.declineInvitation),
 		auth("GET", "/v1/orgs/{org}/audit", a.auditLog),
+		auth("GET", "/v1/orgs/{org}/audit.csv", a.auditCSV),
 		auth("GET", "/v1/me/invitations", a.myInvitations),
 		auth("GET", "/v1/me/session-invitations", a.mySessionInvitations),
 		auth("POST", "/v1/me/invitations/{id}/accept", a.acceptMyInvitation),

@@ -399,7 +399,7 @@ func (s *Service) SetPassword(ctx context.Context, p *access.Principal, current,
 	}
 	entry := audit.Entry{
 		ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID,
-		Action: audit.GuestPasswordSet, Target: p.UserID,
+		Action: audit.GuestPasswordSet, Target: p.UserID, ActorName: u.Name, TargetName: u.Name,
 	}
 	if p.Kind == access.Member {
 		entry.Action = "user.password_changed"
@@ -412,7 +412,7 @@ func (s *Service) SetPassword(ctx context.Context, p *access.Principal, current,
 func (s *Service) SignOutEverywhere(ctx context.Context, p *access.Principal) error {
 	return s.store.RaiseTokenVersion(ctx, p.UserID, &audit.Entry{
 		ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID,
-		Action: "user.signed_out_everywhere", Target: p.UserID,
+		Action: "user.signed_out_everywhere", Target: p.UserID, ActorName: p.Name, TargetName: p.Name,
 	})
 }
 

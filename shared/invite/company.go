@@ -83,7 +83,7 @@ func (s *Service) inviteCompanyGuest(ctx context.Context, p *access.Principal, o
 	w.Audit = []audit.Entry{s.entry(p, audit.GuestInvited, g.ID, map[string]string{
 		"email": email, "kind": string(access.CompanyGuest), "roleId": req.RoleID, "mode": string(ws.Mode),
 		"active": map[bool]string{true: "true", false: "false"}[active], "validUntil": validUntil.Format(time.RFC3339),
-	})}
+	}).Naming(name)}
 	if err := s.store.CreateGuest(ctx, w); err != nil {
 		return View{}, err
 	}
@@ -301,7 +301,7 @@ func (s *Service) answerMine(ctx context.Context, p *access.Principal, id, actio
 		return CompanyInvitation{}, errNotPending
 	}
 	e := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: u.ID, Action: action, Target: g.ID,
-		Details: map[string]string{"via": "companies"}}
+		Details: map[string]string{"via": "companies"}, ActorName: u.Name, TargetName: g.Name}
 	if err := write(&g, u, now, e); err != nil {
 		if errors.Is(err, ErrGuestChanged) {
 			return CompanyInvitation{}, errNotPending

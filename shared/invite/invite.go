@@ -289,7 +289,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 	}
 	w := NewGuest{Guest: g, NewCase: newCase}
 	if newCase != nil {
-		w.Audit = append(w.Audit, s.entry(p, audit.CaseCreated, newCase.ID, map[string]string{"title": newCase.Title}))
+		w.Audit = append(w.Audit, s.entry(p, audit.CaseCreated, newCase.ID, map[string]string{"title": newCase.Title}).Naming(newCase.Title))
 	}
 	links, msgs, err := s.links(&w.Guest, org, inviter, nil, []casefile.Case{*c}, acct, now)
 	if err != nil {
@@ -298,7 +298,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 	w.Links, w.Messages = links, msgs
 	w.Audit = append(w.Audit, s.entry(p, audit.GuestInvited, g.ID, map[string]string{
 		"email": email, "caseId": c.ID, "validUntil": validUntil.Format(time.RFC3339), "channels": joinChannels(channels),
-	}))
+	}).Naming(g.Name))
 	if err := s.store.CreateGuest(ctx, w); err != nil {
 		return View{}, err
 	}
@@ -367,7 +367,8 @@ func (s *Service) inviterName(p *access.Principal) string {
 }
 
 func (s *Service) entry(p *access.Principal, action, target string, details map[string]string) audit.Entry {
-	return audit.Entry{ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID, Action: action, Target: target, Details: details}
+	return audit.Entry{ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID, Action: action, Target: target, Details: details,
+		ActorName: p.Name}
 }
 
 // List returns the organisation's guests, optionally only those in one status.
@@ -483,7 +484,7 @@ func (s *Service) Patch(ctx context.Context, p *access.Principal, orgID, guestID
 	if req.Period == nil {
 		action = "guest.changed"
 	}
-	if err := s.store.UpdateGuest(ctx, g, next, s.entry(p, action, g.ID, details)); err != nil {
+	if err := s.store.UpdateGuest(ctx, g, next, s.entry(p, action, g.ID, details).Naming(g.Name)); err != nil {
 		return View{}, err
 	}
 	if g.Active && !next.Active && s.disconnect != nil {
@@ -506,7 +507,7 @@ func (s *Service) End(ctx context.Context, p *access.Principal, orgID, guestID s
 	if g.StatusAt(now) == guest.Deactivated {
 		return View{}, guest.ErrDeactivated
 	}
-	if err := s.store.End(ctx, g, now, guest.EndedByHand, s.entry(p, audit.GuestEnded, g.ID, nil)); err != nil {
+	if err := s.store.End(ctx, g, now, guest.EndedByHand, s.entry(p, audit.GuestEnded, g.ID, nil).Naming(g.Name)); err != nil {
 		return View{}, err
 	}
 	if s.disconnect != nil {
@@ -605,7 +606,7 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 		return View{}, err
 	}
 	w := Reinvitation{Previous: g, Guest: next, Links: links, Messages: msgs,
-		Audit: s.entry(p, audit.GuestReinvited, g.ID, map[string]string{"validUntil": until.Format(time.RFC3339)})}
+		Audit: s.entry(p, audit.GuestReinvited, g.ID, map[string]string{"validUntil": until.Format(time.RFC3339)}).Naming(g.Name)}
 	if err := s.store.Reinvite(ctx, w); err != nil {
 		return View{}, err
 	}

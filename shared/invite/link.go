@@ -255,7 +255,8 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 		if squatter != nil && proof.need == NewPassword {
 			a.Reclaim = squatter
 			a.ReclaimAudit = audit.Entry{ID: secret.NewID("a_"), OrgID: inv.OrgID, At: now, Actor: user.ID,
-				Action: audit.EmailReclaimed, Target: squatter.ID, Details: map[string]string{"email": inv.Email, "via": "invitation"}}
+				Action: audit.EmailReclaimed, Target: squatter.ID, Details: map[string]string{"email": inv.Email, "via": "invitation"},
+				ActorName: user.Name, TargetName: squatter.Name}
 		}
 	}
 	a.UserID = user.ID
@@ -272,7 +273,8 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 		OrgID: inv.OrgID, GuestID: inv.GuestID, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 	}
 	a.Audit = audit.Entry{ID: secret.NewID("a_"), OrgID: inv.OrgID, At: now, Actor: user.ID, Action: audit.GuestAccepted,
-		Target: inv.GuestID, Details: map[string]string{"channel": string(inv.Channel)}}
+		Target: inv.GuestID, Details: map[string]string{"channel": string(inv.Channel)},
+		ActorName: user.Name, TargetName: user.Name}
 
 	err = s.store.Accept(ctx, a)
 	if errors.Is(err, ErrEmailTaken) {
@@ -329,7 +331,7 @@ func (s *Service) Decline(ctx context.Context, token, clientKey string) error {
 		return err
 	}
 	e := audit.Entry{ID: secret.NewID("a_"), OrgID: inv.OrgID, At: now, Actor: "invitee:" + inv.Email,
-		Action: audit.GuestDeclined, Target: inv.GuestID}
+		Action: audit.GuestDeclined, Target: inv.GuestID, ActorName: inv.Name, TargetName: inv.Name}
 	err = s.store.Decline(ctx, inv, now, e)
 	if errors.Is(err, ErrGuestChanged) {
 		return guest.ErrLinkExpired

@@ -259,7 +259,8 @@ func (s *Service) entry(p *access.Principal, action string, r Role) audit.Entry 
 		privs[i] = string(x)
 	}
 	return audit.Entry{ID: secret.NewID("a_"), OrgID: r.OrgID, At: s.clock.Now(), Actor: p.UserID, Action: action,
-		Target: r.ID, Details: map[string]string{"name": r.Name, "privileges": strings.Join(privs, ",")}}
+		Target: r.ID, Details: map[string]string{"name": r.Name, "privileges": strings.Join(privs, ",")},
+		ActorName: p.Name, TargetName: r.Name}
 }
 
 // Members lists the company's members and their roles.
@@ -310,7 +311,7 @@ func (s *Service) Assign(ctx context.Context, p *access.Principal, orgID, userID
 		return Member{}, apperr.New(apperr.Conflict, "last_admin", "You cannot take the admin role from yourself.")
 	}
 	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: p.UserID, Action: "member.role_changed",
-		Target: userID, Details: map[string]string{"role": req.Role}}
+		Target: userID, Details: map[string]string{"role": req.Role}, ActorName: p.Name, TargetName: current.Name}
 	keepAdmin := ""
 	if current.Role == access.RoleAdmin && req.Role != access.RoleAdmin {
 		// Only an admin demotes an admin, and never themselves: the caller is
@@ -390,7 +391,8 @@ func (s *Service) Remove(ctx context.Context, p *access.Principal, orgID, userID
 		return ErrLastAdmin
 	}
 	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: p.UserID, Action: "member.removed",
-		Target: userID, Details: map[string]string{"email": target.Email, "role": target.Role}}
+		Target: userID, Details: map[string]string{"email": target.Email, "role": target.Role},
+		ActorName: p.Name, TargetName: target.Name}
 	if err := s.store.RemoveMember(ctx, orgID, userID, target.Role, keepAdmin, e); err != nil {
 		return err
 	}

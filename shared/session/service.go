@@ -232,7 +232,7 @@ func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID 
 		}
 		msgs = append(msgs, m)
 	}
-	e := s.entry(orgID, p.UserID, "session.started", sess.ID, map[string]string{"caseId": c.ID, "relay": task.TaskID})
+	e := s.entry(orgID, p.UserID, "session.started", sess.ID, map[string]string{"caseId": c.ID, "relay": task.TaskID}).By(p.Name).Naming(c.Title)
 	if err := s.store.CreateSession(ctx, sess, []Participant{primary, customer}, []Link{link}, msgs, e); err != nil {
 		return Started{}, err
 	}
@@ -387,7 +387,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		}
 		part := Participant{ID: secret.NewID("p_"), SessionID: sess.ID, OrgID: sess.OrgID, Kind: toolmatrix.Secondary,
 			UserID: m.UserID, Name: m.Name, Tools: toolmatrix.Tools(toolmatrix.Secondary), InvitedAt: now}
-		e := s.entry(sess.OrgID, p.UserID, "session.invited", part.ID, map[string]string{"kind": "secondary", "userId": m.UserID, "sessionId": sess.ID})
+		e := s.entry(sess.OrgID, p.UserID, "session.invited", part.ID, map[string]string{"kind": "secondary", "userId": m.UserID, "sessionId": sess.ID}).By(p.Name).Naming(part.Name)
 		if err := s.store.AddParticipant(ctx, part, nil, nil, e); err != nil {
 			return ParticipantView{}, err
 		}
@@ -431,7 +431,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		if err != nil {
 			return ParticipantView{}, err
 		}
-		e := s.entry(sess.OrgID, p.UserID, "session.invited", part.ID, map[string]string{"kind": "guest", "email": email, "sessionId": sess.ID})
+		e := s.entry(sess.OrgID, p.UserID, "session.invited", part.ID, map[string]string{"kind": "guest", "email": email, "sessionId": sess.ID}).By(p.Name).Naming(name)
 		if err := s.store.AddParticipant(ctx, part, &link, []outbox.Message{msg}, e); err != nil {
 			return ParticipantView{}, err
 		}
@@ -638,7 +638,7 @@ func (s *Service) End(ctx context.Context, p *access.Principal, id string) (View
 		return View{}, ErrSessionEnded
 	}
 	now := s.clock.Now()
-	if err := s.store.EndSession(ctx, sess, now, ReasonEnded, s.entry(sess.OrgID, p.UserID, "session.ended", sess.ID, nil)); err != nil {
+	if err := s.store.EndSession(ctx, sess, now, ReasonEnded, s.entry(sess.OrgID, p.UserID, "session.ended", sess.ID, nil).By(p.Name)); err != nil {
 		return View{}, err
 	}
 	sess.State, sess.EndedAt, sess.EndReason = Ended, now, ReasonEnded
@@ -722,7 +722,7 @@ func (s *Service) removeParticipant(ctx context.Context, sess Session, part Part
 		if note != "" {
 			details["note"] = note
 		}
-		e := s.entry(sess.OrgID, actor, "session.participant_removed", part.ID, details)
+		e := s.entry(sess.OrgID, actor, "session.participant_removed", part.ID, details).Naming(part.Name)
 		if err := s.store.RemoveParticipant(ctx, part, s.clock.Now(), reason, note, e); err != nil {
 			return err
 		}
@@ -760,7 +760,7 @@ func (s *Service) SetTools(ctx context.Context, p *access.Principal, id, partici
 	}
 	part := parts[i]
 	tools := toolmatrix.Restrict(part.Kind, req.Tools)
-	e := s.entry(sess.OrgID, p.UserID, "session.tools_changed", part.ID, map[string]string{"sessionId": sess.ID, "tools": joinTools(tools)})
+	e := s.entry(sess.OrgID, p.UserID, "session.tools_changed", part.ID, map[string]string{"sessionId": sess.ID, "tools": joinTools(tools)}).By(p.Name).Naming(part.Name)
 	if err := s.store.SetTools(ctx, part, tools, e); err != nil {
 		return ParticipantView{}, err
 	}

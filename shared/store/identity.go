@@ -226,36 +226,60 @@ func (s *Store) Cases(ctx context.Context, orgID string) ([]casefile.Case, error
 
 // Audit -------------------------------------------------------------------
 
-// AuditLog returns a company's audit entries, newest first, at most limit,
-// starting after the cursor (an SK from a previous page).
-func (s *Store) AuditLog(ctx context.Context, orgID string, limit int, cursor string) ([]audit.Entry, string, error) {
-	in := &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(orgPK(orgID)), ":p": str("AUDIT#"),
-		},
-		ScanIndexForward: aws.Bool(false),
-		Limit:            aws.Int32(int32(limit)),
-	}
-	if cursor != "" {
-		in.ExclusiveStartKey = key(orgPK(orgID), cursor)
-	}
-	res, err := s.db.Query(ctx, in)
-	if err != nil {
-		return nil, "", fmt.Errorf("audit log: %w", err)
-	}
-	out := make([]audit.Entry, 0, len(res.Items))
-	for _, item := range res.Items {
-		var it auditItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return nil, "", err
+// auditScanPages bounds how many pages one filtered request reads, so a
+// filter that matches nothing costs a bounded number of reads; the caller
+// gets a cursor to go on from where the scan stopped.
+const auditScanPages = 10
+
+// AuditLog returns a company's audit entries, newest first, at most q.Limit
+// of those q selects, starting after q.Cursor (an SK from a previous page).
+// The filters match names kept in the entries, which DynamoDB cannot index
+// case-insensitively, so they are applied here page by page.
+func (s *Store) AuditLog(ctx context.Context, orgID string, q audit.Query) ([]audit.Entry, string, error) {
+	out := make([]audit.Entry, 0, q.Limit)
+	cursor := q.Cursor
+	for page := 0; page < auditScanPages; page++ {
+		in := &dynamodb.QueryInput{
+			TableName:              &s.table,
+			KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :p)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": str(orgPK(orgID)), ":p": str("AUDIT#"),
+			},
+			ScanIndexForward: aws.Bool(false),
+			Limit:            aws.Int32(int32(q.Limit - len(out))),
 		}
-		out = append(out, it.entry())
+		if q.Filtered() {
+			in.Limit = aws.Int32(100)
+		}
+		if cursor != "" {
+			in.ExclusiveStartKey = key(orgPK(orgID), cursor)
+		}
+		res, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, "", fmt.Errorf("audit log: %w", err)
+		}
+		cursor = ""
+		if sk, ok := res.LastEvaluatedKey["SK"].(*types.AttributeValueMemberS); ok {
+			cursor = sk.Value
+		}
+		for _, item := range res.Items {
+			var it auditItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, "", err
+			}
+			e := it.entry()
+			if !q.Match(e) {
+				continue
+			}
+			out = append(out, e)
+			if len(out) == q.Limit {
+				// Go on after this entry, not after the page it came from.
+				return out, it.SK, nil
+			}
+		}
+		if cursor == "" {
+			break
+		}
 	}
-	next := ""
-	if sk, ok := res.LastEvaluatedKey["SK"].(*types.AttributeValueMemberS); ok {
-		next = sk.Value
-	}
-	return out, next, nil
+	return out, cursor, nil
 }

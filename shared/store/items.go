@@ -350,22 +350,26 @@ func (it outboxItem) message() outbox.Message {
 }
 
 type auditItem struct {
-	PK, SK  string
-	Type    string
-	ID      string
-	OrgID   string
-	At      time.Time
-	Actor   string
-	Action  string
-	Target  string
-	Details map[string]string `dynamodbav:",omitempty"`
+	PK, SK     string
+	Type       string
+	ID         string
+	OrgID      string
+	At         time.Time
+	Actor      string
+	Action     string
+	Target     string
+	Details    map[string]string `dynamodbav:",omitempty"`
+	ActorName  string            `dynamodbav:",omitempty"`
+	TargetName string            `dynamodbav:",omitempty"`
 }
 
 func newAuditItem(e audit.Entry) auditItem {
 	return auditItem{PK: orgPK(e.OrgID), SK: "AUDIT#" + sortableTime(e.At) + "#" + e.ID, Type: "audit", ID: e.ID,
-		OrgID: e.OrgID, At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, Details: e.Details}
+		OrgID: e.OrgID, At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, Details: e.Details,
+		ActorName: e.ActorName, TargetName: e.TargetName}
 }
 
 func (it auditItem) entry() audit.Entry {
-	return audit.Entry{ID: it.ID, OrgID: it.OrgID, At: it.At, Actor: it.Actor, Action: it.Action, Target: it.Target, Details: it.Details}
+	return audit.Entry{ID: it.ID, OrgID: it.OrgID, At: it.At, Actor: it.Actor, Action: it.Action, Target: it.Target, Details: it.Details,
+		ActorName: it.ActorName, TargetName: it.TargetName}
 }

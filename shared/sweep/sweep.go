@@ -65,7 +65,7 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 		switch {
 		case !now.Before(g.ValidUntil):
 			entry := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: audit.SystemActor,
-				Action: audit.GuestExpired, Target: g.ID, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)}}
+				Action: audit.GuestExpired, Target: g.ID, TargetName: g.Name, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)}}
 			err := s.store.Expire(ctx, g, now, entry)
 			if ok, err := counted(err); ok {
 				res.Expired++
@@ -81,7 +81,7 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 		case g.ReminderDue(now, s.reminderDays):
 			err := s.store.MarkReminded(ctx, g, s.reminders(ctx, g, now), audit.Entry{
 				ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: audit.SystemActor, Action: audit.GuestReminded,
-				Target: g.ID, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)},
+				Target: g.ID, TargetName: g.Name, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)},
 			})
 			if ok, err := counted(err); ok {
 				res.Reminded++

@@ -2,7 +2,8 @@
 // and guest technician get their pages in German (title, intro, Leave, chat,
 // who joined, the end), the DE | EN switch turns a guest technician's page
 // into English without leaving the session (their link works once), and the
-// case page's session report and the member home read German afterwards. No
+// case page's session report, the member home, the guest list and the audit
+// log read German afterwards. No
 // catalog key and no English message of the catalog shows on a German page.
 
 import { test, before, after } from 'node:test';
@@ -162,6 +163,19 @@ test('a live session in German: technician, customer and guest technician, the s
     await tech.getByRole('heading', { name: 'Fälle', exact: true }).waitFor();
     await tech.getByRole('link', { name: 'Pumpe Halle 2' }).first().waitFor();
     await inGerman(tech, 'member home');
+
+    // The guest list and the audit log, through their tabs.
+    await tech.getByRole('navigation', { name: 'Bereiche' }).getByRole('link', { name: 'Gäste', exact: true }).click();
+    await tech.getByRole('heading', { name: 'Gäste', exact: true }).waitFor();
+    await tech.getByRole('button', { name: 'Gast einladen' }).waitFor();
+    await tech.locator('.list table, .list .empty').first().waitFor();
+    await inGerman(tech, 'guest list');
+    await tech.getByRole('navigation', { name: 'Bereiche' }).getByRole('link', { name: 'Protokoll', exact: true }).click();
+    await tech.getByRole('heading', { name: 'Protokoll', exact: true }).waitFor();
+    await tech.getByRole('button', { name: 'CSV herunterladen' }).waitFor();
+    await tech.getByRole('columnheader', { name: 'Wann' }).waitFor();
+    await tech.locator('tbody tr').first().waitFor();
+    await inGerman(tech, 'audit log');
 
     const problems = names.flatMap((n) => w[n].problems);
     assert.deepEqual(problems, [], `the pages complained:\n${problems.map((p) => `${p.kind} on ${p.page}: ${p.text}`).join('\n')}`);

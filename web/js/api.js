@@ -76,3 +76,34 @@ export function catalog() {
   catalogLoad ||= api('GET', '/privileges', undefined, { auth: false }).catch((e) => { catalogLoad = null; throw e; });
   return catalogLoad;
 }
+
+/**
+ * revalidate asks whether the list at path changed since etag: it resolves
+ * to {changed: false} on 304, else {changed: true, etag}. The body is not
+ * read: the view reloads itself through api() when it changed.
+ */
+export async function revalidate(path, etag) {
+  const headers = { Accept: 'application/json', 'X-Client-Platform': 'web' };
+  const tok = token.get();
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  if (etag) headers['If-None-Match'] = etag;
+  let res;
+  try {
+    res = await fetch(`/v1${path}`, { method: 'GET', headers, credentials: 'same-origin', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'network', t('api.offline'));
+  }
+  if (res.status === 304) return { changed: false, etag };
+  if (!res.ok) {
+    let e = {};
+    try { e = (await res.json()).error || {}; } catch { /* not JSON */ }
+    const err = new ApiError(res.status, e.code || `http_${res.status}`, e.message || t('api.failed', { status: res.status }), e.field);
+    if (tok && (res.status === 401 || (res.status === 403 && SESSION_OVER.has(err.code)))) {
+      err.handled = true;
+      authLost(err);
+    }
+    throw err;
+  }
+  res.body?.cancel().catch(() => {});
+  return { changed: true, etag: res.headers.get('ETag') || '' };
+}

@@ -146,8 +146,10 @@ function renderHeader() {
   const parts = [brand(), h('div', { class: 'acting' }, h('span', { class: 'muted', text: t('app.actingIn') }),
     usable.length > 1 ? switcher(usable, acting) : h('strong', { text: orgName }), h('span', { class: 'tag', text: role }))];
   const pending = h('span', { class: 'count', hidden: true });
-  const companies = h('a', { href: '/companies', 'data-nav': true, class: 'companies' }, t('app.companies'), pending);
-  api('GET', '/me/invitations').then(({ invitations = [] }) => {
+  // A session opened from an SMS link acts only as that guest: the API refuses
+  // it "Companies", so the header does not offer them.
+  const companies = acting.viaLink ? null : h('a', { href: '/companies', 'data-nav': true, class: 'companies' }, t('app.companies'), pending);
+  if (companies) api('GET', '/me/invitations').then(({ invitations = [] }) => {
     const n = invitations.filter((i) => i.status === 'pending').length;
     if (!n) return;
     pending.hidden = false;

@@ -2,7 +2,7 @@
 // detail page, shared by the member and the guest views.
 
 import { api, orgPath, token } from './api.js';
-import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog } from './ui.js';
+import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog, keepCurrent } from './ui.js';
 import { openSession, removedText } from './session.js';
 import { languageSelect } from './settings.js';
 import { kindLabel, toolLabel } from './live.js';
@@ -36,6 +36,7 @@ export function casesSection(ctx, { heading = t('cases.title'), intro } = {}) {
     }
   }
   load();
+  keepCurrent(list, () => orgPath(org, 'cases'), load, { what: t('cases.title') });
   return h('section', { class: 'section' }, parts);
 }
 

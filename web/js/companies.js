@@ -4,7 +4,7 @@
 
 import { t, tx } from './i18n.js';
 import { api } from './api.js';
-import { h, when, table, loading, failure, setMain, confirmDialog, badge } from './ui.js';
+import { h, when, table, loading, failure, setMain, confirmDialog, badge, keepCurrent } from './ui.js';
 import { modeLabel } from './devices.js';
 
 export function renderCompanies(ctx) {
@@ -65,6 +65,7 @@ export function renderCompanies(ctx) {
   }
 
   load();
+  keepCurrent(list, () => '/me/invitations', load, { what: t('companies.invitations') });
   setMain(h('section', { class: 'section' },
     h('a', { href: '/', 'data-nav': true, class: 'back', text: `← ${t('companies.back', { org: ctx.orgName })}` }),
     h('div', { class: 'section-head' }, h('h1', { text: t('app.companies') })),

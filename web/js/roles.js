@@ -4,7 +4,7 @@
 
 import { t, tx } from './i18n.js';
 import { api, orgPath, catalog } from './api.js';
-import { h, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce, checklist, capitalize } from './ui.js';
+import { h, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce, checklist, capitalize, keepCurrent } from './ui.js';
 
 /** loadRoles returns the roles a guest can be given: the company's, or the built-in ones without roles.manage. */
 export async function loadRoles(ctx) {
@@ -117,6 +117,7 @@ export function rolesSection(ctx) {
   }
 
   load();
+  keepCurrent(membersBox, () => orgPath(org, 'members'), load, { what: t('roles.members') });
   return h('section', { class: 'section' },
     h('div', { class: 'section-head' }, h('h1', { text: t('roles.title') }), newBtn),
     h('p', { class: 'muted intro', text: t('roles.intro') }),

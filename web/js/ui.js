@@ -2,6 +2,7 @@
 // DOM calls and textContent: API data never passes through innerHTML.
 
 import { t, formatDate } from './i18n.js';
+import { revalidate } from './api.js';
 
 let seq = 0;
 export const uid = (p = 'gb') => `${p}-${++seq}`;
@@ -31,11 +32,30 @@ export function when(iso, withTime = true) {
 }
 export const fmt = (iso) => (iso ? formatDate(new Date(iso)) : '—');
 
-/** announce tells screen readers about a success through the polite live region. */
-export function announce(msg) {
+/** tell speaks msg through the polite live region only (nothing is shown). */
+export function tell(msg) {
   const s = document.getElementById('status');
   s.textContent = '';
   setTimeout(() => { s.textContent = msg; }, 50);
+}
+
+/**
+ * announce confirms a success: the message is shown in a visible, dismissible
+ * bar (until dismissed or replaced by the next one) and spoken through the
+ * live region. The bar itself is not a live region, so it is not read twice.
+ */
+export function announce(msg) {
+  tell(msg);
+  let bar = document.getElementById('flash');
+  if (!bar) {
+    bar = h('div', { id: 'flash', class: 'flash', hidden: true },
+      h('p', { class: 'flash-text' }),
+      h('button', { type: 'button', class: 'btn ghost flash-close', 'aria-label': t('ui.dismiss'), text: '×',
+        onclick: () => { bar.hidden = true; } }));
+    document.body.append(bar);
+  }
+  bar.querySelector('.flash-text').textContent = msg;
+  bar.hidden = false;
 }
 
 /** setMain replaces the page content and moves focus to its first heading. */
@@ -227,13 +247,20 @@ export function table(caption, headers, rows) {
   return h('div', { class: 'table-wrap' }, h('table', { class: 'data' },
     h('caption', { class: 'visually-hidden', text: caption }),
     h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col', text: t })))),
-    h('tbody', {}, rows.map((cells) => row(headers, cells)))));
+    h('tbody', {}, rows.map((cells) => row(headers, cells, cells.key, cells.name)))));
 }
 
-/** row builds a table row whose cells are labelled for the narrow layout; each cell holds one element. */
-export function row(headers, cells) {
-  return h('tr', {}, cells.map((c, i) => h('td', { 'data-label': headers[i] }, Array.isArray(c) ? h('div', {}, c) : c)));
+/**
+ * row builds a table row whose cells are labelled for the narrow layout; each
+ * cell holds one element. key and name, when given, let keepCurrent tell
+ * which row changed and say so by name.
+ */
+export function row(headers, cells, key, name) {
+  return h('tr', { 'data-key': key, 'data-name': name }, cells.map((c, i) => h('td', { 'data-label': headers[i] }, Array.isArray(c) ? h('div', {}, c) : c)));
 }
+
+/** keyed marks a row's cells with the key and name of what the row shows. */
+export const keyed = (cells, key, name) => Object.assign(cells, { key, name });
 
 /** indicator shows an on/off state as a green or red dot with its text: never colour alone. */
 export const indicator = (on, onText, offText) => h('span', { class: `ind ${on ? 'on' : 'off'}` },
@@ -268,4 +295,93 @@ export const loading = (what) => h('p', { class: 'muted', role: 'status', text: 
 export function failure(err, retry) {
   return h('div', { class: 'notice error', role: 'alert' }, h('p', { text: err.message }),
     retry ? h('button', { type: 'button', class: 'btn', text: t('ui.tryAgain'), onclick: retry }) : null);
+}
+
+const POLL_MS = 4000;
+const POLL_MAX_MS = 60000;
+
+/**
+ * keepCurrent keeps the list shown in el current while it is on screen: it
+ * revalidates path() with its ETag every few seconds (a 304 costs no bytes)
+ * and, when the list changed, calls reload() and highlights the rows that
+ * are new or changed, telling screen readers which. It stops for good once el
+ * has left the page, pauses while the tab is hidden, backs off on errors and
+ * waits while a dialog or menu is open or focus is inside a row, so a change
+ * never pulls the ground from under the user. path may change (filters), so
+ * it is a function. Returns a function that polls at once (after a write).
+ */
+export function keepCurrent(el, path, reload, { what = t('ui.list'), every = POLL_MS } = {}) {
+  let etag = '';
+  let watched = '';
+  let timer = 0;
+  let delay = every;
+  let running = false;
+  const stop = () => { clearTimeout(timer); timer = 0; document.removeEventListener('visibilitychange', onVisibility); };
+  const schedule = (ms) => { clearTimeout(timer); timer = setTimeout(tick, ms); };
+  function busy() {
+    if (document.querySelector('dialog[open]')) return true;
+    if (el.querySelector('[aria-expanded="true"]')) return true;
+    const a = document.activeElement;
+    return !!(a && a !== document.body && el.contains(a) && a.closest('tr'));
+  }
+  async function tick() {
+    timer = 0;
+    if (!el.isConnected) { stop(); return; }
+    if (document.visibilityState === 'hidden' || running) return;
+    running = true;
+    try {
+      const p = path();
+      if (p !== watched) { watched = p; etag = ''; }
+      const first = !etag;
+      const r = await revalidate(p, etag);
+      delay = every;
+      if (r.changed && !first) {
+        if (busy()) {
+          // Not taken yet: the tag stays old, so the next poll sees the change again.
+          return;
+        }
+        const before = signatures(el);
+        await reload();
+        highlight(el, before, what);
+      }
+      etag = r.etag;
+    } catch (err) {
+      if (err.handled) { stop(); return; }
+      delay = Math.min(delay * 2, POLL_MAX_MS);
+    } finally {
+      running = false;
+      if (el.isConnected && document.visibilityState !== 'hidden' && !timer) schedule(delay);
+    }
+  }
+  function onVisibility() {
+    if (!el.isConnected) { stop(); return; }
+    if (document.visibilityState === 'hidden') { clearTimeout(timer); timer = 0; } else schedule(0);
+  }
+  document.addEventListener('visibilitychange', onVisibility);
+  schedule(0);
+  return () => { if (!running) schedule(0); };
+}
+
+function rowKey(tr) {
+  return tr.dataset.key || tr.cells[0]?.textContent || '';
+}
+
+function signatures(el) {
+  return new Map([...el.querySelectorAll('tbody tr')].map((tr) => [rowKey(tr), tr.textContent]));
+}
+
+// highlight marks rows that are new or whose text changed since before.
+function highlight(el, before, what) {
+  const names = [];
+  for (const tr of el.querySelectorAll('tbody tr')) {
+    const k = rowKey(tr);
+    if (before.get(k) === tr.textContent) continue;
+    tr.classList.add('row-changed');
+    tr.addEventListener('animationend', () => tr.classList.remove('row-changed'), { once: true });
+    names.push(tr.dataset.name || tr.cells[0]?.firstElementChild?.textContent || tr.cells[0]?.textContent || '');
+  }
+  if (names.length) {
+    const first = names.slice(0, 3).join(', ');
+    tell(t('ui.updated', { what, names: names.length > 3 ? t('ui.andMore', { names: first, count: names.length - 3 }) : first }));
+  }
 }

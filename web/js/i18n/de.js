@@ -151,6 +151,7 @@ export default {
 
   'companies.loading': 'Einladungen',
   'companies.empty': 'Keine Einladungen. Wenn ein Unternehmen Sie als Gast einlädt, erscheint die Einladung hier.',
+  'companies.invitations': 'Einladungen',
   'companies.caption': 'Einladungen von Unternehmen',
   'companies.workspace': 'Arbeitsbereich',
   'companies.invited': 'Eingeladen',

@@ -151,6 +151,7 @@ export default {
 
   'companies.loading': 'invitations',
   'companies.empty': 'No invitations. When a company invites you as its guest, the invitation appears here.',
+  'companies.invitations': 'Invitations',
   'companies.caption': 'Invitations from companies',
   'companies.workspace': 'Workspace',
   'companies.invited': 'Invited',
