@@ -105,7 +105,7 @@ const PREFIXES = new Set(Object.keys(en).map((k) => k.split('.')[0]));
 const LISTED = [
   ['live.js', 'TOOLS', 'tool.'], ['live.js', 'KINDS', 'kind.'], ['live.js', 'REASONS', 'close.'],
   ['live.js', 'CHOICES', 'toolChoice.'], ['live.js', 'SEND', 'toolSend.'],
-  ['session.js', 'REMOVED_WHY', 'removedWhy.'], ['join.js', 'HELP', 'join.help.'], ['settings.js', 'LANGUAGES', 'settings.lang.'],
+  ['live.js', 'WHY', 'removedWhy.'], ['join.js', 'HELP', 'join.help.'], ['settings.js', 'LANGUAGES', 'settings.lang.'],
   ['member.js', 'FILTERS', 'guests.none.'], ['member.js', 'CHANNELS', 'channel.'], ['member.js', 'DELIVERY', 'delivery.'],
   ['member.js', 'STATUS_TEXT', 'guestStatus.'], ['member.js', 'ENDED_TEXT', 'status.'], ['member.js', 'AUDIT_FILTERS', 'audit.'],
 ];

@@ -30,12 +30,19 @@ export const closeNote = (x) => (x && !(x instanceof Error) && x.message
 export const closeText = (x) => (x instanceof Error ? x.message
   : REASONS.includes(x.reason) ? t(`close.${x.reason}`) : t('close.other', { reason: x.reason }));
 
+// Why someone else is no longer in a session, said of them (removedWhy.*):
+// a removal's reason in the report, or a close reason in the activity log.
+export const WHY = ['removed', 'account_ended', 'account_inactive', 'member_removed', 'expired', 'session_ended',
+  'replaced', 'connection_lost', 'media_failed'];
+/** whyText says why a participant left or was removed; an unknown reason shows as sent. */
+export const whyText = (r) => (WHY.includes(r) ? t(`removedWhy.${r}`) : r || '');
+
 /** rosterText tells that someone joined or left, and why they left when it was not by choice. */
 export const rosterText = (type, p, reason) => {
   const who = { name: p.name || t('live.someone'), kind: kindLabel(p.kind) };
   if (type === 'participant_joined') return t('live.joined', who);
   if (!reason || reason === 'left') return t('live.left', who);
-  return t('live.leftBecause', { ...who, reason: REASONS.includes(reason) ? t(`close.${reason}`) : reason });
+  return t('live.leftBecause', { ...who, reason: whyText(reason) });
 };
 
 /** reconnectNotice tells that the connection was lost, with a button that joins again. */

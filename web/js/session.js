@@ -5,7 +5,7 @@
 import { api, orgPath } from './api.js';
 import { h, uid, when, field, table, setMain, loading, failure, announce, openDialog, confirmDialog, actionMenu, checklist, invalid } from './ui.js';
 import { connectRelay } from './rtc.js';
-import { TOOLS, KINDS, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { TOOLS, KINDS, WHY, whyText, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 import { t, tl, tx } from './i18n.js';
 
 let handoff = null; // the start answer, kept in memory for the page it opens
@@ -30,13 +30,11 @@ function copyField(label, value) {
   return h('div', { class: 'copy' }, field(label, input), btn);
 }
 
-export const REMOVED_WHY = ['removed', 'account_ended', 'account_inactive', 'member_removed', 'expired'];
-
 /** removedText says whether a participant was removed, and why. */
 export const removedText = (p) => {
   if (!p.removed) return t('ui.no');
   // Removed by the primary, or by what happened to the account (account_ended, ...).
-  const why = REMOVED_WHY.includes(p.removedReason) ? t(`removedWhy.${p.removedReason}`) : p.removedReason || '';
+  const why = WHY.includes(p.removedReason) ? whyText(p.removedReason) : p.removedReason || '';
   if (p.removedNote) return why ? t('session.removedWhyNote', { why, note: p.removedNote }) : t('session.removedNote', { note: p.removedNote });
   return why ? t('session.removedWhy', { why }) : t('ui.yes');
 };

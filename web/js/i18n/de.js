@@ -324,6 +324,10 @@ export default {
   'removedWhy.account_inactive': 'Gastzugang deaktiviert',
   'removedWhy.member_removed': 'aus dem Unternehmen entfernt',
   'removedWhy.expired': 'Zugang abgelaufen',
+  'removedWhy.session_ended': 'Sitzung beendet',
+  'removedWhy.replaced': 'Sitzung in einem anderen Fenster geöffnet',
+  'removedWhy.connection_lost': 'Verbindung verloren',
+  'removedWhy.media_failed': 'Audio- und Videoverbindung fehlgeschlagen',
 
   'rtc.connecting': 'Verbindung wird aufgebaut …',
   'rtc.reconnecting': 'Die Verbindung wurde unterbrochen. Neuer Verbindungsversuch …',
@@ -356,7 +360,7 @@ export default {
   'live.toolsChanged': 'Ihre Werkzeuge haben sich geändert: {tools}.',
   'live.joined': '{name} ({kind}) ist beigetreten.',
   'live.left': '{name} ({kind}) hat die Sitzung verlassen.',
-  'live.leftBecause': '{name} ({kind}) ist nicht mehr dabei: {reason}',
+  'live.leftBecause': '{name} ({kind}) ist nicht mehr dabei ({reason}).',
   'live.technicianWrote': 'Der Techniker schreibt: „{note}“',
   'live.draining': 'Der Sitzungsserver wird neu gestartet: Die Verbindung kann kurz unterbrochen werden.',
 

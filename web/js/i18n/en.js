@@ -324,6 +324,10 @@ export default {
   'removedWhy.account_inactive': 'guest access switched off',
   'removedWhy.member_removed': 'removed from the company',
   'removedWhy.expired': 'access expired',
+  'removedWhy.session_ended': 'the session ended',
+  'removedWhy.replaced': 'opened the session in another window',
+  'removedWhy.connection_lost': 'connection lost',
+  'removedWhy.media_failed': 'audio and video connection failed',
 
   'rtc.connecting': 'Connecting…',
   'rtc.reconnecting': 'The connection was interrupted. Reconnecting…',
@@ -356,7 +360,7 @@ export default {
   'live.toolsChanged': 'Your tools changed: {tools}.',
   'live.joined': '{name} ({kind}) joined.',
   'live.left': '{name} ({kind}) left.',
-  'live.leftBecause': '{name} ({kind}) left: {reason}',
+  'live.leftBecause': '{name} ({kind}) left ({reason}).',
   'live.technicianWrote': 'The technician wrote: “{note}”',
   'live.draining': 'The session server is restarting: the connection may be interrupted.',
 
