@@ -1,10 +1,11 @@
 // A live session in German, in a real browser: a de-DE technician, customer
 // and guest technician get their pages in German (title, intro, Leave, chat,
 // who joined, the end), the DE | EN switch turns a guest technician's page
-// into English without leaving the session (their link works once), and the
+// into English without leaving the session (their link works once), a
+// removal is told in the third person and its note reaches the guest, and the
 // case page's session report, the member home, the guest list and the audit
-// log read German afterwards. No
-// catalog key and no English message of the catalog shows on a German page.
+// log read German afterwards. No catalog key and no English message of the
+// catalog shows on a German page.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -143,6 +144,17 @@ test('a live session in German: technician, customer and guest technician, the s
     assert.equal(await tech.getByText('Gero Gast (Gasttechniker) hat die Sitzung verlassen.').count(), 0, 'the switch left the session');
     await inGerman(tech, 'session page');
 
+    // Removal with a reason: the log says why in the third person, the
+    // guest (now in English) reads the note.
+    await tech.getByRole('button', { name: 'Aktionen für Gero Gast' }).click();
+    await tech.getByRole('menuitem', { name: 'Aus der Sitzung entfernen' }).click();
+    const rm = tech.getByRole('dialog', { name: 'Gero Gast entfernen?' });
+    await rm.getByLabel('Grund (optional)').fill('Danke, Gero.');
+    await rm.getByRole('button', { name: 'Entfernen', exact: true }).click();
+    await tech.getByText('Gero Gast (Gasttechniker) ist nicht mehr dabei (vom Haupttechniker entfernt).').waitFor();
+    await guest.getByRole('heading', { name: 'You were removed from the session.' }).waitFor();
+    await guest.getByText('The technician wrote: “Danke, Gero.”').waitFor();
+
     // The end, in German on both sides.
     await tech.getByRole('button', { name: 'Sitzung beenden' }).click();
     await tech.getByRole('dialog', { name: 'Sitzung beenden?' }).getByRole('button', { name: 'Sitzung beenden' }).click();
@@ -160,6 +172,7 @@ test('a live session in German: technician, customer and guest technician, the s
     await report.getByRole('columnheader', { name: 'Rolle in der Sitzung' }).waitFor();
     await report.getByRole('heading', { name: 'Chat und Aktivität' }).waitFor();
     await report.getByText(/Hier ist die Pumpe/).waitFor();
+    await report.getByRole('cell', { name: 'Ja (vom Haupttechniker entfernt): „Danke, Gero.“' }).waitFor();
     await inGerman(tech, 'case page with its session report');
 
     // The member home.
