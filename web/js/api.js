@@ -1,6 +1,8 @@
 // api.js — the one place that talks to the Guestbridge API under /v1 and keeps
 // the session token (sessionStorage: it lives as long as the tab, never in a URL).
 
+import { t } from './i18n.js';
+
 const KEY = 'guestbridge.token';
 
 export const token = {
@@ -35,8 +37,8 @@ export function onAuthLost(fn) { authLost = fn; }
  */
 export async function api(method, path, body, { auth = true } = {}) {
   const headers = { Accept: 'application/json', 'X-Client-Platform': 'web' };
-  const t = auth ? token.get() : null;
-  if (t) headers.Authorization = `Bearer ${t}`;
+  const tok = auth ? token.get() : null;
+  if (tok) headers.Authorization = `Bearer ${tok}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
@@ -45,7 +47,7 @@ export async function api(method, path, body, { auth = true } = {}) {
       credentials: 'same-origin', cache: 'no-store',
     });
   } catch {
-    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+    throw new ApiError(0, 'network', t('api.offline'));
   }
   if (res.status === 204) return null;
   let data = null;
@@ -53,8 +55,8 @@ export async function api(method, path, body, { auth = true } = {}) {
   if (!res.ok) {
     const e = (data && data.error) || {};
     const err = new ApiError(res.status, e.code || `http_${res.status}`,
-      e.message || `The request failed (HTTP ${res.status}).`, e.field, res.headers.get('Retry-After'));
-    if (t && (res.status === 401 || (res.status === 403 && SESSION_OVER.has(err.code)))) {
+      e.message || t('api.failed', { status: res.status }), e.field, res.headers.get('Retry-After'));
+    if (tok && (res.status === 401 || (res.status === 403 && SESSION_OVER.has(err.code)))) {
       err.handled = true;
       authLost(err);
     }
@@ -82,21 +84,21 @@ export function catalog() {
  */
 export async function revalidate(path, etag) {
   const headers = { Accept: 'application/json', 'X-Client-Platform': 'web' };
-  const t = token.get();
-  if (t) headers.Authorization = `Bearer ${t}`;
+  const tok = token.get();
+  if (tok) headers.Authorization = `Bearer ${tok}`;
   if (etag) headers['If-None-Match'] = etag;
   let res;
   try {
     res = await fetch(`/v1${path}`, { method: 'GET', headers, credentials: 'same-origin', cache: 'no-store' });
   } catch {
-    throw new ApiError(0, 'network', 'The server cannot be reached.');
+    throw new ApiError(0, 'network', t('api.offline'));
   }
   if (res.status === 304) return { changed: false, etag };
   if (!res.ok) {
     let e = {};
     try { e = (await res.json()).error || {}; } catch { /* not JSON */ }
-    const err = new ApiError(res.status, e.code || `http_${res.status}`, e.message || `HTTP ${res.status}`, e.field);
-    if (t && (res.status === 401 || (res.status === 403 && SESSION_OVER.has(err.code)))) {
+    const err = new ApiError(res.status, e.code || `http_${res.status}`, e.message || t('api.failed', { status: res.status }), e.field);
+    if (tok && (res.status === 401 || (res.status === 403 && SESSION_OVER.has(err.code)))) {
       err.handled = true;
       authLost(err);
     }

@@ -11,7 +11,7 @@ import { renderVerify } from './verify.js';
 import { renderCompanies } from './companies.js';
 import { renderSession } from './session.js';
 import { renderJoin } from './join.js';
-import { closeLive } from './rtc.js';
+import { closeLive, liveOpen } from './rtc.js';
 
 const header = document.getElementById('app-header');
 let ctx = null; // {me, membership, guestKind, orgName, can(privilege), reload(message)}
@@ -65,7 +65,11 @@ function langSwitch() {
 onLangChange(async (lang) => {
   translateStatic();
   if (ctx) renderHeader();
-  await route();
+  // A live session is not left for a language: rendering its page again would
+  // disconnect everyone on it and use up a guest's single-use link. Its words
+  // marked data-i18n were translated in place above.
+  if (!liveOpen()) await route();
+  else if (location.pathname === '/join') bare();
   header.querySelector(`.lang-switch [lang="${lang}"]`)?.focus();
 });
 translateStatic();

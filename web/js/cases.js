@@ -3,12 +3,13 @@
 
 import { api, orgPath, token } from './api.js';
 import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog, keepCurrent } from './ui.js';
-import { openSession } from './session.js';
+import { openSession, removedText } from './session.js';
 import { languageSelect } from './settings.js';
-import { KIND_LABEL, TOOL_LABEL } from './live.js';
+import { kindLabel, toolLabel } from './live.js';
+import { t, tx } from './i18n.js';
 
 /** casesSection lists the acting company's cases (a guest gets only theirs). */
-export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
+export function casesSection(ctx, { heading = t('cases.title'), intro } = {}) {
   const org = ctx.me.actingOrg.orgId;
   const list = h('div', { class: 'list' });
   const parts = [h('div', { class: 'section-head' }, h('h1', { text: heading }))];
@@ -18,15 +19,15 @@ export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
   parts.push(list);
 
   async function load() {
-    list.replaceChildren(loading('cases'));
+    list.replaceChildren(loading(t('cases.loading')));
     try {
       const { cases = [] } = await api('GET', orgPath(org, 'cases'));
       if (!cases.length) {
-        list.replaceChildren(h('p', { class: 'empty', text: 'There are no cases yet.' }));
+        list.replaceChildren(h('p', { class: 'empty', text: t('cases.empty') }));
         return;
       }
       cases.sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
-      list.replaceChildren(table('Cases', ['Title', 'Created'], cases.map((c) => [
+      list.replaceChildren(table(t('cases.title'), [t('cases.caseTitle'), t('cases.created')], cases.map((c) => [
         h('a', { href: `/cases/${encodeURIComponent(c.id)}`, 'data-nav': true, text: c.title }),
         when(c.createdAt),
       ])));
@@ -35,14 +36,14 @@ export function casesSection(ctx, { heading = 'Cases', intro } = {}) {
     }
   }
   load();
-  keepCurrent(list, () => orgPath(org, 'cases'), load, { what: 'Cases' });
+  keepCurrent(list, () => orgPath(org, 'cases'), load, { what: t('cases.title') });
   return h('section', { class: 'section' }, parts);
 }
 
 function createForm(org, done) {
   const title = h('input', { type: 'text', name: 'title', required: true, maxlength: 200, 'data-field': 'title', autocomplete: 'off' });
-  const btn = h('button', { type: 'submit', class: 'btn primary', text: 'Create case' });
-  const form = h('form', { class: 'inline-form card', novalidate: true }, field('New case title', title), btn, errorBox());
+  const btn = h('button', { type: 'submit', class: 'btn primary', text: t('cases.create') });
+  const form = h('form', { class: 'inline-form card', novalidate: true }, field(t('cases.newTitle'), title), btn, errorBox());
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFormError(form);
@@ -51,7 +52,7 @@ function createForm(org, done) {
       checkForm(form);
       const c = await api('POST', orgPath(org, 'cases'), { title: title.value.trim() });
       title.value = '';
-      announce(`Case “${c.title}” created.`);
+      announce(t('cases.createdOne', { title: c.title }));
       done();
     } catch (err) { showFormError(form, err); } finally { btn.disabled = false; }
   });
@@ -61,9 +62,9 @@ function createForm(org, done) {
 /** caseDetail shows one case. */
 export function caseDetail(ctx, id) {
   const org = ctx.me.actingOrg.orgId;
-  const back = h('a', { href: '/cases', 'data-nav': true, class: 'back', text: '← All cases' });
-  const body = h('div', {}, loading('the case'));
-  const sec = h('section', { class: 'section' }, back, h('h1', { text: 'Case' }),
+  const back = h('a', { href: '/cases', 'data-nav': true, class: 'back', text: `← ${t('cases.all')}` });
+  const body = h('div', {}, loading(t('cases.loadingOne')));
+  const sec = h('section', { class: 'section' }, back, h('h1', { text: t('cases.case') }),
     ctx.me.actingOrg.kind === 'member' ? sessionInvitations() : null, body);
   (async () => {
     try {
@@ -71,10 +72,10 @@ export function caseDetail(ctx, id) {
       sec.querySelector('h1').textContent = c.title;
       document.title = `${c.title} · Guestbridge`;
       body.replaceChildren(h('dl', { class: 'facts card' },
-        h('dt', { text: 'Created' }), h('dd', {}, when(c.createdAt)),
-        h('dt', { text: 'Reference' }), h('dd', { class: 'mono', text: c.id })));
+        h('dt', { text: t('cases.created') }), h('dd', {}, when(c.createdAt)),
+        h('dt', { text: t('cases.reference') }), h('dd', { class: 'mono', text: c.id })));
       if (ctx.me.actingOrg.kind === 'member' && ctx.can('sessions.start')) {
-        body.append(h('div', { class: 'actions start' }, h('button', { type: 'button', class: 'btn primary', text: 'Start live session',
+        body.append(h('div', { class: 'actions start' }, h('button', { type: 'button', class: 'btn primary', text: t('cases.start'),
           onclick: (e) => startDialog(ctx, c, e.currentTarget) })));
       }
       body.append(sessionReports(org, c.id));
@@ -91,32 +92,32 @@ export function caseDetail(ctx, id) {
  * messages, as far as the reader may see them; it prints on its own.
  */
 function sessionReports(org, caseId) {
-  const box = h('section', { class: 'session-reports', 'aria-label': 'Session reports' }, h('h2', { text: 'Sessions' }), loading('the sessions'));
-  const print = h('button', { type: 'button', class: 'btn small no-print', text: 'Print reports', onclick: () => window.print() });
+  const box = h('section', { class: 'session-reports', 'aria-label': t('cases.reports') }, h('h2', { text: t('cases.sessions') }), loading(t('cases.loadingSessions')));
+  const print = h('button', { type: 'button', class: 'btn small no-print', text: t('cases.print'), onclick: () => window.print() });
   (async () => {
     try {
       const { sessions = [] } = await api('GET', orgPath(org, 'cases', caseId, 'sessions'));
-      if (!sessions.length) { box.replaceChildren(h('h2', { text: 'Sessions' }), h('p', { class: 'empty', text: 'No live session has been held on this case.' })); return; }
-      box.replaceChildren(h('div', { class: 'section-head' }, h('h2', { text: 'Sessions' }), print), ...sessions.map(report));
+      if (!sessions.length) { box.replaceChildren(h('h2', { text: t('cases.sessions') }), h('p', { class: 'empty', text: t('cases.noSessions') })); return; }
+      box.replaceChildren(h('div', { class: 'section-head' }, h('h2', { text: t('cases.sessions') }), print), ...sessions.map(report));
     } catch (err) {
-      if (!err.handled) box.replaceChildren(h('h2', { text: 'Sessions' }), failure(err));
+      if (!err.handled) box.replaceChildren(h('h2', { text: t('cases.sessions') }), failure(err));
     }
   })();
   return box;
 }
 
 function report(s) {
-  const removed = (p) => (p.removed ? `Yes (${p.removedReason || 'removed'}${p.removedNote ? `: “${p.removedNote}”` : ''})` : 'No');
-  const people = table('Participants', ['Name', 'Kind', 'Joined', 'Left', 'Removed'], (s.participants || []).map((p) => [
-    p.name || '—', KIND_LABEL[p.kind] || p.kind, when(p.joinedAt), when(p.leftAt), h('span', { text: removed(p) })]));
+  const people = table(t('session.participants'), [t('session.name'), t('session.kind'), t('session.joined'), t('session.left'), t('session.removed')],
+    (s.participants || []).map((p) => [p.name || '—', kindLabel(p.kind), when(p.joinedAt), when(p.leftAt), h('span', { text: removedText(p) })]));
   const lines = (s.record || []).map((r) => h('li', { class: r.tool === 'chat' ? 'rec-chat' : 'rec-tool' },
-    when(r.at), ' ', h('strong', { text: `${r.name || KIND_LABEL[r.kind] || 'Someone'}` }),
-    h('span', { text: r.tool === 'chat' ? `: ${r.text}` : ` · ${TOOL_LABEL[r.tool] || r.tool}${r.text ? ` · ${r.text}` : ''}` })));
+    when(r.at), ' ', h('strong', { text: r.name || (r.kind ? kindLabel(r.kind) : t('live.someone')) }),
+    h('span', { text: r.tool === 'chat' ? `: ${r.text}` : ` · ${toolLabel(r.tool)}${r.text ? ` · ${r.text}` : ''}` })));
   return h('article', { class: 'card session-report', 'data-session': s.id },
-    h('h3', {}, 'Session of ', when(s.createdAt), s.endedAt ? h('span', {}, ' – ', when(s.endedAt)) : h('span', { class: 'badge', text: 'Live' })),
+    h('h3', {}, s.endedAt ? tx('cases.sessionFromTo', { from: when(s.createdAt), to: when(s.endedAt) })
+      : [tx('cases.sessionFrom', { from: when(s.createdAt) }), ' ', h('span', { class: 'badge', text: t('session.live') })]),
     people,
-    h('h4', { text: 'Chat and activity' }),
-    lines.length ? h('ol', { class: 'session-record' }, lines) : h('p', { class: 'empty', text: 'Nothing was said or done with tools.' }));
+    h('h4', { text: t('cases.record') }),
+    lines.length ? h('ol', { class: 'session-record' }, lines) : h('p', { class: 'empty', text: t('cases.noRecord') }));
 }
 
 // How often an open page asks whether its technician was invited to a live
@@ -143,9 +144,10 @@ export function sessionInvitations() {
         etag = res.headers.get('ETag') || '';
         const { invitations = [] } = await res.json();
         box.replaceChildren(...invitations.filter((i) => !i.joined).map((i) => h('div', { class: 'card invite-notice' },
-          h('p', {}, h('strong', { text: i.primaryName || 'A colleague' }), ' invited you to a live session',
-            i.caseTitle ? [' on ', h('strong', { text: i.caseTitle })] : null, '.'),
-          h('a', { href: `/session/${encodeURIComponent(i.sessionId)}`, 'data-nav': true, class: 'btn primary', text: 'Join the session' }))));
+          h('p', {}, i.caseTitle
+            ? tx('cases.invitedOn', { name: h('strong', { text: i.primaryName || t('cases.colleague') }), case: h('strong', { text: i.caseTitle }) })
+            : tx('cases.invited', { name: h('strong', { text: i.primaryName || t('cases.colleague') }) })),
+          h('a', { href: `/session/${encodeURIComponent(i.sessionId)}`, 'data-nav': true, class: 'btn primary', text: t('cases.join') }))));
       }
     } catch { /* offline: the next round tries again */ }
     setTimeout(poll, INVITATION_POLL_MS);
@@ -162,15 +164,15 @@ function startDialog(ctx, c, opener) {
   const phone = h('input', { type: 'tel', autocomplete: 'off', placeholder: '+4915112345678', pattern: '\\+[1-9][0-9]{6,14}', 'data-field': 'customer.phone' });
   const lang = languageSelect('customer.language');
   openDialog({
-    title: 'Start live session', submitLabel: 'Start session', opener,
-    body: [h('p', { class: 'muted', text: 'The customer gets a link that shares their camera with you. All fields are optional: without email or phone, copy the link from the session page.' }),
-      field('Customer name', name), field('Customer email', email, 'The link is sent to this address.'),
-      field('Customer mobile number', phone, 'International format; the link is sent by SMS.'),
-      field('Message language', lang)],
+    title: t('cases.start'), submitLabel: t('cases.startSubmit'), opener,
+    body: [h('p', { class: 'muted', text: t('cases.startIntro') }),
+      field(t('cases.customerName'), name), field(t('cases.customerEmail'), email, t('cases.customerEmailHint')),
+      field(t('cases.customerPhone'), phone, t('cases.customerPhoneHint')),
+      field(t('settings.messageLanguage'), lang)],
     onSubmit: async () => {
       const customer = Object.fromEntries([['name', name], ['email', email], ['phone', phone], ['language', lang]].map(([k, el]) => [k, el.value.trim()]).filter(([, v]) => v));
       const started = await api('POST', orgPath(org, 'cases', c.id, 'sessions'), Object.keys(customer).length ? { customer } : {});
-      announce('The live session has started.');
+      announce(t('cases.started'));
       openSession(ctx, started);
     },
   });

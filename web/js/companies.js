@@ -65,7 +65,7 @@ export function renderCompanies(ctx) {
   }
 
   load();
-  keepCurrent(list, () => '/me/invitations', load, { what: 'Invitations' });
+  keepCurrent(list, () => '/me/invitations', load, { what: t('companies.invitations') });
   setMain(h('section', { class: 'section' },
     h('a', { href: '/', 'data-nav': true, class: 'back', text: `← ${t('companies.back', { org: ctx.orgName })}` }),
     h('div', { class: 'section-head' }, h('h1', { text: t('app.companies') })),

@@ -88,9 +88,17 @@ export function tx(key, params = {}) {
   return out;
 }
 
-/** translateStatic fills the page's own elements marked data-i18n (index.html) in the page language. */
+/**
+ * tl is the text attributes of an element whose words stay the same while it
+ * lives: its message, and a data-i18n mark so that translateStatic turns it
+ * into another language in place (a live page is not rendered again).
+ */
+export const tl = (key) => ({ text: t(key), 'data-i18n': key });
+
+/** translateStatic fills the elements marked data-i18n (and data-i18n-label, their aria-label) in the page language. */
 export function translateStatic(root = globalThis.document) {
   root?.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  root?.querySelectorAll('[data-i18n-label]').forEach((el) => { el.setAttribute('aria-label', t(el.dataset.i18nLabel)); });
 }
 
 function format(kind) {

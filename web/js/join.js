@@ -6,15 +6,14 @@
 import { api } from './api.js';
 import { h, setMain, loading, failure, announce, confirmDialog } from './ui.js';
 import { connectRelay } from './rtc.js';
-import { KIND_LABEL, TOOL_LABEL, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { t, tl, getLang } from './i18n.js';
 
 const MARK = 'guestbridge.joined'; // the kind this tab joined as, for a reload without the token
 
-const HELP = {
-  link_expired: 'To rejoin, contact the technician who sent you the invitation.',
-  mobile_not_allowed: 'Open the link from the email on a computer, in a web browser.',
-  session_ended: 'You can close this page.',
-};
+// The API's error codes with advice of their own (join.help.*).
+const HELP = ['link_expired', 'mobile_not_allowed', 'session_ended'];
+const help = (code) => (HELP.includes(code) ? t(`join.help.${code}`) : '');
 
 function fullPage(title, text) {
   setMain(h('div', { class: 'card narrow full-message', role: 'alert' }, h('h1', { text: title }), text ? h('p', { class: 'muted', text }) : null));
@@ -22,14 +21,14 @@ function fullPage(title, text) {
 
 /** renderJoin redeems the link and opens the customer's or the guest technician's page. */
 export async function renderJoin() {
-  document.title = 'Live session · Guestbridge';
+  document.title = `${t('live.title')} · Guestbridge`;
   const tok = decodeURIComponent(location.hash.slice(1));
   if (!tok) {
-    if (sessionStorage.getItem(MARK) === 'guest') return fullPage('Your link has expired.', HELP.link_expired);
-    if (sessionStorage.getItem(MARK) === 'customer') return fullPage('Open your link again', 'To rejoin the session, open the link from your email or text message again.');
-    return fullPage('This link is incomplete.', 'Open the link from your message again, exactly as you received it.');
+    if (sessionStorage.getItem(MARK) === 'guest') return fullPage(t('link.expired'), help('link_expired'));
+    if (sessionStorage.getItem(MARK) === 'customer') return fullPage(t('join.openAgain'), t('join.openAgainText'));
+    return fullPage(t('link.incomplete'), t('join.incompleteText'));
   }
-  setMain(h('h1', { class: 'visually-hidden', text: 'Live session' }), loading('the session'));
+  setMain(h('h1', { class: 'visually-hidden', text: t('live.title') }), loading(t('live.loading')));
   // A customer's link holds one device at a time: the seat key the first
   // redemption returns is kept for this link, so this browser can reconnect
   // while another device is refused.
@@ -43,9 +42,9 @@ export async function renderJoin() {
   try {
     j = await redeem();
   } catch (err) {
-    if (err.status === 0 || err.status === 429) { setMain(h('h1', { text: 'Live session' }), failure(err, () => renderJoin())); return; }
+    if (err.status === 0 || err.status === 429) { setMain(h('h1', { text: t('live.title') }), failure(err, () => renderJoin())); return; }
     history.replaceState(null, '', '/join');
-    return fullPage(err.message, HELP[err.code] || '');
+    return fullPage(err.message, help(err.code));
   }
   history.replaceState(null, '', '/join');
   sessionStorage.setItem(MARK, j.kind);
@@ -79,36 +78,36 @@ async function seatStore(tok) {
   return make(key || null);
 }
 
+// shell lays out a live page; title, intro and leaveText are catalog keys.
 function shell(title, intro, stage, side, leaveText) {
   const status = h('p', { class: 'live-status', role: 'status' });
-  const leave = h('button', { type: 'button', class: 'btn', text: leaveText });
+  const leave = h('button', { type: 'button', class: 'btn', ...tl(leaveText) });
   const live = h('div', { class: 'live' }, stage, side);
-  setMain(h('section', { class: 'section' }, h('div', { class: 'section-head' }, h('h1', { text: title }), leave),
-    h('p', { class: 'muted intro', text: intro }), status, live));
+  setMain(h('section', { class: 'section' }, h('div', { class: 'section-head' }, h('h1', { ...tl(title) }), leave),
+    h('p', { class: 'muted intro', ...tl(intro) }), status, live));
   return { status, leave, live };
 }
 
 function ended(x, kind) {
-  if (x instanceof Error) return fullPage(x.message, HELP[x.code] || '');
-  const more = x.reason === 'left' && kind === 'guest' ? 'Your link works only once. To rejoin, contact the technician who sent you the invitation.'
-    : x.reason === 'session_ended' || x.reason === 'left' ? 'You can close this page.' : '';
-  fullPage(closeText(x), x.message ? `The technician wrote: “${x.message}”` : more);
+  if (x instanceof Error) return fullPage(x.message, help(x.code));
+  const more = x.reason === 'left' && kind === 'guest' ? t('join.onceLeft')
+    : x.reason === 'session_ended' || x.reason === 'left' ? t('join.help.session_ended') : '';
+  fullPage(closeText(x), x.message ? t('live.technicianWrote', { note: x.message }) : more);
 }
 
 function customerPage(j, getJoining) {
   const preview = h('video', { autoplay: true, playsinline: true, muted: true, class: 'remote' });
   preview.muted = true; // no echo of one's own voice
-  const camNote = h('p', { class: 'waiting', text: 'Asking for your camera…' });
+  const camNote = h('p', { class: 'waiting', ...tl('join.askingCamera') });
   const media = remoteMedia(null, null);
-  const log = activityPanel('From the technicians');
+  const log = activityPanel('join.fromTechnicians');
   let link = { send: () => false };
   const chat = chatPanel({ send: (m) => link.send(m) });
   chat.enable(j.tools.includes('chat'));
   const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, preview, camNote),
-    h('p', { class: 'muted small', text: 'Your camera, as the technicians see it.' }), media.sound, media.box);
-  const { status, leave, live } = shell('Live support session',
-    'Your camera is shared with the technicians helping you. They can point at things and ask you to zoom, freeze the view or switch on the light.',
-    stage, h('div', { class: 'side' }, chat, log), 'Leave session');
+    h('p', { class: 'muted small', ...tl('join.yourCamera') }), media.sound, media.box);
+  const { status, leave, live } = shell('join.customerTitle', 'join.customerIntro',
+    stage, h('div', { class: 'side' }, chat, log), 'join.leave');
 
   // Camera and microphone; without a microphone the camera alone, and without a camera the chat still works.
   const want = { video: j.tools.includes('video'), audio: j.tools.includes('mic') };
@@ -121,24 +120,24 @@ function customerPage(j, getJoining) {
   })();
   camera.then((s) => {
     if (s?.getVideoTracks().length) { preview.srcObject = s; camNote.hidden = true; preview.play().catch(() => {}); }
-    else camNote.textContent = 'Your camera is not available. Allow the camera for this site in your browser, then open your link again.';
+    else { camNote.dataset.i18n = 'join.noCamera'; camNote.textContent = t('join.noCamera'); }
   });
   camera.then(() => {
     link = connectRelay({
       getJoining,
       local: () => camera,
       on: {
-        state: (t) => { status.textContent = t; },
-        joined: (m) => { chat.self = m.participant?.id || ''; chat.enable((m.tools || []).includes('chat')); announce('You are connected.'); },
-        tools: (t) => { chat.enable(t.includes('chat')); },
-        roster: (type, p) => log.add('', `${p.name || 'Someone'} (${KIND_LABEL[p.kind] || p.kind}) ${type === 'participant_joined' ? 'joined' : 'left'}.`),
+        state: (text) => { status.textContent = text; },
+        joined: (m) => { chat.self = m.participant?.id || ''; chat.enable((m.tools || []).includes('chat')); announce(t('join.connected')); },
+        tools: (list) => { chat.enable(list.includes('chat')); },
+        roster: (type, p) => log.add('', rosterText(type, p)),
         track: media.track,
         message: (m) => {
-          if (m.error) log.add('', `${TOOL_LABEL[m.error.tool] || 'Message'} refused: ${m.error.message}`, 'error');
+          if (m.error) log.add('', refusedText(m.error), 'error');
           else if (m.tool === 'chat') chat.receive(m);
           else log.add(sender(m), describe(m));
         },
-        draining: () => { status.textContent = 'The session server is restarting: the connection may be interrupted.'; },
+        draining: () => { status.textContent = t('live.draining'); },
         closed: (x) => (x.retry ? live.before(reconnectNotice(x, () => link)) : ended(x, 'customer')),
       },
     });
@@ -148,7 +147,7 @@ function customerPage(j, getJoining) {
 
 function guestPage(j, getJoining) {
   const video = h('video', { autoplay: true, playsinline: true, class: 'remote' });
-  const waiting = h('p', { class: 'waiting', text: 'Waiting for the customer’s camera…' });
+  const waiting = h('p', { class: 'waiting', ...tl('live.waiting') });
   const media = remoteMedia(video, waiting);
   const activity = activityPanel();
   let link = { send: () => false };
@@ -157,31 +156,32 @@ function guestPage(j, getJoining) {
   const tools = toolPanel(relay, activity);
   const people = h('ul', { class: 'people' });
   const mine = h('p', { class: 'small' });
-  const details = h('details', { class: 'panel details' }, h('summary', { text: 'Session details' }),
-    h('h3', { text: 'Your tools' }), mine, h('p', { class: 'muted small', text: 'As a guest technician you do not see notes or snapshots, and cannot record or invite.' }));
+  const details = h('details', { class: 'panel details' }, h('summary', { ...tl('tool.session_details') }),
+    h('h3', { ...tl('join.yourTools') }), mine, h('p', { class: 'muted small', ...tl('join.guestLimits') }));
   const roster = new Map();
   const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
-  const { status, leave, live } = shell('Live session', 'You joined as a guest technician. This link works once: if you leave or close this page, ask for a new invitation to rejoin.',
-    stage, h('div', { class: 'side' }, h('section', { class: 'panel' }, h('h2', { text: 'Participants' }), people), chat, activity, details), 'Leave session');
+  const { status, leave, live } = shell('live.title', 'join.guestIntro',
+    stage, h('div', { class: 'side' }, h('section', { class: 'panel' }, h('h2', { ...tl('session.participants') }), people), chat, activity, details), 'join.leave');
 
   const showPeople = () => people.replaceChildren(...[...roster.values()].map((p) => h('li', {},
-    h('div', { class: 'who' }, h('strong', { text: p.self ? `${p.name} (you)` : p.name || '—' }), h('span', { class: 'tag', text: KIND_LABEL[p.kind] || p.kind }),
-      h('span', { class: 'muted small', text: p.leftAt ? `Left at ${p.leftAt}` : `In the session since ${p.joinedAt}` })))));
-  const at = () => new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  function setTools(t) {
-    tools.setTools(t);
-    chat.enable(t.includes('chat'));
-    details.hidden = !t.includes('session_details');
-    mine.textContent = t.map((x) => TOOL_LABEL[x] || x).join(', ') || 'None';
+    h('div', { class: 'who' }, h('strong', { text: p.self ? t('live.nameYou', { name: p.name }) : p.name || '—' }), h('span', { class: 'tag', text: kindLabel(p.kind) }),
+      h('span', { class: 'muted small', text: p.leftAt ? t('join.leftAt', { at: p.leftAt }) : t('join.since', { at: p.joinedAt }) })))));
+  // The clock time seen here, in the page language: a guest has no company time zone to go by.
+  const at = () => new Date().toLocaleTimeString(getLang(), { hour: '2-digit', minute: '2-digit' });
+  function setTools(list) {
+    tools.setTools(list);
+    chat.enable(list.includes('chat'));
+    details.hidden = !list.includes('session_details');
+    mine.textContent = toolList(list);
     const mic = link.local?.getAudioTracks()[0];
-    if (mic) mic.enabled = t.includes('mic');
+    if (mic) mic.enabled = list.includes('mic');
   }
   setTools(j.tools);
   link = connectRelay({
     getJoining,
     local: (x) => (x.tools.includes('mic') ? navigator.mediaDevices?.getUserMedia({ audio: true }) : null),
     on: {
-      state: (t) => { status.textContent = t; },
+      state: (text) => { status.textContent = text; },
       joined: (m) => {
         chat.self = m.participant?.id || '';
         roster.clear();
@@ -189,7 +189,7 @@ function guestPage(j, getJoining) {
         showPeople();
         setTools(m.tools || []);
       },
-      tools: (t) => { setTools(t); activity.add('', `Your tools changed: ${t.map((x) => TOOL_LABEL[x] || x).join(', ') || 'none'}.`); },
+      tools: (list) => { setTools(list); activity.add('', t('live.toolsChanged', { tools: toolList(list) })); },
       roster: (type, p) => {
         if (type === 'participant_joined') roster.set(p.id, { ...p, joinedAt: at() });
         else if (roster.has(p.id)) roster.get(p.id).leftAt = at();
@@ -201,7 +201,7 @@ function guestPage(j, getJoining) {
         else if (m.tool === 'chat') chat.receive(m);
         else activity.add(sender(m), describe(m));
       },
-      draining: (ms) => { status.textContent = `The session server is restarting: this connection ends in about ${Math.round(ms / 1000)} seconds.`; },
+      draining: (ms) => { status.textContent = t('join.drainingIn', { count: Math.round(ms / 1000) }); },
       closed: (x) => {
         media.clear();
         // A guest cannot get a new ticket: trying the link again shows the API's answer.
@@ -210,8 +210,8 @@ function guestPage(j, getJoining) {
     },
   });
   leave.addEventListener('click', () => confirmDialog({
-    title: 'Leave the session?', submitLabel: 'Leave session', danger: true, opener: leave,
-    text: 'Your link works only once: to join again, you need a new invitation.',
+    title: t('join.leaveTitle'), submitLabel: t('join.leave'), danger: true, opener: leave,
+    text: t('join.leaveText'),
     run: async () => link.close(),
   }));
 }

@@ -3,47 +3,56 @@
 // tool buttons with their small forms, and close reasons in plain words.
 
 import { h, uid, field, errorBox, announce, clearFormError, checkForm, showFormError } from './ui.js';
+import { t, tl } from './i18n.js';
 
-export const KIND_LABEL = { primary: 'Primary technician', secondary: 'Technician', guest: 'Guest technician', customer: 'Customer' };
-export const TOOL_LABEL = {
-  chat: 'Chat', video: 'Video', annotation: 'Annotation', zoom: 'Zoom', notes: 'Notes', snapshot: 'Snapshot',
-  live_text: 'Live text', freeze: 'Freeze', record: 'Record', mic: 'Mic', invite: 'Invite technician',
-  session_details: 'Session details', flash: 'Flash', qr: 'QR', barcode: 'Barcode',
-};
+// The relay's names for tools and kinds of participant; their words come
+// from the catalog (kind.*, tool.*) in the page language at the time of use.
+export const TOOLS = ['chat', 'video', 'annotation', 'zoom', 'notes', 'snapshot', 'live_text', 'freeze', 'record', 'mic',
+  'invite', 'session_details', 'flash', 'qr', 'barcode'];
+export const KINDS = ['primary', 'secondary', 'guest', 'customer'];
+/** kindLabel names a kind of participant; an unknown kind shows as sent. */
+export const kindLabel = (k) => (KINDS.includes(k) ? t(`kind.${k}`) : k || '?');
+/** toolLabel names a tool; an unknown tool shows as sent. */
+export const toolLabel = (x) => (TOOLS.includes(x) ? t(`tool.${x}`) : x);
+/** toolList names tools, or says none. */
+export const toolList = (list) => (list.length ? list.map(toolLabel).join(', ') : t('live.noTools'));
 
-const REASONS = {
-  session_ended: 'The session has ended.',
-  removed: 'You were removed from the session.',
-  account_ended: 'Your guest access was ended.',
-  account_inactive: 'Your guest access was switched off.',
-  member_removed: 'You were removed from the company.',
-  expired: 'Your access to this session has expired.',
-  replaced: 'You opened this session in another tab or window.',
-  seat_taken: 'This session is open on another device. Close it there to join here.',
-  left: 'You left the session.',
-  connection_lost: 'The connection to the session was lost.',
-  relay_draining: 'The session server is restarting.',
-  relay_shutdown: 'The session server was restarted.',
-  media_failed: 'The audio and video connection failed.',
-  ticket_invalid: 'The connection was refused.',
-  ticket_used: 'The connection was refused.',
-};
+// The relay's close reasons with words of their own (close.*); others are shown by their code.
+export const REASONS = ['session_ended', 'removed', 'account_ended', 'account_inactive', 'member_removed', 'expired',
+  'replaced', 'seat_taken', 'left', 'connection_lost', 'relay_draining', 'relay_shutdown', 'media_failed',
+  'ticket_invalid', 'ticket_used'];
+
 /** closeNote is the primary's words to a removed participant, if any. */
 export const closeNote = (x) => (x && !(x instanceof Error) && x.message
-  ? h('p', { class: 'close-note', text: `The technician wrote: “${x.message}”` }) : null);
+  ? h('p', { class: 'close-note', text: t('live.technicianWrote', { note: x.message }) }) : null);
 
 /** closeText says in plain words why a connection ended: an API error's message, or the relay's reason. */
+export const closeText = (x) => (x instanceof Error ? x.message
+  : REASONS.includes(x.reason) ? t(`close.${x.reason}`) : t('close.other', { reason: x.reason }));
 
-export const closeText = (x) => (x instanceof Error ? x.message : REASONS[x.reason] || `The connection ended (${x.reason}).`);
+// Why someone else is no longer in a session, said of them (removedWhy.*):
+// a removal's reason in the report, or a close reason in the activity log.
+export const WHY = ['removed', 'account_ended', 'account_inactive', 'member_removed', 'expired', 'session_ended',
+  'replaced', 'connection_lost', 'media_failed'];
+/** whyText says why a participant left or was removed; an unknown reason shows as sent. */
+export const whyText = (r) => (WHY.includes(r) ? t(`removedWhy.${r}`) : r || '');
+
+/** rosterText tells that someone joined or left, and why they left when it was not by choice. */
+export const rosterText = (type, p, reason) => {
+  const who = { name: p.name || t('live.someone'), kind: kindLabel(p.kind) };
+  if (type === 'participant_joined') return t('live.joined', who);
+  if (!reason || reason === 'left') return t('live.left', who);
+  return t('live.leftBecause', { ...who, reason: whyText(reason) });
+};
 
 /** reconnectNotice tells that the connection was lost, with a button that joins again. */
 export const reconnectNotice = (x, link) => h('div', { class: 'notice error', role: 'alert' }, h('p', { text: closeText(x) }),
-  h('button', { type: 'button', class: 'btn', text: 'Reconnect', onclick: (e) => { e.currentTarget.parentElement.remove(); link().reconnect(); } }));
+  h('button', { type: 'button', class: 'btn', text: t('live.reconnect'), onclick: (e) => { e.currentTarget.parentElement.remove(); link().reconnect(); } }));
 
 /** remoteMedia shows received streams: video in the given element, audio-only streams in hidden audio elements. */
 export function remoteMedia(video, waiting) {
   const audios = new Map();
-  const sound = h('button', { type: 'button', class: 'btn small', hidden: true, text: 'Turn on sound' });
+  const sound = h('button', { type: 'button', class: 'btn small', hidden: true, ...tl('live.sound') });
   const play = (el) => el.play().catch(() => {
     if (el === video && !video.muted) { video.muted = true; video.play().catch(() => {}); }
     sound.hidden = false;
@@ -84,8 +93,8 @@ export function remoteMedia(video, waiting) {
 function logPanel(title, empty) {
   const id = uid('log');
   const list = h('ol', { class: 'log', 'aria-live': 'polite', 'aria-labelledby': id });
-  const none = h('p', { class: 'muted small', text: empty });
-  const el = h('section', { class: 'panel' }, h('h2', { id, text: title }), none, list);
+  const none = h('p', { class: 'muted small', ...tl(empty) });
+  const el = h('section', { class: 'panel' }, h('h2', { id, ...tl(title) }), none, list);
   el.add = (who, text, cls = '') => {
     none.remove();
     list.append(h('li', { class: cls }, who ? h('strong', { text: `${who}: ` }) : null, h('span', { text })));
@@ -94,55 +103,64 @@ function logPanel(title, empty) {
   return el;
 }
 
-export const sender = (m) => `${m.fromName || 'Someone'} (${KIND_LABEL[m.fromKind] || m.fromKind || '?'})`;
+export const sender = (m) => t('live.sender', { name: m.fromName || t('live.someone'), kind: kindLabel(m.fromKind) });
 let seq = 0;
 const msgId = (tool) => `${tool}-${Date.now().toString(36)}-${++seq}`;
 
 /** chatPanel sends and shows chat messages over the link. */
 export function chatPanel(link) {
-  const panel = logPanel('Chat', 'No messages yet.');
-  const input = h('input', { type: 'text', maxlength: 2000, autocomplete: 'off', required: true, 'aria-label': 'Message' });
-  const btn = h('button', { type: 'submit', class: 'btn primary small', text: 'Send' });
+  const panel = logPanel('live.chat', 'live.noMessages');
+  const input = h('input', { type: 'text', maxlength: 2000, autocomplete: 'off', required: true, 'aria-label': t('live.message'), 'data-i18n-label': 'live.message' });
+  const btn = h('button', { type: 'submit', class: 'btn primary small', ...tl('live.send') });
   const form = h('form', { class: 'chat-form', novalidate: true }, input, btn, errorBox());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     clearFormError(form);
     const text = input.value.trim();
     if (!text) return;
-    if (!link.send({ tool: 'chat', id: msgId('chat'), text })) { showFormError(form, new Error('Not connected yet: the message was not sent.')); return; }
-    panel.add('You', text, 'own');
+    if (!link.send({ tool: 'chat', id: msgId('chat'), text })) { showFormError(form, new Error(t('live.notSent'))); return; }
+    panel.add(t('live.you'), text, 'own');
     input.value = '';
   });
   panel.append(form);
   // self is the page's participant id, so its own earlier lines (a reload's
   // history) read as its own.
   panel.self = '';
-  panel.receive = (m) => (m.from && m.from === panel.self ? panel.add('You', String(m.text ?? ''), 'own')
+  panel.receive = (m) => (m.from && m.from === panel.self ? panel.add(t('live.you'), String(m.text ?? ''), 'own')
     : panel.add(sender(m), String(m.text ?? '')));
-  panel.enable = (on) => { input.disabled = btn.disabled = !on; input.placeholder = on ? '' : 'Chat is not available to you'; };
+  panel.enable = (on) => { input.disabled = btn.disabled = !on; input.placeholder = on ? '' : t('live.chatOff'); };
   return panel;
 }
 
-/** activityPanel logs tool commands, refusals and who came and went. */
-export const activityPanel = (title = 'Activity') => logPanel(title, 'Nothing yet.');
+/** activityPanel logs tool commands, refusals and who came and went; title is a catalog key. */
+export const activityPanel = (title = 'live.activity') => logPanel(title, 'live.nothingYet');
 
-const SKIP = new Set(['tool', 'id', 'from', 'fromKind', 'fromName', 'points']);
-/** describe renders a received tool message's payload as short text. */
-export const describe = (m) => [TOOL_LABEL[m.tool] || m.tool, ...Object.entries(m).filter(([k]) => !SKIP.has(k))
-  .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)].join(' · ');
-
-// The tool forms: [name, label, choices | input type]. Each sends {tool, id, ...values}.
+const SKIP = new Set(['tool', 'id', 'from', 'fromKind', 'fromName', 'points', 'earlier']);
+// The tool forms: [name, choices | input type]. Each sends {tool, id, ...values};
+// a field's label is toolField.<name>, a choice's words toolChoice.<value>.
 const FORMS = {
-  annotation: [['shape', 'Shape', ['arrow', 'circle', 'rectangle']], ['label', 'Label', 'text']],
-  zoom: [['level', 'Zoom level', 'number']],
-  freeze: [['state', 'Freeze the view', ['on', 'off']]],
-  flash: [['state', 'Flashlight', ['on', 'off']]],
+  annotation: [['shape', ['arrow', 'circle', 'rectangle']], ['label', 'text']],
+  zoom: [['level', 'number']],
+  freeze: [['state', ['on', 'off']]],
+  flash: [['state', ['on', 'off']]],
   qr: [], barcode: [], live_text: [],
-  snapshot: [['caption', 'Caption', 'text']],
-  notes: [['text', 'Note', 'text']],
-  record: [['state', 'Recording', ['start', 'stop']]],
+  snapshot: [['caption', 'text']],
+  notes: [['text', 'text']],
+  record: [['state', ['start', 'stop']]],
 };
-const SEND_LABEL = { qr: 'Scan QR code', barcode: 'Scan barcode', live_text: 'Read text', snapshot: 'Take snapshot', notes: 'Save note' };
+export const FIELDS = ['shape', 'label', 'level', 'state', 'caption', 'text'];
+export const CHOICES = ['arrow', 'circle', 'rectangle', 'on', 'off', 'start', 'stop'];
+const fieldKey = (tool, name) => (name === 'state' ? `toolState.${tool}` : `toolField.${name}`);
+const fieldLabel = (tool, name) => t(fieldKey(tool, name));
+const choice = (v) => (CHOICES.includes(v) ? t(`toolChoice.${v}`) : v);
+const SEND = ['qr', 'barcode', 'live_text', 'snapshot', 'notes'];
+
+/** describe renders a received tool message's payload as short text. */
+export const describe = (m) => [toolLabel(m.tool), ...Object.entries(m).filter(([k]) => !SKIP.has(k))
+  .map(([k, v]) => `${FIELDS.includes(k) ? fieldLabel(m.tool, k) : k}: ${typeof v === 'object' ? JSON.stringify(v) : choice(String(v))}`)].join(' · ');
+
+/** refusedText says that the relay refused a tool message, with its reason. */
+export const refusedText = (err) => t('live.refused', { tool: err.tool ? toolLabel(err.tool) : t('live.message'), reason: err.message || '' });
 
 /**
  * toolPanel offers one button per tool command; each opens a small form.
@@ -155,15 +173,17 @@ export function toolPanel(link, log) {
   const forms = new Map();
   let tools = [];
   for (const [tool, fields] of Object.entries(FORMS)) {
-    const inputs = fields.map(([name, label, kind]) => {
+    const inputs = fields.map(([name, kind]) => {
       const input = Array.isArray(kind)
-        ? h('select', { name }, kind.map((v) => h('option', { value: v, text: v })))
+        ? h('select', { name }, kind.map((v) => h('option', { value: v, ...tl(`toolChoice.${v}`) })))
         : h('input', { name, type: kind, required: kind === 'number', maxlength: 500, autocomplete: 'off',
           ...(kind === 'number' ? { min: 1, max: 10, step: 0.5, value: 2 } : {}) });
-      return field(label, input);
+      const f = field(fieldLabel(tool, name), input);
+      f.querySelector('label').dataset.i18n = fieldKey(tool, name);
+      return f;
     });
-    const form = h('form', { id: uid('tool'), hidden: true, novalidate: true, 'aria-label': TOOL_LABEL[tool] },
-      inputs, errorBox(), h('button', { type: 'submit', class: 'btn primary small', text: SEND_LABEL[tool] || 'Send' }));
+    const form = h('form', { id: uid('tool'), hidden: true, novalidate: true, 'aria-label': toolLabel(tool) },
+      inputs, errorBox(), h('button', { type: 'submit', class: 'btn primary small', ...tl(SEND.includes(tool) ? `toolSend.${tool}` : 'live.send') }));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       clearFormError(form);
@@ -172,14 +192,14 @@ export function toolPanel(link, log) {
         const msg = { tool, id: msgId(tool) };
         for (const el of form.querySelectorAll('[name]')) msg[el.name] = el.type === 'number' ? Number(el.value) : el.value;
         if (tool === 'annotation') msg.points = [[0.35, 0.35], [0.65, 0.65]];
-        if (!link.send(msg)) throw new Error('Not connected yet: the command was not sent.');
-        log.add('You', describe(msg), 'own');
+        if (!link.send(msg)) throw new Error(t('live.commandNotSent'));
+        log.add(t('live.you'), describe(msg), 'own');
         form.querySelectorAll('input').forEach((el) => { el.value = el.defaultValue; });
-        announce(`${TOOL_LABEL[tool]} sent.`);
+        announce(t('live.toolSent', { tool: toolLabel(tool) }));
       } catch (err) { showFormError(form, err); }
     });
     const btn = h('button', { type: 'button', class: 'btn small tool', 'aria-expanded': 'false', 'aria-controls': form.id,
-      text: TOOL_LABEL[tool], onclick: () => show(forms.get(tool).hidden ? tool : '') });
+      ...tl(`tool.${tool}`), onclick: () => show(forms.get(tool).hidden ? tool : '') });
     buttons.set(tool, btn);
     forms.set(tool, form);
     region.append(form);
@@ -190,19 +210,19 @@ export function toolPanel(link, log) {
       buttons.get(tool).setAttribute('aria-expanded', String(tool === which));
     }
   }
-  const el = h('section', { class: 'panel tools' }, h('h2', { text: 'Tools' }),
+  const el = h('section', { class: 'panel tools' }, h('h2', { ...tl('live.tools') }),
     h('div', { class: 'tool-buttons' }, [...buttons.values()]), region);
   el.setTools = (list) => {
     tools = list;
     for (const [tool, btn] of buttons) {
       btn.disabled = !tools.includes(tool);
-      btn.title = btn.disabled ? 'Not available to you in this session' : '';
+      btn.title = btn.disabled ? t('live.toolOff') : '';
       if (btn.disabled && !forms.get(tool).hidden) show('');
     }
   };
   el.refused = (err) => {
     const form = forms.get(err.tool);
-    const text = `${TOOL_LABEL[err.tool] || err.tool || 'Message'} refused: ${err.message}`;
+    const text = refusedText(err);
     log.add('', text, 'error');
     if (form && !form.hidden) showFormError(form, new Error(text));
     else announce(text);

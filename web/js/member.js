@@ -10,29 +10,32 @@ import {
 import { casesSection, caseDetail } from './cases.js';
 import { devicesSection, scopeOf, modeLabel } from './devices.js';
 import { rolesSection, loadRoles } from './roles.js';
+import { t, tx } from './i18n.js';
 import { settingsSection, languageSelect } from './settings.js';
 
+// Each tab's label is tab.<name> in the catalog.
 const TABS = [
-  { path: '/cases', label: 'Cases', privilege: 'cases.read' },
-  { path: '/devices', label: 'Devices', privilege: 'devices.read' },
-  { path: '/guests', label: 'Guests', privilege: 'guests.manage' },
-  { path: '/roles', label: 'Roles', privilege: 'roles.manage' },
-  { path: '/audit', label: 'Audit log', privilege: 'audit.read' },
-  { path: '/settings', label: 'Settings', privilege: 'roles.manage' },
+  { path: '/cases', name: 'cases', privilege: 'cases.read' },
+  { path: '/devices', name: 'devices', privilege: 'devices.read' },
+  { path: '/guests', name: 'guests', privilege: 'guests.manage' },
+  { path: '/roles', name: 'roles', privilege: 'roles.manage' },
+  { path: '/audit', name: 'audit', privilege: 'audit.read' },
+  { path: '/settings', name: 'settings', privilege: 'roles.manage' },
 ];
+const tabLabel = (tab) => t(`tab.${tab.name}`);
 
 /** renderMember shows the tab named by the current path. */
 export function renderMember(ctx) {
-  const tabs = TABS.filter((t) => ctx.can(t.privilege));
+  const tabs = TABS.filter((x) => ctx.can(x.privilege));
   const path = location.pathname;
-  const current = tabs.find((t) => path === t.path || path.startsWith(`${t.path}/`)) || tabs[0];
+  const current = tabs.find((x) => path === x.path || path.startsWith(`${x.path}/`)) || tabs[0];
   if (current && !path.startsWith(current.path)) history.replaceState(null, '', current.path);
-  const nav = h('nav', { class: 'tabs', 'aria-label': 'Sections' }, tabs.map((t) => h('a', {
-    href: t.path, 'data-nav': true, 'aria-current': t === current ? 'page' : null, text: t.label,
+  const nav = h('nav', { class: 'tabs', 'aria-label': t('member.sections') }, tabs.map((x) => h('a', {
+    href: x.path, 'data-nav': true, 'aria-current': x === current ? 'page' : null, text: tabLabel(x),
   })));
   let content;
   if (!current) content = h('section', { class: 'section' }, h('h1', { text: ctx.orgName }),
-    h('p', { class: 'empty', text: 'Your role in this company gives no access to any section here.' }));
+    h('p', { class: 'empty', text: t('member.noAccess') }));
   else if (current.path === '/cases') {
     const id = path.slice('/cases/'.length);
     content = id ? caseDetail(ctx, decodeURIComponent(id)) : casesSection(ctx);
@@ -42,20 +45,22 @@ export function renderMember(ctx) {
   } else if (current.path === '/roles') content = rolesSection(ctx);
   else if (current.path === '/settings') content = settingsSection(ctx);
   else content = auditSection(ctx);
-  document.title = `${current ? current.label : ctx.orgName} · Guestbridge`;
+  document.title = `${current ? tabLabel(current) : ctx.orgName} · Guestbridge`;
   setMain(nav, content);
 }
 
-const FILTERS = [['', 'All'], ['active', 'Active'], ['pending', 'Pending'], ['inactive', 'Inactive'], ['deactivated', 'Deactivated']];
+// The guest list's filters by status, '' for all; an empty list says guests.none.<status>.
+const FILTERS = ['', 'active', 'pending', 'inactive', 'deactivated'];
+const filterLabel = (v) => t(v ? `status.${v}` : 'guests.filterAll');
 
 function guestsSection(ctx) {
   const org = ctx.me.actingOrg.orgId;
   const status = new URLSearchParams(location.search).get('status') || '';
   const list = h('div', { class: 'list' });
-  const inviteBtn = h('button', { type: 'button', class: 'btn primary', text: 'Invite guest',
+  const inviteBtn = h('button', { type: 'button', class: 'btn primary', text: t('guests.invite'),
     onclick: () => inviteDialog(ctx, load) });
-  const filters = h('nav', { class: 'filters', 'aria-label': 'Filter guests' }, FILTERS.map(([v, label]) => h('a', {
-    href: v ? `/guests?status=${v}` : '/guests', 'data-nav': true, 'aria-current': v === status ? 'page' : null, text: label,
+  const filters = h('nav', { class: 'filters', 'aria-label': t('guests.filter') }, FILTERS.map((v) => h('a', {
+    href: v ? `/guests?status=${v}` : '/guests', 'data-nav': true, 'aria-current': v === status ? 'page' : null, text: filterLabel(v),
   })));
   let caseTitles = new Map();
   let roleNames = new Map();
@@ -63,7 +68,7 @@ function guestsSection(ctx) {
   const guestsPath = () => orgPath(org, 'guests') + (status ? `?status=${status}` : '');
   // quiet: a refresh of a list already shown keeps it on screen until the new one is ready.
   async function load(quiet = false) {
-    if (!quiet || !list.querySelector('table')) list.replaceChildren(loading('guests'));
+    if (!quiet || !list.querySelector('table')) list.replaceChildren(loading(t('guests.loading')));
     try {
       const [{ guests = [] }, cases, roles] = await Promise.all([
         api('GET', guestsPath()),
@@ -73,11 +78,10 @@ function guestsSection(ctx) {
       caseTitles = new Map(cases.map((c) => [c.id, c.title]));
       roleNames = new Map(roles.map((r) => [r.id, r.name]));
       if (!guests.length) {
-        const label = FILTERS.find(([v]) => v === status)[1].toLowerCase();
-        list.replaceChildren(h('p', { class: 'empty', text: status ? `No ${label} guests.` : 'No guests yet. Use “Invite guest” to add someone to a case or to the company.' }));
+        list.replaceChildren(h('p', { class: 'empty', text: t(FILTERS.includes(status) && status ? `guests.none.${status}` : 'guests.none') }));
         return;
       }
-      list.replaceChildren(table('Guests', ['Guest', 'Access', 'Status', 'Valid until', 'Delivery', 'Actions'],
+      list.replaceChildren(table(t('tab.guests'), [t('guests.guest'), t('guests.access'), t('col.status'), t('col.validUntil'), t('guests.delivery'), t('col.actions')],
         guests.map((g) => keyed(guestRow(g), g.id, g.name))));
     } catch (err) {
       if (!err.handled) list.replaceChildren(failure(err, () => load()));
@@ -87,54 +91,60 @@ function guestsSection(ctx) {
   function guestRow(g) {
     const reason = g.status === 'deactivated' && g.endReason ? g.endReason : '';
     const company = g.kind === 'company';
-    const items = g.status === 'deactivated' ? [{ label: 'Re-invite', run: (b) => reinviteDialog(org, g, load, b) }] : [
-      company ? { label: 'Edit', run: (b) => editDialog(ctx, g, load, b) } : null,
-      { label: g.active ? 'Switch off (inactive)' : 'Switch on (active)', run: (b) => activeDialog(org, g, load, b) },
-      { label: 'Extend', run: (b) => extendDialog(org, g, load, b) },
-      { label: 'End guest account', danger: true, run: (b) => endDialog(org, g, load, b) }].filter(Boolean);
+    const items = g.status === 'deactivated' ? [{ label: t('guests.reinvite'), run: (b) => reinviteDialog(org, g, load, b) }] : [
+      company ? { label: t('guests.edit'), run: (b) => editDialog(ctx, g, load, b) } : null,
+      { label: g.active ? t('guests.switchOffMenu') : t('guests.switchOnMenu'), run: (b) => activeDialog(org, g, load, b) },
+      { label: t('guests.extend'), run: (b) => extendDialog(org, g, load, b) },
+      { label: t('guests.end'), danger: true, run: (b) => endDialog(org, g, load, b) }].filter(Boolean);
     return [
       h('div', { class: 'who' }, h('strong', { text: g.name }), h('span', { class: 'muted', text: g.email }),
         g.phone ? h('span', { class: 'muted', text: g.phone }) : null),
       company
-        ? h('div', { class: 'cases' }, h('span', { class: 'tag', text: 'Guest of the company' }),
-          h('div', {}, h('span', { class: 'muted', text: 'Role: ' }), roleNames.get(g.roleId) || g.roleId),
-          h('div', {}, h('span', { class: 'muted', text: 'Mode: ' }), modeLabel(g.workspace)))
-        : h('div', { class: 'cases' }, h('span', { class: 'tag', text: 'On cases' }),
+        ? h('div', { class: 'cases' }, h('span', { class: 'tag', text: t('role.companyGuest') }),
+          h('div', {}, h('span', { class: 'muted', text: `${t('guests.role')}: ` }), roleNames.get(g.roleId) || g.roleId),
+          h('div', {}, h('span', { class: 'muted', text: `${t('guests.mode')}: ` }), modeLabel(g.workspace)))
+        : h('div', { class: 'cases' }, h('span', { class: 'tag', text: t('guests.onCases') }),
           (g.caseIds || []).map((id) => h('div', { text: caseTitles.get(id) || id }))),
       statusCell(g, reason),
-      g.endedAt && g.status === 'deactivated' ? h('span', {}, 'Ended ', when(g.endedAt)) : when(g.validUntil),
+      g.endedAt && g.status === 'deactivated' ? h('span', {}, tx('guests.endedAt', { at: when(g.endedAt) })) : when(g.validUntil),
       delivery(g),
-      actionMenu(`Actions for ${g.name}`, items),
+      actionMenu(t('guests.actionsFor', { name: g.name }), items),
     ];
   }
 
   load();
-  keepCurrent(list, guestsPath, () => load(true), { what: 'Guests' });
+  keepCurrent(list, guestsPath, () => load(true), { what: t('tab.guests') });
   return h('section', { class: 'section' },
-    h('div', { class: 'section-head' }, h('h1', { text: 'Guests' }), inviteBtn),
-    h('p', { class: 'muted intro', text: 'People from outside: guests on a case, and guests of the company who work on your devices with a role — for a limited time. Active is your switch; Validated means the guest accepted. Deactivated guests stay listed and can be invited again.' }),
+    h('div', { class: 'section-head' }, h('h1', { text: t('tab.guests') }), inviteBtn),
+    h('p', { class: 'muted intro', text: t('guests.intro') }),
     filters, list);
 }
 
-const CHANNEL = { email: 'Email', sms: 'SMS' };
+// The channels an invitation goes by (channel.*).
+const CHANNELS = ['email', 'sms'];
+const channelLabel = (c) => (CHANNELS.includes(c) ? t(`channel.${c}`) : c);
+// Delivery states of an invitation (delivery.*); others show as sent.
+const DELIVERY = ['queued', 'sent', 'failed'];
 
 // One status in words, distinct from the Active switch and the Validated flag
-// shown under it, so no two labels in a row say the same thing.
-const STATUS_TEXT = { pending: 'Waiting for acceptance', active: 'Has access', inactive: 'Switched off' };
-const ENDED_TEXT = { ended: 'Ended', expired: 'Expired', declined: 'Declined' };
+// shown under it, so no two labels in a row say the same thing (guestStatus.*).
+const STATUS_TEXT = ['pending', 'active', 'inactive'];
+const ENDED_TEXT = ['ended', 'expired', 'declined'];
 
 function statusCell(g, reason) {
-  const text = g.status === 'deactivated' ? ENDED_TEXT[reason] || 'Ended' : STATUS_TEXT[g.status] || g.status;
+  const text = g.status === 'deactivated' ? t(`status.${ENDED_TEXT.includes(reason) ? reason : 'ended'}`)
+    : STATUS_TEXT.includes(g.status) ? t(`guestStatus.${g.status}`) : g.status;
   return h('div', { class: 'guest-status' }, h('span', { class: `badge s-${g.status}`, text }),
-    h('div', { class: 'flags' }, indicator(g.active, 'Active', 'Inactive'), indicator(g.validated, 'Validated', 'Not validated')));
+    h('div', { class: 'flags' }, indicator(g.active, t('status.active'), t('status.inactive')),
+      indicator(g.validated, t('guests.validated'), t('guests.notValidated'))));
 }
 
 function delivery(g) {
   const d = (g.invitation && g.invitation.delivery) || {};
   const rows = Object.entries(d).map(([ch, s]) => h('div', { class: `delivery d-${s.status}` },
-    h('span', { text: `${CHANNEL[ch] || ch}: ` }), h('strong', { text: s.status }),
+    h('span', { text: `${channelLabel(ch)}: ` }), h('strong', { text: DELIVERY.includes(s.status) ? t(`delivery.${s.status}`) : s.status }),
     s.status === 'failed' && s.reason ? h('span', { class: 'reason', text: ` — ${s.reason}` }) : null,
-    s.attempts > 1 ? h('span', { class: 'muted', text: ` (${s.attempts} attempts)` }) : null));
+    s.attempts > 1 ? h('span', { class: 'muted', text: ` ${t('guests.attempts', { count: s.attempts })}` }) : null));
   return rows.length ? rows : h('span', { class: 'muted', text: '—' });
 }
 
@@ -153,35 +163,35 @@ function inviteDialog(ctx, done) {
 
   const rExisting = h('input', { type: 'radio', name: 'case-mode', value: 'existing', checked: true });
   const rNew = h('input', { type: 'radio', name: 'case-mode', value: 'new' });
-  const caseSelect = h('select', { 'aria-label': 'Existing case', 'data-field': 'caseId', required: true }, h('option', { value: '', text: 'Loading cases…' }));
-  const newTitle = h('input', { type: 'text', maxlength: 200, required: true, disabled: true, 'aria-label': 'New case title', 'data-field': 'newCase.title' });
+  const caseSelect = h('select', { 'aria-label': t('guests.existingCase'), 'data-field': 'caseId', required: true }, h('option', { value: '', text: t('guests.loadingCases') }));
+  const newTitle = h('input', { type: 'text', maxlength: 200, required: true, disabled: true, 'aria-label': t('cases.newTitle'), 'data-field': 'newCase.title' });
   const syncCase = () => { caseSelect.disabled = !rExisting.checked; newTitle.disabled = !rNew.checked; };
   rExisting.addEventListener('change', syncCase);
   rNew.addEventListener('change', () => { syncCase(); newTitle.focus(); });
   const useNew = () => { rNew.checked = true; rExisting.disabled = true; syncCase(); };
   if (!ctx.can('cases.read')) useNew();
   else api('GET', orgPath(org, 'cases')).then(({ cases = [] }) => {
-    caseSelect.replaceChildren(h('option', { value: '', text: 'Choose a case' }), ...cases.map((c) => h('option', { value: c.id, text: c.title })));
+    caseSelect.replaceChildren(h('option', { value: '', text: t('guests.chooseCase') }), ...cases.map((c) => h('option', { value: c.id, text: c.title })));
     if (!cases.length) useNew();
   }).catch(() => useNew());
 
-  const period = periodFieldset('Period of access');
+  const period = periodFieldset(t('guests.period'));
   const lang = languageSelect();
   // Guest on a case, or guest of the company: the part not chosen is disabled, so it is neither checked nor sent.
   const kind = uid('kind');
   const rCase = h('input', { type: 'radio', name: kind, value: 'case', checked: true });
   const rCompany = h('input', { type: 'radio', name: kind, value: 'company' });
-  const caseFs = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Guest on a case' }),
-    h('p', { class: 'muted', text: 'The guest sees only the case you add them to, and the account is deactivated at the end of the period.' }),
-    field('Mobile number (optional)', phone, 'International format, for example +4915112345678.'),
-    h('label', { class: 'choice' }, sms, 'Also send the invitation by SMS (the link is valid for 24 hours)'),
-    h('fieldset', { 'data-field': 'case' }, h('legend', { text: 'Case' }),
-      h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rExisting, 'Existing case'), caseSelect),
-      h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rNew, 'Create new case'), newTitle)));
+  const caseFs = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: t('guests.onCase') }),
+    h('p', { class: 'muted', text: t('guests.onCaseHint') }),
+    field(t('guests.phone'), phone, t('guests.phoneHint')),
+    h('label', { class: 'choice' }, sms, t('guests.alsoSms')),
+    h('fieldset', { 'data-field': 'case' }, h('legend', { text: t('cases.case') }),
+      h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rExisting, t('guests.existingCase')), caseSelect),
+      h('div', { class: 'choice-row' }, h('label', { class: 'choice' }, rNew, t('guests.newCase')), newTitle)));
   const panel = companyPanel(ctx);
   const companyFs = h('fieldset', { class: 'plain', disabled: true, hidden: true },
-    h('legend', { class: 'visually-hidden', text: 'Guest of the company' }),
-    h('p', { class: 'muted', text: 'Saving sends an invitation by email to this address. The person accepts it with an account for this email — their own or a new one — and finds it under “Companies”.' }),
+    h('legend', { class: 'visually-hidden', text: t('role.companyGuest') }),
+    h('p', { class: 'muted', text: t('guests.companyHint') }),
     panel);
   const syncKind = () => {
     caseFs.disabled = caseFs.hidden = rCompany.checked;
@@ -190,20 +200,20 @@ function inviteDialog(ctx, done) {
   rCase.addEventListener('change', syncKind);
   rCompany.addEventListener('change', syncKind);
   const body = [
-    h('fieldset', { class: 'kind-choice' }, h('legend', { text: 'Kind of guest' }),
-      h('label', { class: 'choice block' }, rCase, h('span', {}, h('strong', { text: 'Guest on a case' }),
-        h('span', { class: 'muted', text: ' — works on one case for a while' }))),
-      h('label', { class: 'choice block' }, rCompany, h('span', {}, h('strong', { text: 'Guest of the company' }),
-        h('span', { class: 'muted', text: ' — works on your devices with a role, e.g. an installer' })))),
-    field('Email', email), field('Name', name), field('Message language', lang), caseFs, companyFs, period,
+    h('fieldset', { class: 'kind-choice' }, h('legend', { text: t('guests.kind') }),
+      h('label', { class: 'choice block' }, rCase, h('span', {}, h('strong', { text: t('guests.onCase') }),
+        h('span', { class: 'muted', text: ` — ${t('guests.onCaseShort')}` }))),
+      h('label', { class: 'choice block' }, rCompany, h('span', {}, h('strong', { text: t('role.companyGuest') }),
+        h('span', { class: 'muted', text: ` — ${t('guests.companyShort')}` })))),
+    field(t('field.email'), email), field(t('session.name'), name), field(t('settings.messageLanguage'), lang), caseFs, companyFs, period,
   ];
   openDialog({
-    title: 'Invite guest', body, submitLabel: 'Send invitation',
+    title: t('guests.invite'), body, submitLabel: t('guests.send'),
     onSubmit: async () => {
       if (rCompany.checked) {
         const g = await api('POST', orgPath(org, 'guests'),
           { email: email.value.trim(), name: name.value.trim(), period: period.period(), ...panel.value(), ...(lang.value ? { language: lang.value } : {}) });
-        announce(`Invitation sent to ${g.name} by email.`);
+        announce(t('guests.sentEmail', { name: g.name }));
         done();
         return;
       }
@@ -213,9 +223,9 @@ function inviteDialog(ctx, done) {
       if (sms.checked) req.channels.push('sms');
       if (rNew.checked) req.newCase = { title: newTitle.value.trim() };
       else req.caseId = caseSelect.value;
-      if (rNew.checked && !req.newCase.title) throw invalid(newTitle, 'Give the new case a title.');
+      if (rNew.checked && !req.newCase.title) throw invalid(newTitle, t('guests.needTitle'));
       const g = await api('POST', orgPath(org, 'guests'), req);
-      announce(`Invitation sent to ${g.name} (${req.channels.map((c) => CHANNEL[c]).join(' and ')}).`);
+      announce(t('guests.sentBy', { name: g.name, channels: req.channels.map(channelLabel).join(t('guests.and')) }));
       done();
     },
   });
@@ -229,24 +239,24 @@ function inviteDialog(ctx, done) {
  */
 function companyPanel(ctx, g = null) {
   const org = ctx.me.actingOrg.orgId;
-  const panel = h('div', { class: 'company-fields' }, loading('roles, groups and devices'));
+  const panel = h('div', { class: 'company-fields' }, loading(t('guests.loadingPanel')));
   let value = null;
   panel.value = () => {
-    if (!value) throw invalid(panel, 'Roles, groups and devices are still loading.');
+    if (!value) throw invalid(panel, t('guests.stillLoading'));
     return value();
   };
   const list = (what) => api('GET', orgPath(org, what)).then((r) => r[what] || []).catch(() => []);
   Promise.all([loadRoles(ctx), catalog(), list('groups'), list('devices')]).then(([roles, cat, groups, devices]) => {
     const grantable = (cat.privileges || []).filter((p) => p.guestGrantable);
     const ws = (g && g.workspace) || { mode: 'all' };
-    const role = h('select', { required: true, 'data-field': 'roleId' }, h('option', { value: '', text: 'Choose a role' }),
+    const role = h('select', { required: true, 'data-field': 'roleId' }, h('option', { value: '', text: t('guests.chooseRole') }),
       roles.map((r) => h('option', { value: r.id, text: r.name, selected: g && g.roleId === r.id })));
     if (g && g.roleId && !roles.some((r) => r.id === g.roleId)) role.append(h('option', { value: g.roleId, text: g.roleId, selected: true }));
-    const roleField = field('Role', role, ' ');
+    const roleField = field(t('guests.role'), role, ' ');
     const roleHint = roleField.querySelector('.hint');
     const showRole = () => {
       const privs = ((roles.find((r) => r.id === role.value) || {}).privileges || []).filter((p) => grantable.some((x) => x.id === p));
-      roleHint.textContent = role.value ? `For a guest this role gives: ${privs.length ? privs.join(', ') : 'nothing on devices'}.` : '';
+      roleHint.textContent = role.value ? t('guests.roleGives', { privileges: privs.length ? privs.join(', ') : t('guests.nothingOnDevices') }) : '';
     };
     role.addEventListener('change', showRole);
     showRole();
@@ -254,11 +264,11 @@ function companyPanel(ctx, g = null) {
 
     const mode = uid('mode');
     const radios = ['all', 'groups', 'devices'].map((m) => h('input', { type: 'radio', name: mode, value: m, checked: ws.mode === m }));
-    const none = (what) => h('p', { class: 'muted', text: `There are no ${what} yet: create them under Devices.` });
+    const none = (key) => h('p', { class: 'muted', text: t(key) });
     // Per group: one row of privileges for each group; control and configure need read to see anything.
     const perGroup = groups.map((gr) => {
       const have = (ws.groups || {})[gr.id] || [];
-      const boxes = grantable.map((p) => h('input', { type: 'checkbox', value: p.id, checked: have.includes(p.id), 'aria-label': `${p.id} on ${gr.name}` }));
+      const boxes = grantable.map((p) => h('input', { type: 'checkbox', value: p.id, checked: have.includes(p.id), 'aria-label': t('guests.privilegeOn', { privilege: p.id, group: gr.name }) }));
       const read = boxes.find((b) => b.value === 'devices.read');
       boxes.forEach((b) => b.addEventListener('change', () => {
         if (b !== read && b.checked && read) read.checked = true;
@@ -267,15 +277,15 @@ function companyPanel(ctx, g = null) {
       return { id: gr.id, boxes, el: h('tr', {}, h('th', { scope: 'row', text: gr.name }), boxes.map((b) => h('td', {}, b))) };
     });
     const groupsPanel = h('div', { class: 'mode-panel', 'data-field': 'workspace.groups', tabindex: '-1' }, groups.length
-      ? h('table', { class: 'grid' }, h('caption', { class: 'visually-hidden', text: 'Privileges per group' }),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Group' }), grantable.map((p) => h('th', { scope: 'col', title: p.description, text: p.id.replace('devices.', '') })))),
+      ? h('table', { class: 'grid' }, h('caption', { class: 'visually-hidden', text: t('guests.perGroupCaption') }),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: t('devices.group') }), grantable.map((p) => h('th', { scope: 'col', title: p.description, text: p.id.replace('devices.', '') })))),
         h('tbody', {}, perGroup.map((x) => x.el)))
-      : none('groups'));
+      : none('guests.noGroups'));
     const groupName = new Map(groups.map((gr) => [gr.id, gr.name]));
     const devicesPanel = devices.length
-      ? checklist('Devices the guest sees', devices.map((d) => ({ value: d.id, label: d.name, hint: groupName.get(d.groupId) || '' })),
+      ? checklist(t('guests.devicesSeen'), devices.map((d) => ({ value: d.id, label: d.name, hint: groupName.get(d.groupId) || '' })),
         ws.devices || [], 'workspace.devices')
-      : h('div', { 'data-field': 'workspace.devices' }, none('devices'));
+      : h('div', { 'data-field': 'workspace.devices' }, none('guests.noDevices'));
     devicesPanel.classList.add('mode-panel');
     const sync = () => {
       groupsPanel.hidden = !radios[1].checked;
@@ -284,28 +294,28 @@ function companyPanel(ctx, g = null) {
     radios.forEach((r) => r.addEventListener('change', sync));
     sync();
     const label = (r, text, hint) => h('label', { class: 'choice block' }, r, h('span', {}, h('strong', { text }), h('span', { class: 'muted', text: ` — ${hint}` })));
-    const extra = checklist('Privileges besides the role’s', grantable.map((p) => ({ value: p.id, label: p.description, hint: p.id })),
+    const extra = checklist(t('guests.extraPrivileges'), grantable.map((p) => ({ value: p.id, label: p.description, hint: p.id })),
       (g && g.privileges) || [], 'privileges');
-    extra.append(h('p', { class: 'hint', text: 'They apply with “All groups and devices” and “Selected devices”; per group, the privileges chosen there apply.' }));
+    extra.append(h('p', { class: 'hint', text: t('guests.extraHint') }));
 
     panel.replaceChildren(roleField,
-      h('label', { class: 'choice switch-row' }, active, h('span', {}, h('strong', { text: 'Active' }),
-        h('span', { class: 'muted', text: ' — switched off, the guest cannot use the access until you switch it on' }))),
-      h('fieldset', { 'data-field': 'workspace' }, h('legend', { text: 'Workspace mode' }),
-        label(radios[0], 'All groups and devices', 'the privileges apply to every group and device'),
-        label(radios[1], 'Per group', 'different privileges for each group'), groupsPanel,
-        label(radios[2], 'Selected devices', 'only these devices; the guest does not see the others'), devicesPanel),
+      h('label', { class: 'choice switch-row' }, active, h('span', {}, h('strong', { text: t('status.active') }),
+        h('span', { class: 'muted', text: ` — ${t('guests.activeHint')}` }))),
+      h('fieldset', { 'data-field': 'workspace' }, h('legend', { text: t('guests.workspace') }),
+        label(radios[0], t('mode.all'), t('guests.modeAllHint')),
+        label(radios[1], t('guests.modeGroups'), t('guests.modeGroupsHint')), groupsPanel,
+        label(radios[2], t('guests.modeDevices'), t('guests.modeDevicesHint')), devicesPanel),
       extra);
     value = () => {
       const m = radios.find((r) => r.checked).value;
       let workspace = { mode: 'all' };
       if (m === 'groups') {
         const chosen = perGroup.map((x) => [x.id, x.boxes.filter((b) => b.checked).map((b) => b.value)]).filter(([, p]) => p.length);
-        if (!chosen.length) throw invalid(groupsPanel, 'Per group: choose privileges for at least one group.');
+        if (!chosen.length) throw invalid(groupsPanel, t('guests.needGroup'));
         workspace = { mode: 'groups', groups: Object.fromEntries(chosen) };
       } else if (m === 'devices') {
         const ids = devicesPanel.values ? devicesPanel.values() : [];
-        if (!ids.length) throw invalid(devicesPanel, 'Selected devices: select at least one device.');
+        if (!ids.length) throw invalid(devicesPanel, t('guests.needDevice'));
         workspace = { mode: 'devices', devices: ids };
       }
       return { roleId: role.value, active: active.checked, workspace, privileges: extra.values() };
@@ -318,11 +328,11 @@ function editDialog(ctx, g, done, opener) {
   const org = ctx.me.actingOrg.orgId;
   const panel = companyPanel(ctx, g);
   openDialog({
-    title: `Edit ${g.name}`, submitLabel: 'Save changes', opener,
-    body: [h('p', { class: 'muted' }, 'Changes apply to ', h('strong', { text: g.email }), ' at their next step, without a new invitation.'), panel],
+    title: t('guests.editTitle', { name: g.name }), submitLabel: t('guests.saveChanges'), opener,
+    body: [h('p', { class: 'muted' }, tx('guests.editText', { email: h('strong', { text: g.email }) })), panel],
     onSubmit: async () => {
       await api('PATCH', orgPath(org, 'guests', g.id), panel.value());
-      announce(`${g.name} was saved.`);
+      announce(t('guests.saved', { name: g.name }));
       done();
     },
   });
@@ -331,25 +341,25 @@ function editDialog(ctx, g, done, opener) {
 function activeDialog(org, g, done, opener) {
   const on = !g.active;
   confirmDialog({
-    title: on ? `Switch on ${g.name}?` : `Switch off ${g.name}?`, submitLabel: on ? 'Switch on' : 'Switch off', danger: !on, opener,
-    text: on ? ['The access of ', h('strong', { text: g.name }), ' works again until ', when(g.validUntil), '.']
-      : [h('strong', { text: g.name }), ' loses access at once and is told that the company switched it off. You can switch it on again.'],
+    title: t(on ? 'guests.switchOnTitle' : 'guests.switchOffTitle', { name: g.name }), submitLabel: t(on ? 'guests.switchOn' : 'guests.switchOff'), danger: !on, opener,
+    text: on ? tx('guests.switchOnText', { name: h('strong', { text: g.name }), until: when(g.validUntil) })
+      : tx('guests.switchOffText', { name: h('strong', { text: g.name }) }),
     run: async () => {
       await api('PATCH', orgPath(org, 'guests', g.id), { active: on });
-      announce(`${g.name} is now ${on ? 'active' : 'inactive'}.`);
+      announce(t(on ? 'guests.nowActive' : 'guests.nowInactive', { name: g.name }));
       done();
     },
   });
 }
 
 function extendDialog(org, g, done, opener) {
-  const period = periodFieldset('New end of access');
+  const period = periodFieldset(t('guests.newEnd'));
   openDialog({
-    title: `Extend access for ${g.name}`, submitLabel: 'Extend', opener,
-    body: [h('p', {}, 'Currently valid until ', when(g.validUntil), '.'), period],
+    title: t('guests.extendTitle', { name: g.name }), submitLabel: t('guests.extend'), opener,
+    body: [h('p', {}, tx('guests.currentlyUntil', { until: when(g.validUntil) })), period],
     onSubmit: async () => {
       const u = await api('PATCH', orgPath(org, 'guests', g.id), { period: period.period() });
-      announce(`${g.name} now has access until ${fmt(u.validUntil)}.`);
+      announce(t('guests.extended', { name: g.name, until: fmt(u.validUntil) }));
       done();
     },
   });
@@ -357,44 +367,44 @@ function extendDialog(org, g, done, opener) {
 
 function endDialog(org, g, done, opener) {
   openDialog({
-    title: 'End guest account?', submitLabel: 'End guest account', danger: true, opener,
-    body: h('p', {}, 'End the guest account of ', h('strong', { text: g.name }), ` (${g.email}) now? `,
-      'They lose access to their cases at once and are disconnected from live sessions. You can invite them again later.'),
+    title: t('guests.endTitle'), submitLabel: t('guests.end'), danger: true, opener,
+    body: h('p', {}, tx('guests.endText', { name: h('strong', { text: g.name }), email: g.email })),
     onSubmit: async () => {
       await api('POST', orgPath(org, 'guests', g.id, 'end'), {});
-      announce(`The guest account of ${g.name} was ended.`);
+      announce(t('guests.ended', { name: g.name }));
       done();
     },
   });
 }
 
 function reinviteDialog(org, g, done, opener) {
-  const period = periodFieldset('New period of access');
+  const period = periodFieldset(t('guests.newPeriod'));
+  const to = h('strong', { text: g.email });
+  const sms = g.phone && (g.channels || []).includes('sms');
   openDialog({
-    title: `Re-invite ${g.name}`, submitLabel: 'Send invitation', opener,
-    body: [h('p', { class: 'muted' }, 'A new invitation goes to ', h('strong', { text: g.email }),
-      g.phone && (g.channels || []).includes('sms') ? ` and ${g.phone}` : '',
-      g.kind === 'company' ? ' with the stored role and workspace.' : ' with the stored details and cases.'), period],
+    title: t('guests.reinviteTitle', { name: g.name }), submitLabel: t('guests.send'), opener,
+    body: [h('p', { class: 'muted' }, g.kind === 'company' ? tx('guests.reinviteCompany', { to })
+      : tx(sms ? 'guests.reinviteCaseSms' : 'guests.reinviteCase', { to, phone: g.phone })), period],
     onSubmit: async () => {
       await api('POST', orgPath(org, 'guests', g.id, 'reinvite'), { period: period.period() });
-      announce(`A new invitation was sent to ${g.name}.`);
+      announce(t('guests.reinvited', { name: g.name }));
       done();
     },
   });
 }
 
-const AUDIT_FILTERS = [['actor', 'Actor', 'A name or user id'], ['action', 'Action', 'e.g. guest.invited, or guest. for all'],
-  ['target', 'Target', 'A name, title or id']];
+// The audit log's filters: label audit.<name>, hint audit.<name>Hint.
+const AUDIT_FILTERS = ['actor', 'action', 'target'];
 
 function auditSection(ctx) {
   const org = ctx.me.actingOrg.orgId;
   const tbody = h('tbody');
-  const more = h('button', { type: 'button', class: 'btn', text: 'Load more', hidden: true });
+  const more = h('button', { type: 'button', class: 'btn', text: t('audit.more'), hidden: true });
   const state = h('div');
   let cursor = '';
   let filters = {};
-  const headers = ['When', 'Actor', 'Action', 'Target', 'Details'];
-  const inputs = Object.fromEntries(AUDIT_FILTERS.map(([k]) => [k, h('input', { type: 'search', autocomplete: 'off', maxlength: 200, 'data-field': k })]));
+  const headers = [t('audit.when'), t('audit.actor'), t('audit.action'), t('audit.target'), t('audit.details')];
+  const inputs = Object.fromEntries(AUDIT_FILTERS.map((k) => [k, h('input', { type: 'search', autocomplete: 'off', maxlength: 200, 'data-field': k })]));
   const query = (extra = {}) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
@@ -405,12 +415,12 @@ function auditSection(ctx) {
   // A party is shown by the name kept in the entry, with its id for reference.
   const party = (name, id) => (name
     ? h('span', { class: 'party' }, h('strong', { text: name }), h('span', { class: 'mono muted', text: id }))
-    : h('span', { class: 'mono', text: id === 'system' ? 'System' : id }));
+    : h('span', { class: 'mono', text: id === 'system' ? t('audit.system') : id }));
 
   async function load(reset = false) {
     more.disabled = true;
     if (reset) { cursor = ''; }
-    if (!reset || !tbody.children.length) state.replaceChildren(loading('entries'));
+    if (!reset || !tbody.children.length) state.replaceChildren(loading(t('audit.loading')));
     try {
       const path = cursor ? `${orgPath(org, 'audit')}?${query({ limit: '50', cursor })}` : firstPage();
       const { entries = [], next } = await api('GET', path);
@@ -422,7 +432,7 @@ function auditSection(ctx) {
       }
       cursor = next || '';
       more.hidden = !cursor;
-      state.replaceChildren(tbody.children.length ? '' : h('p', { class: 'empty', text: Object.values(filters).some(Boolean) ? 'No entries match the filter.' : 'No entries yet.' }));
+      state.replaceChildren(tbody.children.length ? '' : h('p', { class: 'empty', text: Object.values(filters).some(Boolean) ? t('audit.noMatch') : t('audit.none') }));
     } catch (err) {
       // A refused filter is shown at the filter form, which names the field.
       if (!err.handled && err.status !== 400) state.replaceChildren(failure(err, () => load(reset)));
@@ -430,11 +440,11 @@ function auditSection(ctx) {
     } finally { more.disabled = false; }
   }
 
-  const apply = h('button', { type: 'submit', class: 'btn primary', text: 'Filter' });
-  const clear = h('button', { type: 'button', class: 'btn', text: 'Clear' });
-  const download = h('button', { type: 'button', class: 'btn', text: 'Download CSV' });
-  const form = h('form', { class: 'audit-filter card', novalidate: true, role: 'search', 'aria-label': 'Filter the audit log' },
-    AUDIT_FILTERS.map(([k, label, hint]) => field(label, inputs[k], hint)), h('div', { class: 'actions' }, apply, clear, download), errorBox());
+  const apply = h('button', { type: 'submit', class: 'btn primary', text: t('audit.filter') });
+  const clear = h('button', { type: 'button', class: 'btn', text: t('audit.clear') });
+  const download = h('button', { type: 'button', class: 'btn', text: t('audit.download') });
+  const form = h('form', { class: 'audit-filter card', novalidate: true, role: 'search', 'aria-label': t('audit.filterLabel') },
+    AUDIT_FILTERS.map((k) => field(t(`audit.${k}`), inputs[k], t(`audit.${k}Hint`))), h('div', { class: 'actions' }, apply, clear, download), errorBox());
   const typed = () => Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]));
   const run = async () => {
     clearFormError(form);
@@ -443,7 +453,7 @@ function auditSection(ctx) {
     try {
       await load(true);
       const n = tbody.children.length;
-      announce(Object.values(filters).some(Boolean) ? `Filter applied: ${n}${cursor ? '+' : ''} entries.` : `${n}${cursor ? '+' : ''} entries.`);
+      announce(t(Object.values(filters).some(Boolean) ? 'audit.applied' : 'audit.entries', { count: n, more: cursor ? '+' : '' }));
     } catch (err) {
       // The list and its polling stay on the last filter that worked.
       filters = prev;
@@ -459,16 +469,16 @@ function auditSection(ctx) {
       // What the fields say now, applied or not: the file is what the user asked for.
       const q = new URLSearchParams(Object.entries(typed()).filter(([, v]) => v));
       await downloadCSV(`${orgPath(org, 'audit.csv')}?${q}`, 'audit-log.csv');
-      announce('The audit log was downloaded as CSV.');
+      announce(t('audit.downloaded'));
     } catch (err) { showFormError(form, err); } finally { download.disabled = false; }
   });
   more.addEventListener('click', () => load().catch(() => {}));
   load(true).catch(() => {});
-  const tableWrap = h('div', { class: 'table-wrap' }, h('table', { class: 'data' }, h('caption', { class: 'visually-hidden', text: 'Audit log' }),
-    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col', text: t })))), tbody));
-  keepCurrent(tableWrap, firstPage, () => load(true).catch(() => {}), { what: 'Audit log' });
-  return h('section', { class: 'section' }, h('div', { class: 'section-head' }, h('h1', { text: 'Audit log' })),
-    h('p', { class: 'muted intro', text: 'Who did what, and when. Newest first. Names are as they were at the time.' }),
+  const tableWrap = h('div', { class: 'table-wrap' }, h('table', { class: 'data' }, h('caption', { class: 'visually-hidden', text: t('tab.audit') }),
+    h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col', text: x })))), tbody));
+  keepCurrent(tableWrap, firstPage, () => load(true).catch(() => {}), { what: t('tab.audit') });
+  return h('section', { class: 'section' }, h('div', { class: 'section-head' }, h('h1', { text: t('tab.audit') })),
+    h('p', { class: 'muted intro', text: t('audit.intro') }),
     form, tableWrap, state, h('div', { class: 'more' }, more));
 }
 
@@ -479,12 +489,12 @@ async function downloadCSV(path, fallbackName) {
   try {
     res = await fetch(`/v1${path}`, { headers: { Authorization: `Bearer ${token.get()}`, 'X-Client-Platform': 'web' }, cache: 'no-store' });
   } catch {
-    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+    throw new ApiError(0, 'network', t('api.offline'));
   }
   if (!res.ok) {
     let e = {};
     try { e = (await res.json()).error || {}; } catch { /* not JSON */ }
-    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || `The download failed (HTTP ${res.status}).`, e.field);
+    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || t('audit.downloadFailed', { status: res.status }), e.field);
   }
   const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') || '')?.[1] || fallbackName;
   const url = URL.createObjectURL(await res.blob());

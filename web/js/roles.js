@@ -117,7 +117,7 @@ export function rolesSection(ctx) {
   }
 
   load();
-  keepCurrent(membersBox, () => orgPath(org, 'members'), load, { what: 'Members' });
+  keepCurrent(membersBox, () => orgPath(org, 'members'), load, { what: t('roles.members') });
   return h('section', { class: 'section' },
     h('div', { class: 'section-head' }, h('h1', { text: t('roles.title') }), newBtn),
     h('p', { class: 'muted intro', text: t('roles.intro') }),

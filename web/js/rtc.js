@@ -2,6 +2,8 @@
 // WebSocket signaling (the relay always offers, the client answers), the peer
 // connection, the "tools" data channel, and reconnection with a fresh ticket.
 
+import { t } from './i18n.js';
+
 // Close reasons after which joining again is pointless.
 const FINAL = new Set(['session_ended', 'removed', 'account_ended', 'expired', 'replaced', 'seat_taken', 'left']);
 const DELAYS = [500, 1500, 4000, 8000];
@@ -9,6 +11,8 @@ const DELAYS = [500, 1500, 4000, 8000];
 let active = null;
 /** closeLive leaves the live session shown, if any (navigation, sign-out). */
 export function closeLive() { active?.close(); active = null; }
+/** liveOpen says whether a live session is connected (or connecting) on this page. */
+export const liveOpen = () => active !== null;
 window.addEventListener('pagehide', () => active?.close());
 
 // publishSlots names the m-lines the relay offers recvonly: where our tracks go.
@@ -105,7 +109,7 @@ export function connectRelay({ getJoining, local = () => null, on }) {
       case 'draining': on.draining?.(m.deadlineMs); return null;
       // Earlier chat and tool messages, for a late join or a reload.
       case 'history': (m.history || []).filter((x) => !seenBefore(x)).forEach((x) => on.message?.({ ...x, earlier: true })); return null;
-      case 'error': on.state?.(m.error?.message || 'The relay refused a message.'); return null;
+      case 'error': on.state?.(m.error?.message || t('rtc.refused')); return null;
       default: return null;
     }
   }
@@ -135,7 +139,7 @@ export function connectRelay({ getJoining, local = () => null, on }) {
       if (stopped) x?.getTracks().forEach((t) => t.stop()); // left before the device answered
       else { stream = x; attach(); }
     });
-    on.state?.('Connecting…');
+    on.state?.(t('rtc.connecting'));
     const socket = new WebSocket(j.relayUrl);
     ws = socket;
     let reason = '';
@@ -146,14 +150,14 @@ export function connectRelay({ getJoining, local = () => null, on }) {
       let m;
       try { m = JSON.parse(e.data); } catch { return; }
       if (m.type === 'close') { reason = m.reason || ''; note = m.message || ''; }
-      queue = queue.then(() => handle(m)).catch((err) => on.state?.(`The media connection failed: ${err.message}`));
+      queue = queue.then(() => handle(m)).catch((err) => on.state?.(t('rtc.mediaFailed', { reason: err.message })));
     };
     socket.onclose = () => {
       if (ws !== socket) return;
       teardown();
       if (FINAL.has(reason)) { end(note ? { reason, message: note } : { reason }); return; }
       if (++tries > DELAYS.length) { end({ reason: reason || 'connection_lost', retry: true }); return; }
-      on.state?.('The connection was interrupted. Reconnecting…');
+      on.state?.(t('rtc.reconnecting'));
       timer = setTimeout(attempt, DELAYS[tries - 1]);
     };
   }

@@ -5,7 +5,8 @@
 import { api, orgPath } from './api.js';
 import { h, uid, when, field, table, setMain, loading, failure, announce, openDialog, confirmDialog, actionMenu, checklist, invalid } from './ui.js';
 import { connectRelay } from './rtc.js';
-import { KIND_LABEL, TOOL_LABEL, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { TOOLS, KINDS, WHY, whyText, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { t, tl, tx } from './i18n.js';
 
 let handoff = null; // the start answer, kept in memory for the page it opens
 
@@ -19,37 +20,44 @@ export function openSession(ctx, started) {
 /** copyField is a read-only text with a Copy button. */
 function copyField(label, value) {
   const input = h('input', { type: 'text', readonly: true, value, class: 'mono' });
-  const btn = h('button', { type: 'button', class: 'btn small', text: 'Copy' });
+  const btn = h('button', { type: 'button', class: 'btn small', text: t('session.copy') });
   btn.addEventListener('click', async () => {
     try { await navigator.clipboard.writeText(value); } catch { input.select(); document.execCommand('copy'); }
-    announce(`${label} copied.`);
-    btn.textContent = 'Copied';
-    setTimeout(() => { btn.textContent = 'Copy'; }, 2000);
+    announce(t('session.copiedWhat', { what: label }));
+    btn.textContent = t('session.copied');
+    setTimeout(() => { btn.textContent = t('session.copy'); }, 2000);
   });
   return h('div', { class: 'copy' }, field(label, input), btn);
 }
 
+/** removedText says whether a participant was removed, and why. */
+export const removedText = (p) => {
+  if (!p.removed) return t('ui.no');
+  // Removed by the primary, or by what happened to the account (account_ended, ...).
+  const why = WHY.includes(p.removedReason) ? whyText(p.removedReason) : p.removedReason || '';
+  if (p.removedNote) return why ? t('session.removedWhyNote', { why, note: p.removedNote }) : t('session.removedNote', { note: p.removedNote });
+  return why ? t('session.removedWhy', { why }) : t('ui.yes');
+};
+
 /** matrixTable shows which tools each kind of participant has. */
 export function matrixTable(matrix) {
-  const kinds = ['primary', 'secondary', 'guest', 'customer'];
-  const tools = Object.keys(TOOL_LABEL);
-  return h('table', { class: 'grid' }, h('caption', { class: 'visually-hidden', text: 'Permission matrix' }),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Tool' }), kinds.map((k) => h('th', { scope: 'col', text: KIND_LABEL[k] })))),
-    h('tbody', {}, tools.map((t) => h('tr', {}, h('th', { scope: 'row', text: TOOL_LABEL[t] }),
-      kinds.map((k) => h('td', {}, (matrix[k] || []).includes(t)
-        ? [h('span', { 'aria-hidden': 'true', text: '✓' }), h('span', { class: 'visually-hidden', text: 'yes' })]
-        : h('span', { class: 'visually-hidden', text: 'no' })))))));
+  return h('table', { class: 'grid' }, h('caption', { class: 'visually-hidden', text: t('session.matrix') }),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: t('session.tool') }), KINDS.map((k) => h('th', { scope: 'col', text: kindLabel(k) })))),
+    h('tbody', {}, TOOLS.map((tool) => h('tr', {}, h('th', { scope: 'row', text: toolLabel(tool) }),
+      KINDS.map((k) => h('td', {}, (matrix[k] || []).includes(tool)
+        ? [h('span', { 'aria-hidden': 'true', text: '✓' }), h('span', { class: 'visually-hidden', text: t('ui.yes') })]
+        : h('span', { class: 'visually-hidden', text: t('ui.no') })))))));
 }
 
 /** renderSession shows the session page of a signed-in technician. */
 export async function renderSession(ctx, id) {
-  document.title = 'Live session · Guestbridge';
-  setMain(h('h1', { text: 'Live session' }), loading('the session'));
+  document.title = `${t('live.title')} · Guestbridge`;
+  setMain(h('h1', { text: t('live.title') }), loading(t('live.loading')));
   let s;
   try {
     s = await api('GET', `/sessions/${encodeURIComponent(id)}`);
   } catch (err) {
-    if (!err.handled) setMain(h('h1', { text: 'Live session' }), failure(err, () => renderSession(ctx, id)));
+    if (!err.handled) setMain(h('h1', { text: t('live.title') }), failure(err, () => renderSession(ctx, id)));
     return;
   }
   if (location.pathname !== `/session/${encodeURIComponent(id)}`) return;
@@ -58,14 +66,14 @@ export async function renderSession(ctx, id) {
   const base = `/sessions/${encodeURIComponent(id)}`;
   const online = new Set();
 
-  const back = h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'back', text: '← Back to the case' });
+  const back = h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'back', text: `← ${t('session.backToCase')}` });
   const status = h('p', { class: 'live-status', role: 'status' });
-  const endBtn = isPrimary ? h('button', { type: 'button', class: 'btn danger', text: 'End session' }) : null;
-  const title = h('h1', { text: 'Live session' });
+  const endBtn = isPrimary ? h('button', { type: 'button', class: 'btn danger', ...tl('session.end') }) : null;
+  const title = h('h1', { text: t('live.title') });
   const head = h('div', { class: 'section-head' }, title, endBtn);
-  api('GET', orgPath(org, 'cases', s.caseId)).then((c) => { title.textContent = `Live session · ${c.title}`; }).catch(() => {});
+  api('GET', orgPath(org, 'cases', s.caseId)).then((c) => { title.textContent = t('session.titleOf', { title: c.title }); }).catch(() => {});
   const video = h('video', { autoplay: true, playsinline: true, class: 'remote' });
-  const waiting = h('p', { class: 'waiting', text: 'Waiting for the customer’s camera…' });
+  const waiting = h('p', { class: 'waiting', ...tl('live.waiting') });
   const media = remoteMedia(video, waiting);
   const activity = activityPanel();
   let link = { send: () => false };
@@ -73,41 +81,42 @@ export async function renderSession(ctx, id) {
   const chat = chatPanel(relay);
   const tools = toolPanel(relay, activity);
   const people = h('ul', { class: 'people' });
-  const inviteBtn = isPrimary ? h('button', { type: 'button', class: 'btn small', text: 'Invite technician', onclick: (e) => inviteDialog(e.currentTarget) }) : null;
+  const inviteBtn = isPrimary ? h('button', { type: 'button', class: 'btn small', ...tl('tool.invite'), onclick: (e) => inviteDialog(e.currentTarget) }) : null;
   const details = h('div');
-  const detailsBox = h('details', { class: 'panel details' }, h('summary', { text: 'Session details' }), details);
+  const detailsBox = h('details', { class: 'panel details' }, h('summary', { ...tl('tool.session_details') }), details);
   const customerLink = (handoff?.session.id === id && handoff.customerLink) || sessionStorage.getItem(`guestbridge.customerLink.${id}`);
-  const links = h('section', { class: 'panel' }, h('h2', { text: 'Links' }),
-    customerLink ? copyField('Customer link', customerLink) : h('p', { class: 'muted small', text: 'The customer link was shown when the session started, and sent to the customer.' }),
-    copyField('Page for technicians of your company', `${location.origin}/session/${encodeURIComponent(id)}`));
+  const links = h('section', { class: 'panel' }, h('h2', { ...tl('session.links') }),
+    customerLink ? copyField(t('session.customerLink'), customerLink) : h('p', { class: 'muted small', text: t('session.customerLinkGone') }),
+    copyField(t('session.teamPage'), `${location.origin}/session/${encodeURIComponent(id)}`));
   const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
   const side = h('div', { class: 'side' }, h('section', { class: 'panel' },
-    h('div', { class: 'panel-head' }, h('h2', { text: 'Participants' }), inviteBtn), people), links, chat, activity);
+    h('div', { class: 'panel-head' }, h('h2', { ...tl('session.participants') }), inviteBtn), people), links, chat, activity);
   const live = h('div', { class: 'live' }, stage, side);
   setMain(h('section', { class: 'section' }, back, head, status, live, detailsBox));
 
   function participant(p) {
     const now = online.has(p.id);
-    const state = p.removed ? h('span', { class: 'badge s-ended', text: 'Removed' })
-      : now ? h('span', { class: 'ind on' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), 'In the session')
-        : p.leftAt ? h('span', { class: 'muted' }, 'Left ', when(p.leftAt))
-          : p.joinedAt ? h('span', { class: 'muted' }, 'Joined ', when(p.joinedAt)) : h('span', { class: 'muted', text: 'Invited, not joined yet' });
-    const menu = isPrimary && p.kind !== 'primary' && !p.removed ? actionMenu(`Actions for ${p.name}`, [
-      { label: 'Tools…', run: (b) => toolsDialog(p, b) },
-      { label: 'Remove from the session', danger: true, run: (b) => removeDialog(p, b) },
+    const state = p.removed ? h('span', { class: 'badge s-ended', text: t('session.removed') })
+      : now ? h('span', { class: 'ind on' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), t('session.inSession'))
+        : p.leftAt ? h('span', { class: 'muted' }, tx('session.leftAt', { at: when(p.leftAt) }))
+          : p.joinedAt ? h('span', { class: 'muted' }, tx('session.joinedAt', { at: when(p.joinedAt) })) : h('span', { class: 'muted', text: t('session.notJoined') });
+    const menu = isPrimary && p.kind !== 'primary' && !p.removed ? actionMenu(t('session.actionsFor', { name: p.name }), [
+      { label: t('session.toolsMenu'), run: (b) => toolsDialog(p, b) },
+      { label: t('session.removeMenu'), danger: true, run: (b) => removeDialog(p, b) },
     ]) : null;
-    return h('li', {}, h('div', { class: 'who' }, h('strong', { text: p.userId === ctx.me.user.id ? `${p.name} (you)` : p.name }),
-      h('span', { class: 'tag', text: KIND_LABEL[p.kind] || p.kind }), state), menu);
+    return h('li', {}, h('div', { class: 'who' }, h('strong', { text: p.userId === ctx.me.user.id ? t('live.nameYou', { name: p.name }) : p.name }),
+      h('span', { class: 'tag', text: kindLabel(p.kind) }), state), menu);
   }
 
   function showDetails() {
-    const rows = s.participants.map((p) => [h('span', { text: p.name }), h('span', { text: KIND_LABEL[p.kind] || p.kind }),
-      when(p.invitedAt), when(p.joinedAt), when(p.leftAt),
-      h('span', { text: p.removed ? `Yes (${p.removedReason || 'removed'}${p.removedNote ? `: “${p.removedNote}”` : ''})` : 'No' })]);
-    details.replaceChildren(h('dl', { class: 'facts' }, h('dt', { text: 'Started' }), h('dd', {}, when(s.createdAt)),
-      h('dt', { text: 'State' }), h('dd', { text: s.state === 'live' ? 'Live' : 'Ended' }), s.endedAt ? [h('dt', { text: 'Ended' }), h('dd', {}, when(s.endedAt))] : null),
-    h('h3', { text: 'Participants' }), table('Participants', ['Name', 'Kind', 'Invited', 'Joined', 'Left', 'Removed'], rows),
-    h('h3', { text: 'Tools by kind of participant' }), h('div', { class: 'table-wrap' }, matrixTable(s.matrix || {})));
+    const rows = s.participants.map((p) => [h('span', { text: p.name }), h('span', { text: kindLabel(p.kind) }),
+      when(p.invitedAt), when(p.joinedAt), when(p.leftAt), h('span', { text: removedText(p) })]);
+    details.replaceChildren(h('dl', { class: 'facts' }, h('dt', { text: t('session.started') }), h('dd', {}, when(s.createdAt)),
+      h('dt', { text: t('session.state') }), h('dd', { text: s.state === 'live' ? t('session.live') : t('status.ended') }),
+      s.endedAt ? [h('dt', { text: t('session.ended') }), h('dd', {}, when(s.endedAt))] : null),
+    h('h3', { text: t('session.participants') }), table(t('session.participants'), [t('session.name'), t('session.kind'),
+      t('session.invited'), t('session.joined'), t('session.left'), t('session.removed')], rows),
+    h('h3', { text: t('session.toolsByKind') }), h('div', { class: 'table-wrap' }, matrixTable(s.matrix || {})));
   }
 
   // A refresh never pulls an open action menu from under the pointer: the list
@@ -139,7 +148,7 @@ export async function renderSession(ctx, id) {
     media.clear();
     if (x.retry) { live.before(reconnectNotice(x, () => link)); return; }
     live.replaceWith(h('div', { class: 'card full-message live-end', role: 'alert' }, h('h2', { text }), closeNote(x),
-      h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'btn', text: 'Back to the case' })));
+      h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'btn', text: t('session.backToCase') })));
     endBtn?.remove();
     inviteBtn?.remove();
     refresh(500);
@@ -166,7 +175,7 @@ export async function renderSession(ctx, id) {
     },
     local: (j) => (j.tools.includes('mic') ? navigator.mediaDevices?.getUserMedia({ audio: true }) : null),
     on: {
-      state: (t) => { status.textContent = t; },
+      state: (text) => { status.textContent = text; },
       joined: (m) => {
         chat.self = m.participant?.id || '';
         online.clear();
@@ -174,10 +183,10 @@ export async function renderSession(ctx, id) {
         setTools(m.tools || []);
         refresh(800);
       },
-      tools: (t) => { setTools(t); activity.add('', `Your tools changed: ${t.map((x) => TOOL_LABEL[x] || x).join(', ') || 'none'}.`); },
+      tools: (list) => { setTools(list); activity.add('', t('live.toolsChanged', { tools: toolList(list) })); },
       roster: (type, p, reason) => {
         if (type === 'participant_joined') online.add(p.id); else online.delete(p.id);
-        activity.add('', `${p.name || 'Someone'} (${KIND_LABEL[p.kind] || p.kind}) ${type === 'participant_joined' ? 'joined' : `left${reason && reason !== 'left' ? ` (${reason})` : ''}`}.`);
+        activity.add('', rosterText(type, p, reason));
         show();
         refresh(800);
       },
@@ -187,17 +196,17 @@ export async function renderSession(ctx, id) {
         else if (m.tool === 'chat') chat.receive(m);
         else activity.add(sender(m), describe(m));
       },
-      draining: () => { status.textContent = 'The session server is restarting: the connection may be interrupted.'; },
+      draining: () => { status.textContent = t('live.draining'); },
       closed: finish,
     },
   });
 
   endBtn?.addEventListener('click', () => confirmDialog({
-    title: 'End the session?', submitLabel: 'End session', danger: true, opener: endBtn,
-    text: 'Everyone in the session is disconnected, and no link of this session works again.',
+    title: t('session.endTitle'), submitLabel: t('session.end'), danger: true, opener: endBtn,
+    text: t('session.endText'),
     run: async () => {
       await api('POST', `${base}/end`, {});
-      announce('The session has ended.');
+      announce(t('close.session_ended'));
       finish({ reason: 'session_ended' });
       link.close();
     },
@@ -206,12 +215,12 @@ export async function renderSession(ctx, id) {
   function removeDialog(p, opener) {
     const reason = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', 'data-field': 'reason' });
     openDialog({
-      title: `Remove ${p.name}?`, submitLabel: 'Remove', danger: true, opener,
-      body: [h('p', { class: 'muted' }, h('strong', { text: p.name }), ' is disconnected at once and cannot join this session again.'),
-        field('Reason (optional)', reason, `${p.name} reads it on their page.`)],
+      title: t('session.removeTitle', { name: p.name }), submitLabel: t('session.remove'), danger: true, opener,
+      body: [h('p', { class: 'muted' }, tx('session.removeText', { name: h('strong', { text: p.name }) })),
+        field(t('session.reason'), reason, t('session.reasonHint', { name: p.name }))],
       onSubmit: async () => {
         await api('POST', `${base}/participants/${encodeURIComponent(p.id)}/remove`, { reason: reason.value.trim() });
-        announce(`${p.name} was removed.`);
+        announce(t('session.wasRemoved', { name: p.name }));
         refresh();
       },
     });
@@ -219,30 +228,30 @@ export async function renderSession(ctx, id) {
 
   function toolsDialog(p, opener) {
     const allowed = (s.matrix || {})[p.kind] || [];
-    const list = checklist('Tools', allowed.map((t) => ({ value: t, label: TOOL_LABEL[t] || t })), p.tools, 'tools');
+    const list = checklist(t('live.tools'), allowed.map((x) => ({ value: x, label: toolLabel(x) })), p.tools, 'tools');
     openDialog({
-      title: `Tools for ${p.name}`, submitLabel: 'Save tools', opener,
-      body: [h('p', { class: 'muted', text: `Only the tools a ${(KIND_LABEL[p.kind] || p.kind).toLowerCase()} may have are offered. Changes apply at once.` }), list],
+      title: t('session.toolsFor', { name: p.name }), submitLabel: t('session.saveTools'), opener,
+      body: [h('p', { class: 'muted', text: t('session.toolsHint', { kind: kindLabel(p.kind) }) }), list],
       onSubmit: async () => {
         const u = await api('PUT', `${base}/participants/${encodeURIComponent(p.id)}/tools`, { tools: list.values() });
-        announce(`Tools of ${u.name} saved.`);
+        announce(t('session.toolsSaved', { name: u.name }));
         refresh();
       },
     });
   }
 
   function inviteDialog(opener) {
-    const tabs = [['internal', 'Internal'], ['guest', 'Guest']].map(([key, label]) => {
+    const tabs = [['internal', t('session.internal')], ['guest', t('session.guest')]].map(([key, label]) => {
       const tab = h('button', { type: 'button', role: 'tab', id: uid('tab'), text: label });
       return { key, tab };
     });
     // The picker: the company's technicians, searched by name or email;
     // those already seated are shown but cannot be picked again.
     const search = h('input', { type: 'search', autocomplete: 'off', class: 'picker-search' });
-    const choices = h('div', { role: 'radiogroup', class: 'picker', 'data-field': 'userId', 'aria-label': 'Technicians' });
-    const internal = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Internal technician' }),
-      h('p', { class: 'muted', text: 'A technician of your company is told on their open Guestbridge page and joins from there.' }),
-      field('Search technicians by name or email', search), choices);
+    const choices = h('div', { role: 'radiogroup', class: 'picker', 'data-field': 'userId', 'aria-label': t('session.technicians') });
+    const internal = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: t('session.internalTech') }),
+      h('p', { class: 'muted', text: t('session.internalHint') }),
+      field(t('session.search'), search), choices);
     let picked = '';
     let searching = 0;
     async function find() {
@@ -255,8 +264,8 @@ export async function renderSession(ctx, id) {
           const radio = h('input', { type: 'radio', name, value: m.userId, disabled: m.inSession, checked: m.userId === picked });
           radio.addEventListener('change', () => { picked = radio.value; });
           return h('label', { class: `pick${m.inSession ? ' taken' : ''}` }, radio, h('span', { text: `${m.name} (${m.email})` }),
-            m.inSession ? h('span', { class: 'badge', text: 'In the session' }) : null);
-        }) : [h('p', { class: 'empty', text: 'No technician matches.' })]));
+            m.inSession ? h('span', { class: 'badge', text: t('session.inSession') }) : null);
+        }) : [h('p', { class: 'empty', text: t('session.noMatch') })]));
       } catch (err) {
         if (mine === searching && !err.handled) choices.replaceChildren(h('p', { class: 'error', text: err.message }));
       }
@@ -267,9 +276,9 @@ export async function renderSession(ctx, id) {
     internal.value = () => picked;
     const email = h('input', { type: 'email', required: true, autocomplete: 'off', 'data-field': 'email' });
     const name = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', 'data-field': 'name' });
-    const guest = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: 'Guest technician' }),
-      h('p', { class: 'muted', text: 'A unique link goes to this email. It works once, from a web browser; guest technicians never see notes or snapshots.' }),
-      field('Email', email), field('Name (optional)', name));
+    const guest = h('fieldset', { class: 'plain' }, h('legend', { class: 'visually-hidden', text: t('kind.guest') }),
+      h('p', { class: 'muted', text: t('session.guestHint') }),
+      field(t('field.email'), email), field(t('session.nameOptional'), name));
     const panels = { internal, guest };
     let current = 'internal';
     function select(key, focus) {
@@ -294,16 +303,16 @@ export async function renderSession(ctx, id) {
     });
     select('internal');
     openDialog({
-      title: 'Invite technician', submitLabel: 'Invite', opener,
-      body: [h('div', { role: 'tablist', class: 'tablist', 'aria-label': 'Kind of technician' }, tabs.map((t) => t.tab)), tabs.map((t) => t.panel)],
+      title: t('tool.invite'), submitLabel: t('session.invite'), opener,
+      body: [h('div', { role: 'tablist', class: 'tablist', 'aria-label': t('session.kindOfTech') }, tabs.map((t) => t.tab)), tabs.map((t) => t.panel)],
       onSubmit: async () => {
         let body;
         if (current === 'internal') {
-          if (!internal.value()) throw invalid(search, 'Choose the technician to invite.');
+          if (!internal.value()) throw invalid(search, t('session.choose'));
           body = { kind: 'internal', userId: internal.value() };
         } else body = { kind: 'guest', email: email.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) };
         const p = await api('POST', `${base}/invites`, body);
-        announce(current === 'guest' ? `An invitation was sent to ${p.email}.` : `${p.name} was added to the session.`);
+        announce(current === 'guest' ? t('session.invitedGuest', { email: p.email }) : t('session.invitedInternal', { name: p.name }));
         refresh();
       },
     });

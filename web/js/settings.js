@@ -3,8 +3,11 @@
 
 import { api, orgPath } from './api.js';
 import { h, field, loading, failure, errorBox, clearFormError, showFormError, checkForm, announce } from './ui.js';
+import { t } from './i18n.js';
 
-const LANGUAGES = [['de', 'Deutsch (German)'], ['en', 'English']];
+// The languages of emails and SMS, each named in the page language (settings.lang.*).
+const LANGUAGES = ['de', 'en'];
+const langName = (v) => (LANGUAGES.includes(v) ? t(`settings.lang.${v}`) : v);
 
 /**
  * languageSelect picks the language of a guest's emails and SMS; '' leaves it
@@ -12,8 +15,8 @@ const LANGUAGES = [['de', 'Deutsch (German)'], ['en', 'English']];
  */
 export function languageSelect(dataField = 'language') {
   return h('select', { 'data-field': dataField },
-    h('option', { value: '', text: 'Company default' }),
-    LANGUAGES.map(([v, label]) => h('option', { value: v, text: label })));
+    h('option', { value: '', text: t('settings.companyDefault') }),
+    LANGUAGES.map((v) => h('option', { value: v, text: langName(v) })));
 }
 
 // zones lists the IANA zones the browser knows, with the current one even if
@@ -26,21 +29,21 @@ function zones(current) {
 /** settingsSection shows and changes the company's language and time zone. */
 export function settingsSection(ctx) {
   const org = ctx.me.actingOrg.orgId;
-  const body = h('div', {}, loading('settings'));
+  const body = h('div', {}, loading(t('settings.loading')));
   const status = h('p', { class: 'settings-status', role: 'status' });
 
   async function load() {
-    body.replaceChildren(loading('settings'));
+    body.replaceChildren(loading(t('settings.loading')));
     try {
       const s = await api('GET', orgPath(org));
       const lang = h('select', { 'data-field': 'language', required: true },
-        LANGUAGES.map(([v, label]) => h('option', { value: v, text: label, selected: v === s.language })));
+        LANGUAGES.map((v) => h('option', { value: v, text: langName(v), selected: v === s.language })));
       const zone = h('select', { 'data-field': 'timeZone', required: true },
         zones(s.timeZone).map((z) => h('option', { value: z, text: z.replaceAll('_', ' '), selected: z === s.timeZone })));
-      const save = h('button', { type: 'submit', class: 'btn primary', text: 'Save settings' });
+      const save = h('button', { type: 'submit', class: 'btn primary', text: t('settings.save') });
       const form = h('form', { class: 'settings-form', novalidate: true },
-        field('Language', lang, 'Emails and SMS to guests are written in it unless you choose another language when inviting.'),
-        field('Time zone', zone, 'Dates in emails and SMS are shown in it, and a custom end date lasts to the end of that day here.'),
+        field(t('app.language'), lang, t('settings.languageHint')),
+        field(t('settings.timeZone'), zone, t('settings.timeZoneHint')),
         errorBox(), h('div', { class: 'actions' }, save), status);
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
@@ -50,8 +53,8 @@ export function settingsSection(ctx) {
         try {
           checkForm(form);
           const next = await api('PATCH', orgPath(org), { language: lang.value, timeZone: zone.value });
-          status.textContent = `Saved: ${LANGUAGES.find(([v]) => v === next.language)?.[1] || next.language}, ${next.timeZone}.`;
-          announce('Settings saved.');
+          status.textContent = t('settings.savedAs', { language: langName(next.language), zone: next.timeZone });
+          announce(t('settings.saved'));
         } catch (err) {
           showFormError(form, err);
         } finally { save.disabled = false; }
@@ -62,6 +65,6 @@ export function settingsSection(ctx) {
     }
   }
   load();
-  return h('section', { class: 'section' }, h('div', { class: 'section-head' }, h('h1', { text: 'Company settings' })),
-    h('p', { class: 'muted intro', text: 'How your company’s messages read: their language and the time zone of their dates.' }), body);
+  return h('section', { class: 'section' }, h('div', { class: 'section-head' }, h('h1', { text: t('settings.title') })),
+    h('p', { class: 'muted intro', text: t('settings.intro') }), body);
 }

@@ -50,7 +50,7 @@ export function announce(msg) {
   if (!bar) {
     bar = h('div', { id: 'flash', class: 'flash', hidden: true },
       h('p', { class: 'flash-text' }),
-      h('button', { type: 'button', class: 'btn ghost flash-close', 'aria-label': 'Dismiss message', text: '×',
+      h('button', { type: 'button', class: 'btn ghost flash-close', 'aria-label': t('ui.dismiss'), text: '×',
         onclick: () => { bar.hidden = true; } }));
     document.body.append(bar);
   }
@@ -310,7 +310,7 @@ const POLL_MAX_MS = 60000;
  * never pulls the ground from under the user. path may change (filters), so
  * it is a function. Returns a function that polls at once (after a write).
  */
-export function keepCurrent(el, path, reload, { what = 'list', every = POLL_MS } = {}) {
+export function keepCurrent(el, path, reload, { what = t('ui.list'), every = POLL_MS } = {}) {
   let etag = '';
   let watched = '';
   let timer = 0;
@@ -380,5 +380,8 @@ function highlight(el, before, what) {
     tr.addEventListener('animationend', () => tr.classList.remove('row-changed'), { once: true });
     names.push(tr.dataset.name || tr.cells[0]?.firstElementChild?.textContent || tr.cells[0]?.textContent || '');
   }
-  if (names.length) tell(`${what} updated: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}.`);
+  if (names.length) {
+    const first = names.slice(0, 3).join(', ');
+    tell(t('ui.updated', { what, names: names.length > 3 ? t('ui.andMore', { names: first, count: names.length - 3 }) : first }));
+  }
 }
