@@ -107,7 +107,7 @@ const LISTED = [
   ['live.js', 'CHOICES', 'toolChoice.'], ['live.js', 'SEND', 'toolSend.'],
   ['live.js', 'WHY', 'removedWhy.'], ['join.js', 'HELP', 'join.help.'], ['settings.js', 'LANGUAGES', 'settings.lang.'],
   ['member.js', 'FILTERS', 'guests.none.'], ['member.js', 'CHANNELS', 'channel.'], ['member.js', 'DELIVERY', 'delivery.'],
-  ['member.js', 'STATUS_TEXT', 'guestStatus.'], ['member.js', 'ENDED_TEXT', 'status.'], ['member.js', 'AUDIT_FILTERS', 'audit.'],
+  ['member.js', 'STATUS_TEXT', 'guestStatus.'], ['member.js', 'ENDED_TEXT', 'status.'], ['member.js', 'AUDIT_FILTERS', 'audit.'], ['member.js', 'AUDIT_DETAILS', 'auditDetail.'],
 ];
 
 test('the converted views use only keys in the catalog and no literal sentences', () => {

@@ -409,9 +409,16 @@ function actionLabel(code) {
 const ID_DETAILS = new Set(['sessionId', 'caseId', 'userId', 'groupId', 'guest', 'relay']);
 const RAW_ID = /^[a-z]{1,3}_[A-Za-z0-9]{6,}$/;
 
+// The details the log writes, labelled in words (auditDetail.<key>); a key
+// not listed shows as itself. Times are shown in the company's zone.
+const AUDIT_DETAILS = ['email', 'name', 'title', 'kind', 'role', 'roleId', 'mode', 'active', 'privileges', 'channel', 'channels',
+  'validUntil', 'from', 'to', 'reason', 'note', 'command', 'tools', 'via', 'language', 'timeZone'];
+const TIME_DETAILS = new Set(['validUntil', 'from', 'to']);
+
 function auditDetails(details = {}) {
   return Object.entries(details).filter(([k, v]) => !ID_DETAILS.has(k) && !RAW_ID.test(String(v)))
-    .map(([k, v]) => h('div', {}, h('span', { class: 'muted', text: `${k}: ` }), k === 'validUntil' ? when(v) : String(v)));
+    .map(([k, v]) => h('div', {}, h('span', { class: 'muted', text: `${AUDIT_DETAILS.includes(k) ? t(`auditDetail.${k}`) : k}: ` }),
+      TIME_DETAILS.has(k) ? when(v) : String(v)));
 }
 
 // A party is shown by the name kept in the entry; its id stays in the title
