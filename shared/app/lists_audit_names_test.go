@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/guestbridge/guestbridge/shared/app"
 	"github.com/guestbridge/guestbridge/shared/audit"
@@ -109,5 +114,31 @@ func TestListsAuditNamesEveryEntry(t *testing.T) {
 		if x["actorName"] != c.actorName || x["targetName"] != c.targetName {
 			t.Errorf("%s on %s: actorName %v targetName %v, want %q %q", c.action, c.target, x["actorName"], x["targetName"], c.actorName, c.targetName)
 		}
+	}
+}
+
+// A grant written before grants kept the guest's name still logs the guest
+// by name: it is read from the profile.
+func TestListsAuditNamesGuestOfAnOlderGrant(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	_, _, d1, _ := companyWorld(e, admin)
+	g := e.call("POST", "/v1/orgs/acme/guests", admin, map[string]any{
+		"email": e.email("olga"), "name": "Olga Older", "roleId": "technician", "workspace": map[string]any{"mode": "all"}})
+	e.expect(g, 201, "")
+	e.deliver()
+	acc := e.call("POST", "/v1/invitations/"+e.emailLink(e.email("olga"))+"/accept", "", map[string]string{"password": testPassword})
+	e.expect(acc, 200, "")
+	key := map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "ORG#acme"}, "SK": &types.AttributeValueMemberS{Value: "GRANT#" + g.str("id")}}
+	if attrS(e.item("ORG#acme", "GRANT#"+g.str("id")), "Name") != "Olga Older" {
+		t.Fatal("the grant does not keep the guest's name")
+	}
+	_, err := e.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{TableName: aws.String(e.table), Key: key,
+		UpdateExpression: aws.String("REMOVE #n"), ExpressionAttributeNames: map[string]string{"#n": "Name"}})
+	must(t, err)
+	e.expect(e.call("POST", "/v1/orgs/acme/devices/"+d1+"/commands", acc.str("token"), map[string]string{"command": "sync"}), 202, "")
+	x := entryWith(e.auditEntries(admin, "action=device.command"), audit.DeviceCommand, d1)
+	if x == nil || x["actorName"] != "Olga Older" {
+		t.Fatalf("device command entry: %v", x)
 	}
 }

@@ -284,6 +284,14 @@ func (s *Service) Resolve(ctx context.Context, token string) (*access.Principal,
 				UserID: c.UserID, Name: g.Name, OrgID: c.OrgID, Kind: access.Guest, GuestKind: access.CaseGuest, GuestID: c.GuestID,
 				CaseIDs: g.CaseIDs, LinkSession: c.ViaLink,
 			}
+			if p.Name == "" {
+				// A grant written before grants kept the name: the profile has it.
+				prof, err := s.store.Guest(ctx, c.OrgID, c.GuestID)
+				if err != nil && !errors.Is(err, guest.ErrNotFound) {
+					return nil, c, err
+				}
+				p.Name = prof.Name
+			}
 			if g.Kind == access.CompanyGuest {
 				p.GuestKind, p.Role, p.Workspace = access.CompanyGuest, g.RoleID, g.Workspace
 				if p.Privileges, err = s.guestPrivileges(ctx, g); err != nil {
