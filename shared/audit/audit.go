@@ -30,8 +30,26 @@ func (e Entry) Naming(target string) Entry {
 	return e
 }
 
-// SystemActor is the actor of changes made by the expiry sweep.
-const SystemActor = "system"
+// Actors that are not people. An entry they write carries their name in
+// words (SystemName), so no reader of the log or its export sees a code.
+const (
+	// SystemActor is the actor of changes made by the expiry sweep, the
+	// outbox and the server on its own behalf.
+	SystemActor = "system"
+	// RelayActor reports who joined and left a live session.
+	RelayActor = "relay"
+)
+
+// SystemName is the name kept in an entry written by a system actor; the web
+// client shows its own words for these actors, in the reader's language.
+var SystemName = map[string]string{SystemActor: "Guestbridge", RelayActor: "Media relay"}
+
+// BySystem returns e with a system actor and its name kept in it.
+func (e Entry) BySystem(actor string) Entry {
+	e.Actor = actor
+	e.ActorName = SystemName[actor]
+	return e
+}
 
 // Actions written to the log.
 const (
@@ -52,6 +70,45 @@ const (
 	// made for it from a text-message link is not theirs.
 	EmailVerificationDeclined = "user.email_verification_declined"
 	UserSignedIn              = "user.signed_in"
+	UserPasswordChanged       = "user.password_changed"
+	UserSignedOutEverywhere   = "user.signed_out_everywhere"
 	MessageFailed             = "message.failed"
 	MessageDelivered          = "message.delivered"
+	GuestChanged              = "guest.changed"
+	OrgSettingsChanged        = "org.settings_changed"
+	RoleCreated               = "role.created"
+	RoleUpdated               = "role.updated"
+	RoleDeleted               = "role.deleted"
+	MemberRoleChanged         = "member.role_changed"
+	MemberRemoved             = "member.removed"
+	GroupCreated              = "group.created"
+	GroupUpdated              = "group.updated"
+	GroupDeleted              = "group.deleted"
+	DeviceCreated             = "device.created"
+	DeviceUpdated             = "device.updated"
+	DeviceDeleted             = "device.deleted"
+	DeviceCommand             = "device.command"
+	SessionStarted            = "session.started"
+	SessionInvited            = "session.invited"
+	SessionEnded              = "session.ended"
+	SessionToolsChanged       = "session.tools_changed"
+	SessionParticipantRemoved = "session.participant_removed"
+	SessionParticipantJoined  = "session.participant_joined"
+	SessionParticipantLeft    = "session.participant_left"
 )
+
+// Actions lists every action the log may hold, in the order a filter offers
+// them. web/js/auditActions.js holds the same list for the web client, whose
+// catalog has words for each (auditAction.<code>); TestActionsMatchWeb ties
+// the two.
+var Actions = []string{
+	CaseCreated,
+	GuestInvited, GuestReinvited, GuestAccepted, GuestDeclined, GuestExtended, GuestChanged,
+	GuestEnded, GuestExpired, GuestReminded, GuestPasswordSet,
+	SessionStarted, SessionInvited, SessionParticipantJoined, SessionParticipantLeft,
+	SessionToolsChanged, SessionParticipantRemoved, SessionEnded,
+	DeviceCommand, DeviceCreated, DeviceUpdated, DeviceDeleted, GroupCreated, GroupUpdated, GroupDeleted,
+	MemberRoleChanged, MemberRemoved, RoleCreated, RoleUpdated, RoleDeleted, OrgSettingsChanged,
+	UserSignedIn, UserPasswordChanged, UserSignedOutEverywhere, EmailReclaimed, EmailVerificationDeclined,
+	MessageFailed, MessageDelivered,
+}

@@ -247,8 +247,14 @@ func (s *Service) Decline(ctx context.Context, token, clientKey string) error {
 	now := s.clock.Now()
 	var e *audit.Entry
 	if v.OrgID != "" {
+		// The mailbox's owner is known only by the address; the account is
+		// named as it was when they turned it away.
 		e = &audit.Entry{ID: secret.NewID("a_"), OrgID: v.OrgID, At: now, Actor: "mailbox:" + v.Email,
-			Action: audit.EmailVerificationDeclined, Target: v.UserID, Details: map[string]string{"email": v.Email}}
+			Action: audit.EmailVerificationDeclined, Target: v.UserID, Details: map[string]string{"email": v.Email},
+			ActorName: v.Email, TargetName: v.Email}
+		if u, err := s.store.User(ctx, v.UserID); err == nil && u.Name != "" {
+			e.TargetName = u.Name
+		}
 	}
 	return s.store.DeclineEmailVerification(ctx, v, now, e)
 }

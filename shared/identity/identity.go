@@ -81,10 +81,12 @@ type Member struct {
 // end of the period; GrantID changes with each accepted invitation so tokens
 // from an earlier grant do not revive.
 type Grant struct {
-	OrgID      string
-	GuestID    string
-	GrantID    string
-	UserID     string
+	OrgID   string
+	GuestID string
+	GrantID string
+	UserID  string
+	// Name is the guest's, so what they do is logged by name.
+	Name       string
 	Kind       access.GuestKind
 	Active     bool
 	CaseIDs    []string

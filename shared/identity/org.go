@@ -14,7 +14,7 @@ import (
 
 // OrgSettingsChanged is the audit action of a change to the company's
 // language or time zone.
-const OrgSettingsChanged = "org.settings_changed"
+const OrgSettingsChanged = audit.OrgSettingsChanged
 
 // OrgStore is the storage company settings need.
 type OrgStore interface {
@@ -105,7 +105,7 @@ func (s *OrgService) Patch(ctx context.Context, p *access.Principal, orgID strin
 		details["timeZone"] = next.TimeZone
 	}
 	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: p.UserID, Action: OrgSettingsChanged,
-		Target: orgID, Details: details}
+		Target: orgID, Details: details, ActorName: p.Name, TargetName: prev.Name}
 	if err := s.store.UpdateOrgSettings(ctx, prev, next, e); err != nil {
 		return OrgView{}, err
 	}

@@ -281,8 +281,16 @@ func (s *Service) Resolve(ctx context.Context, token string) (*access.Principal,
 		g, err := s.store.Grant(ctx, c.OrgID, c.GuestID)
 		if err == nil && g.GrantID == c.GrantID && g.UserID == c.UserID && g.Active && now.Before(g.ValidUntil) {
 			p := &access.Principal{
-				UserID: c.UserID, OrgID: c.OrgID, Kind: access.Guest, GuestKind: access.CaseGuest, GuestID: c.GuestID,
+				UserID: c.UserID, Name: g.Name, OrgID: c.OrgID, Kind: access.Guest, GuestKind: access.CaseGuest, GuestID: c.GuestID,
 				CaseIDs: g.CaseIDs, LinkSession: c.ViaLink,
+			}
+			if p.Name == "" {
+				// A grant written before grants kept the name: the profile has it.
+				prof, err := s.store.Guest(ctx, c.OrgID, c.GuestID)
+				if err != nil && !errors.Is(err, guest.ErrNotFound) {
+					return nil, c, err
+				}
+				p.Name = prof.Name
 			}
 			if g.Kind == access.CompanyGuest {
 				p.GuestKind, p.Role, p.Workspace = access.CompanyGuest, g.RoleID, g.Workspace
@@ -402,7 +410,7 @@ func (s *Service) SetPassword(ctx context.Context, p *access.Principal, current,
 		Action: audit.GuestPasswordSet, Target: p.UserID, ActorName: u.Name, TargetName: u.Name,
 	}
 	if p.Kind == access.Member {
-		entry.Action = "user.password_changed"
+		entry.Action = audit.UserPasswordChanged
 	}
 	return s.store.SetPassword(ctx, u.ID, hash, !u.HasPassword(), &entry)
 }
@@ -412,7 +420,7 @@ func (s *Service) SetPassword(ctx context.Context, p *access.Principal, current,
 func (s *Service) SignOutEverywhere(ctx context.Context, p *access.Principal) error {
 	return s.store.RaiseTokenVersion(ctx, p.UserID, &audit.Entry{
 		ID: secret.NewID("a_"), OrgID: p.OrgID, At: s.clock.Now(), Actor: p.UserID,
-		Action: "user.signed_out_everywhere", Target: p.UserID, ActorName: p.Name, TargetName: p.Name,
+		Action: audit.UserSignedOutEverywhere, Target: p.UserID, ActorName: p.Name, TargetName: p.Name,
 	})
 }
 

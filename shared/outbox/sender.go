@@ -118,8 +118,8 @@ func (s *Sender) deliver(ctx context.Context, m Message) (bool, error) {
 	reason := sendErr.Error()
 	if errors.Is(sendErr, ErrPermanent) || m.Attempts >= MaxAttempts {
 		s.log.WarnContext(ctx, "message failed", "message", m.ID, "channel", m.Channel, "attempt", m.Attempts, "err", reason)
-		entry := audit.Entry{ID: secret.NewID("a_"), OrgID: m.OrgID, At: now, Actor: audit.SystemActor,
-			Action: audit.MessageFailed, Target: m.GuestID, TargetName: m.Data["guestName"], Details: map[string]string{"channel": string(m.Channel), "reason": reason}}
+		entry := audit.Entry{ID: secret.NewID("a_"), OrgID: m.OrgID, At: now,
+			Action: audit.MessageFailed, Target: m.GuestID, TargetName: m.Data["guestName"], Details: map[string]string{"channel": string(m.Channel), "reason": reason}}.BySystem(audit.SystemActor)
 		return false, s.store.Fail(ctx, m, reason, now, entry)
 	}
 	next := now.Add(Backoff(m.Attempts))

@@ -152,6 +152,16 @@ func (s *Service) entry(orgID, actor, action, target string, details map[string]
 	return audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: actor, Action: action, Target: target, Details: details}
 }
 
+// caseTitle names a session in the log by its case. A case that cannot be
+// read leaves the name empty rather than failing the act being logged.
+func (s *Service) caseTitle(ctx context.Context, sess Session) string {
+	c, err := s.store.Case(ctx, sess.OrgID, sess.CaseID)
+	if err != nil {
+		return ""
+	}
+	return c.Title
+}
+
 // Start opens a session on a case; the caller becomes its primary.
 func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID string, req StartRequest) (Started, error) {
 	if err := access.Authorize(p, access.StartSession, access.Resource{OrgID: orgID}); err != nil {
@@ -232,7 +242,7 @@ func (s *Service) Start(ctx context.Context, p *access.Principal, orgID, caseID 
 		}
 		msgs = append(msgs, m)
 	}
-	e := s.entry(orgID, p.UserID, "session.started", sess.ID, map[string]string{"caseId": c.ID, "relay": task.TaskID}).By(p.Name).Naming(c.Title)
+	e := s.entry(orgID, p.UserID, audit.SessionStarted, sess.ID, map[string]string{"caseId": c.ID, "relay": task.TaskID}).By(p.Name).Naming(c.Title)
 	if err := s.store.CreateSession(ctx, sess, []Participant{primary, customer}, []Link{link}, msgs, e); err != nil {
 		return Started{}, err
 	}
@@ -387,7 +397,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		}
 		part := Participant{ID: secret.NewID("p_"), SessionID: sess.ID, OrgID: sess.OrgID, Kind: toolmatrix.Secondary,
 			UserID: m.UserID, Name: m.Name, Tools: toolmatrix.Tools(toolmatrix.Secondary), InvitedAt: now}
-		e := s.entry(sess.OrgID, p.UserID, "session.invited", part.ID, map[string]string{"kind": "secondary", "userId": m.UserID, "sessionId": sess.ID}).By(p.Name).Naming(part.Name)
+		e := s.entry(sess.OrgID, p.UserID, audit.SessionInvited, part.ID, map[string]string{"kind": "secondary", "userId": m.UserID, "sessionId": sess.ID}).By(p.Name).Naming(part.Name)
 		if err := s.store.AddParticipant(ctx, part, nil, nil, e); err != nil {
 			return ParticipantView{}, err
 		}
@@ -431,7 +441,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 		if err != nil {
 			return ParticipantView{}, err
 		}
-		e := s.entry(sess.OrgID, p.UserID, "session.invited", part.ID, map[string]string{"kind": "guest", "email": email, "sessionId": sess.ID}).By(p.Name).Naming(name)
+		e := s.entry(sess.OrgID, p.UserID, audit.SessionInvited, part.ID, map[string]string{"kind": "guest", "email": email, "sessionId": sess.ID}).By(p.Name).Naming(name)
 		if err := s.store.AddParticipant(ctx, part, &link, []outbox.Message{msg}, e); err != nil {
 			return ParticipantView{}, err
 		}
@@ -638,7 +648,8 @@ func (s *Service) End(ctx context.Context, p *access.Principal, id string) (View
 		return View{}, ErrSessionEnded
 	}
 	now := s.clock.Now()
-	if err := s.store.EndSession(ctx, sess, now, ReasonEnded, s.entry(sess.OrgID, p.UserID, "session.ended", sess.ID, nil).By(p.Name)); err != nil {
+	e := s.entry(sess.OrgID, p.UserID, audit.SessionEnded, sess.ID, nil).By(p.Name).Naming(s.caseTitle(ctx, sess))
+	if err := s.store.EndSession(ctx, sess, now, ReasonEnded, e); err != nil {
 		return View{}, err
 	}
 	sess.State, sess.EndedAt, sess.EndReason = Ended, now, ReasonEnded
@@ -651,7 +662,7 @@ func (s *Service) End(ctx context.Context, p *access.Principal, id string) (View
 // primary's business, and stays in the audit log.
 func (s *Service) endFor(ctx context.Context, sess Session, why string) error {
 	err := s.store.EndSession(ctx, sess, s.clock.Now(), ReasonEnded,
-		s.entry(sess.OrgID, audit.SystemActor, "session.ended", sess.ID, map[string]string{"reason": why}))
+		s.entry(sess.OrgID, "", audit.SessionEnded, sess.ID, map[string]string{"reason": why}).BySystem(audit.SystemActor).Naming(s.caseTitle(ctx, sess)))
 	if errors.Is(err, ErrSessionEnded) {
 		return nil
 	}
@@ -706,7 +717,8 @@ func (s *Service) Remove(ctx context.Context, p *access.Principal, id, participa
 	if part.Kind == toolmatrix.Primary {
 		return ParticipantView{}, apperr.New(apperr.Conflict, "cannot_remove_primary", "The primary technician ends the session instead.")
 	}
-	if err := s.removeParticipant(ctx, sess, part, ReasonRemoved, req.Reason, p.UserID); err != nil {
+	e := s.entry(sess.OrgID, p.UserID, audit.SessionParticipantRemoved, part.ID, nil).By(p.Name)
+	if err := s.removeParticipant(ctx, sess, part, ReasonRemoved, req.Reason, e); err != nil {
 		return ParticipantView{}, err
 	}
 	if !part.Removed {
@@ -716,13 +728,15 @@ func (s *Service) Remove(ctx context.Context, p *access.Principal, id, participa
 	return viewOf(part), nil
 }
 
-func (s *Service) removeParticipant(ctx context.Context, sess Session, part Participant, reason, note, actor string) error {
+// removeParticipant writes e, which names the actor, with the participant and
+// the reason filled in.
+func (s *Service) removeParticipant(ctx context.Context, sess Session, part Participant, reason, note string, e audit.Entry) error {
 	if !part.Removed {
-		details := map[string]string{"sessionId": sess.ID, "reason": reason}
+		e.Details = map[string]string{"sessionId": sess.ID, "reason": reason}
 		if note != "" {
-			details["note"] = note
+			e.Details["note"] = note
 		}
-		e := s.entry(sess.OrgID, actor, "session.participant_removed", part.ID, details).Naming(part.Name)
+		e = e.Naming(part.Name)
 		if err := s.store.RemoveParticipant(ctx, part, s.clock.Now(), reason, note, e); err != nil {
 			return err
 		}
@@ -760,7 +774,7 @@ func (s *Service) SetTools(ctx context.Context, p *access.Principal, id, partici
 	}
 	part := parts[i]
 	tools := toolmatrix.Restrict(part.Kind, req.Tools)
-	e := s.entry(sess.OrgID, p.UserID, "session.tools_changed", part.ID, map[string]string{"sessionId": sess.ID, "tools": joinTools(tools)}).By(p.Name).Naming(part.Name)
+	e := s.entry(sess.OrgID, p.UserID, audit.SessionToolsChanged, part.ID, map[string]string{"sessionId": sess.ID, "tools": joinTools(tools)}).By(p.Name).Naming(part.Name)
 	if err := s.store.SetTools(ctx, part, tools, e); err != nil {
 		return ParticipantView{}, err
 	}
@@ -844,7 +858,19 @@ func (s *Service) Record(ctx context.Context, ev Event) error {
 		return s.store.AppendRecord(ctx, RecordEntry{SessionID: sess.ID, ParticipantID: ev.ParticipantID,
 			Tool: toolmatrix.Tool(ev.Tool), Text: ev.Text, At: at, EventID: ev.ID}, EventForgetAt(now))
 	}
-	e := s.entry(sess.OrgID, "relay", "session.participant_"+ev.Type, ev.ParticipantID, map[string]string{"sessionId": sess.ID})
+	action := audit.SessionParticipantLeft
+	if ev.Type == "joined" {
+		action = audit.SessionParticipantJoined
+	}
+	e := s.entry(sess.OrgID, "", action, ev.ParticipantID, map[string]string{"sessionId": sess.ID}).BySystem(audit.RelayActor)
+	// The relay knows participants by id only; the log keeps who they were.
+	parts, err := s.store.Participants(ctx, sess.ID)
+	if err != nil {
+		return err
+	}
+	if i := slices.IndexFunc(parts, func(x Participant) bool { return x.ID == ev.ParticipantID }); i >= 0 {
+		e = e.Naming(parts[i].Name)
+	}
 	return s.store.MarkPresence(ctx, sess.ID, ev.ParticipantID, ev.Type == "joined", at, ev.ID, EventForgetAt(now), e)
 }
 
@@ -885,7 +911,8 @@ func (s *Service) disconnect(ctx context.Context, parts []Participant, reason st
 			}
 			continue
 		}
-		if err := s.removeParticipant(ctx, sess, part, reason, "", audit.SystemActor); err != nil {
+		e := s.entry(sess.OrgID, "", audit.SessionParticipantRemoved, part.ID, nil).BySystem(audit.SystemActor)
+		if err := s.removeParticipant(ctx, sess, part, reason, "", e); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -207,6 +207,7 @@ type grantItem struct {
 	OrgID      string
 	GuestID    string
 	UserID     string
+	Name       string `dynamodbav:",omitempty"`
 	Kind       string
 	Active     bool
 	CaseIDs    []string
@@ -222,7 +223,7 @@ type grantItem struct {
 func grantOf(g guest.Guest, grantID, userID string) grantItem {
 	return grantItem{
 		PK: orgPK(g.OrgID), SK: grantSK(g.ID), Type: "grant", GrantID: grantID, OrgID: g.OrgID, GuestID: g.ID,
-		UserID: userID, Kind: string(g.Kind), Active: g.Active, CaseIDs: g.CaseIDs, RoleID: g.RoleID,
+		UserID: userID, Name: g.Name, Kind: string(g.Kind), Active: g.Active, CaseIDs: g.CaseIDs, RoleID: g.RoleID,
 		Workspace: g.Workspace, Privileges: privStrings(g.Privileges), ValidUntil: g.ValidUntil, TTL: g.ValidUntil.Unix(),
 	}
 }
@@ -232,7 +233,7 @@ func (it grantItem) grant() identity.Grant {
 	if kind == "" {
 		kind = access.CaseGuest
 	}
-	return identity.Grant{OrgID: it.OrgID, GuestID: it.GuestID, GrantID: it.GrantID, UserID: it.UserID, Kind: kind,
+	return identity.Grant{OrgID: it.OrgID, GuestID: it.GuestID, GrantID: it.GrantID, UserID: it.UserID, Name: it.Name, Kind: kind,
 		Active: it.Active, CaseIDs: it.CaseIDs, RoleID: it.RoleID, Workspace: it.Workspace,
 		Privileges: privileges(it.Privileges), ValidUntil: it.ValidUntil}
 }

@@ -64,8 +64,8 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 	for _, g := range gs {
 		switch {
 		case !now.Before(g.ValidUntil):
-			entry := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: audit.SystemActor,
-				Action: audit.GuestExpired, Target: g.ID, TargetName: g.Name, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)}}
+			entry := audit.Entry{ID: secret.NewID("a_"), OrgID: g.OrgID, At: now,
+				Action: audit.GuestExpired, Target: g.ID, TargetName: g.Name, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)}}.BySystem(audit.SystemActor)
 			err := s.store.Expire(ctx, g, now, entry)
 			if ok, err := counted(err); ok {
 				res.Expired++
@@ -80,9 +80,9 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 			}
 		case g.ReminderDue(now, s.reminderDays):
 			err := s.store.MarkReminded(ctx, g, s.reminders(ctx, g, now), audit.Entry{
-				ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Actor: audit.SystemActor, Action: audit.GuestReminded,
+				ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Action: audit.GuestReminded,
 				Target: g.ID, TargetName: g.Name, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)},
-			})
+			}.BySystem(audit.SystemActor))
 			if ok, err := counted(err); ok {
 				res.Reminded++
 			} else if err != nil {

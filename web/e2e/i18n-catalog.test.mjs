@@ -107,7 +107,7 @@ const LISTED = [
   ['live.js', 'CHOICES', 'toolChoice.'], ['live.js', 'SEND', 'toolSend.'],
   ['live.js', 'WHY', 'removedWhy.'], ['join.js', 'HELP', 'join.help.'], ['settings.js', 'LANGUAGES', 'settings.lang.'],
   ['member.js', 'FILTERS', 'guests.none.'], ['member.js', 'CHANNELS', 'channel.'], ['member.js', 'DELIVERY', 'delivery.'],
-  ['member.js', 'STATUS_TEXT', 'guestStatus.'], ['member.js', 'ENDED_TEXT', 'status.'], ['member.js', 'AUDIT_FILTERS', 'audit.'],
+  ['member.js', 'STATUS_TEXT', 'guestStatus.'], ['member.js', 'ENDED_TEXT', 'status.'], ['member.js', 'AUDIT_FILTERS', 'audit.'], ['member.js', 'AUDIT_DETAILS', 'auditDetail.'],
 ];
 
 test('the converted views use only keys in the catalog and no literal sentences', () => {
@@ -145,4 +145,21 @@ test('the converted views use only keys in the catalog and no literal sentences'
     assert.ok(src.includes(`\`${prefix}\${`), `${file}: ${prefix}* keys are not built from ${list}`);
   }
   for (const s of ['active', 'pending', 'accepted', 'declined', 'inactive', 'deactivated', 'ended', 'expired']) assert.ok(`status.${s}` in en, `status.${s}`);
+});
+
+// The audit log shows every action in words: each code of web/js/auditActions.js
+// (the same list as shared/audit.Actions, TestActionsMatchWeb) has its message,
+// and so does each actor that is not a person.
+test('every audit action and system actor has words in the catalog', () => {
+  const src = readFileSync(join(JS, 'auditActions.js'), 'utf8');
+  const list = (name) => [...new RegExp(`export const ${name} = \\[([^\\]]*)\\]`).exec(src)[1].matchAll(/'([\w.]+)'/g)].map((x) => x[1]);
+  const actions = list('AUDIT_ACTIONS');
+  assert.ok(actions.length >= 30 && actions.includes('session.participant_joined'), `AUDIT_ACTIONS: ${actions}`);
+  for (const c of [de, en]) {
+    for (const a of actions) assert.ok(`auditAction.${a}` in c, `auditAction.${a} is missing`);
+    for (const a of list('SYSTEM_ACTORS')) assert.ok(`auditActor.${a}` in c, `auditActor.${a} is missing`);
+  }
+  assert.notEqual(de['auditAction.guest.invited'], en['auditAction.guest.invited']);
+  const member = readFileSync(join(JS, 'member.js'), 'utf8');
+  assert.ok(member.includes('`auditAction.${') && member.includes('`auditActor.${'), 'member.js does not build its audit words from the lists');
 });

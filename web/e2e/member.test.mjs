@@ -247,22 +247,18 @@ test('the audit log shows names, filters by action and downloads as CSV', async 
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit log', exact: true }).click();
     await settled(page);
     // Names, kept at write time, instead of ids.
-    const ended = page.locator('tbody tr', { hasText: 'guest.ended' }).first();
+    const ended = page.locator('tbody tr', { hasText: 'Guest access ended' }).first();
     await ended.getByText('Ada Admin', { exact: true }).waitFor();
     await ended.getByText('Gina Email', { exact: true }).waitFor();
 
     const filter = page.getByRole('search', { name: 'Filter the audit log' });
-    await filter.getByLabel('Action').fill('case.created');
+    // Actions are picked in words; the filter sends the code.
+    await filter.getByLabel('Action').selectOption({ label: 'Case created' });
     await filter.getByRole('button', { name: 'Filter' }).click();
     await page.locator('#flash').getByText(/^Filter applied/).waitFor();
     const actions = await page.locator('tbody tr td[data-label=Action]').allTextContents();
-    assert.ok(actions.length >= 3 && actions.every((a) => a === 'case.created'), `filtered actions: ${actions}`);
+    assert.ok(actions.length >= 3 && actions.every((a) => a === 'Case created'), `filtered actions: ${actions}`);
     await page.locator('tbody tr', { hasText: '=SUM(1,2)' }).waitFor();
-
-    await filter.getByLabel('Action').fill('not valid!');
-    await filter.getByRole('button', { name: 'Filter' }).click();
-    await filter.getByText('action must look like guest.invited, or guest. for every guest action').waitFor();
-    await filter.getByLabel('Action').fill('case.created');
 
     const [download] = await Promise.all([page.waitForEvent('download'), filter.getByRole('button', { name: 'Download CSV' }).click()]);
     assert.equal(download.suggestedFilename(), 'audit-log.csv');

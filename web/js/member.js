@@ -11,6 +11,7 @@ import { casesSection, caseDetail } from './cases.js';
 import { devicesSection, scopeOf, modeLabel } from './devices.js';
 import { rolesSection, loadRoles } from './roles.js';
 import { t, tx } from './i18n.js';
+import { AUDIT_ACTIONS, SYSTEM_ACTORS } from './auditActions.js';
 import { settingsSection, languageSelect } from './settings.js';
 
 // Each tab's label is tab.<name> in the catalog.
@@ -396,6 +397,44 @@ function reinviteDialog(org, g, done, opener) {
 // The audit log's filters: label audit.<name>, hint audit.<name>Hint.
 const AUDIT_FILTERS = ['actor', 'action', 'target'];
 
+// An action in words; a code the catalog does not know yet shows as itself.
+function actionLabel(code) {
+  const key = `auditAction.${code}`;
+  const words = t(key);
+  return words === key ? code : words;
+}
+
+// Details that hold ids are for the CSV export, where integrators join on
+// them; on the page they would only be noise.
+const ID_DETAILS = new Set(['sessionId', 'caseId', 'userId', 'groupId', 'guest', 'relay']);
+const RAW_ID = /^[a-z]{1,3}_[A-Za-z0-9]{6,}$/;
+
+// The details the log writes, labelled in words (auditDetail.<key>); a key
+// not listed shows as itself. Times are shown in the company's zone.
+const AUDIT_DETAILS = ['email', 'name', 'title', 'kind', 'role', 'roleId', 'mode', 'active', 'privileges', 'channel', 'channels',
+  'validUntil', 'from', 'to', 'reason', 'note', 'command', 'tools', 'via', 'language', 'timeZone'];
+const TIME_DETAILS = new Set(['validUntil', 'from', 'to']);
+
+function auditDetails(details = {}) {
+  return Object.entries(details).filter(([k, v]) => !ID_DETAILS.has(k) && !RAW_ID.test(String(v)))
+    .map(([k, v]) => h('div', {}, h('span', { class: 'muted', text: `${AUDIT_DETAILS.includes(k) ? t(`auditDetail.${k}`) : k}: ` }),
+      TIME_DETAILS.has(k) ? when(v) : String(v)));
+}
+
+// A party is shown by the name kept in the entry; its id stays in the title
+// for whoever needs to match it against the export. Actors that are not
+// people are named in the reader's language.
+function auditParty(name, id) {
+  if (SYSTEM_ACTORS.includes(id)) return h('span', { class: 'party system', text: t(`auditActor.${id}`) });
+  if (!id) return h('span', { class: 'muted', text: '—' });
+  return h('span', { class: 'party', title: id }, name ? h('strong', { text: name }) : h('span', { class: 'muted', text: t('audit.unnamed') }));
+}
+
+function actionSelect() {
+  return h('select', { 'data-field': 'action' }, h('option', { value: '', text: t('audit.allActions') }),
+    AUDIT_ACTIONS.map((code) => h('option', { value: code, text: actionLabel(code) })));
+}
+
 function auditSection(ctx) {
   const org = ctx.me.actingOrg.orgId;
   const tbody = h('tbody');
@@ -404,7 +443,8 @@ function auditSection(ctx) {
   let cursor = '';
   let filters = {};
   const headers = [t('audit.when'), t('audit.actor'), t('audit.action'), t('audit.target'), t('audit.details')];
-  const inputs = Object.fromEntries(AUDIT_FILTERS.map((k) => [k, h('input', { type: 'search', autocomplete: 'off', maxlength: 200, 'data-field': k })]));
+  const inputs = Object.fromEntries(AUDIT_FILTERS.map((k) => [k, k === 'action' ? actionSelect()
+    : h('input', { type: 'search', autocomplete: 'off', maxlength: 200, 'data-field': k })]));
   const query = (extra = {}) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
@@ -412,10 +452,6 @@ function auditSection(ctx) {
     return q;
   };
   const firstPage = () => `${orgPath(org, 'audit')}?${query({ limit: '50' })}`;
-  // A party is shown by the name kept in the entry, with its id for reference.
-  const party = (name, id) => (name
-    ? h('span', { class: 'party' }, h('strong', { text: name }), h('span', { class: 'mono muted', text: id }))
-    : h('span', { class: 'mono', text: id === 'system' ? t('audit.system') : id }));
 
   async function load(reset = false) {
     more.disabled = true;
@@ -426,9 +462,10 @@ function auditSection(ctx) {
       const { entries = [], next } = await api('GET', path);
       if (reset) tbody.replaceChildren();
       for (const e of entries) {
-        const details = Object.entries(e.details || {}).map(([k, v]) => h('div', {}, h('span', { class: 'muted', text: `${k}: ` }), String(v)));
-        const cells = [when(e.at), party(e.actorName, e.actor), h('code', { text: e.action }), party(e.targetName, e.target), details];
-        tbody.append(row(headers, cells, e.id, `${e.actorName || e.actor} ${e.action}`));
+        const actor = auditParty(e.actorName, e.actor);
+        const cells = [when(e.at), actor, h('span', { class: 'action', 'data-action': e.action, text: actionLabel(e.action) }),
+          auditParty(e.targetName, e.target), auditDetails(e.details)];
+        tbody.append(row(headers, cells, e.id, `${actor.textContent} ${actionLabel(e.action)}`));
       }
       cursor = next || '';
       more.hidden = !cursor;
@@ -444,7 +481,8 @@ function auditSection(ctx) {
   const clear = h('button', { type: 'button', class: 'btn', text: t('audit.clear') });
   const download = h('button', { type: 'button', class: 'btn', text: t('audit.download') });
   const form = h('form', { class: 'audit-filter card', novalidate: true, role: 'search', 'aria-label': t('audit.filterLabel') },
-    AUDIT_FILTERS.map((k) => field(t(`audit.${k}`), inputs[k], t(`audit.${k}Hint`))), h('div', { class: 'actions' }, apply, clear, download), errorBox());
+    // The action is picked from a list in words, so it needs no hint on how to type a code.
+    AUDIT_FILTERS.map((k) => field(t(`audit.${k}`), inputs[k], k === 'action' ? '' : t(`audit.${k}Hint`))), h('div', { class: 'actions' }, apply, clear, download), errorBox());
   const typed = () => Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]));
   const run = async () => {
     clearFormError(form);
