@@ -69,11 +69,9 @@ const (
 	// EmailVerificationDeclined: the owner of an address said an account
 	// made for it from a text-message link is not theirs.
 	EmailVerificationDeclined = "user.email_verification_declined"
-	UserSignedIn              = "user.signed_in"
 	UserPasswordChanged       = "user.password_changed"
 	UserSignedOutEverywhere   = "user.signed_out_everywhere"
 	MessageFailed             = "message.failed"
-	MessageDelivered          = "message.delivered"
 	GuestChanged              = "guest.changed"
 	OrgSettingsChanged        = "org.settings_changed"
 	RoleCreated               = "role.created"
@@ -109,6 +107,6 @@ var Actions = []string{
 	SessionToolsChanged, SessionParticipantRemoved, SessionEnded,
 	DeviceCommand, DeviceCreated, DeviceUpdated, DeviceDeleted, GroupCreated, GroupUpdated, GroupDeleted,
 	MemberRoleChanged, MemberRemoved, RoleCreated, RoleUpdated, RoleDeleted, OrgSettingsChanged,
-	UserSignedIn, UserPasswordChanged, UserSignedOutEverywhere, EmailReclaimed, EmailVerificationDeclined,
-	MessageFailed, MessageDelivered,
+	UserPasswordChanged, UserSignedOutEverywhere, EmailReclaimed, EmailVerificationDeclined,
+	MessageFailed,
 }

@@ -33,13 +33,11 @@ export const AUDIT_ACTIONS = [
   'role.updated',
   'role.deleted',
   'org.settings_changed',
-  'user.signed_in',
   'user.password_changed',
   'user.signed_out_everywhere',
   'user.email_reclaimed',
   'user.email_verification_declined',
   'message.failed',
-  'message.delivered',
 ];
 
 // Actors that are not people, shown in words (auditActor.<id>).
