@@ -149,17 +149,23 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash string, mustBeUnse
 // RaiseTokenVersion revokes every session token of the account: tokens carry
 // the version they were issued under and Resolve compares it on each request.
 func (s *Store) RaiseTokenVersion(ctx context.Context, userID string, entry *audit.Entry) error {
-	items := []types.TransactWriteItem{{Update: &types.Update{
+	items := []types.TransactWriteItem{s.raiseTokenVersion(userID)}
+	if entry != nil {
+		items = append(items, putNew(s.table, newAuditItem(*entry)))
+	}
+	return s.transact(ctx, "raise token version", items, identity.ErrUserNotFound)
+}
+
+// raiseTokenVersion is the transaction item that revokes every session token
+// of an existing account.
+func (s *Store) raiseTokenVersion(userID string) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.table,
 		Key:                       key(userPK(userID), skProfile),
 		UpdateExpression:          aws.String("ADD TokenVersion :one"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
-	}}}
-	if entry != nil {
-		items = append(items, putNew(s.table, newAuditItem(*entry)))
-	}
-	return s.transact(ctx, "raise token version", items, identity.ErrUserNotFound)
+	}}
 }
 
 // Seed data ---------------------------------------------------------------

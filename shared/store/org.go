@@ -149,12 +149,7 @@ func (s *Store) SetMemberRole(ctx context.Context, orgID, userID, fromRole, role
 	}
 	if keepAdmin != "" {
 		adminAt = len(items)
-		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.table, Key: key(orgPK(orgID), memberSK(keepAdmin)),
-			ConditionExpression:       aws.String("#role = :admin"),
-			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":admin": str(access.RoleAdmin)},
-		}})
+		items = append(items, s.stillAdmin(orgID, keepAdmin))
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	reasons := cancelReasons(err)
@@ -185,21 +180,11 @@ func (s *Store) RemoveMember(ctx context.Context, orgID, userID, roleID, keepAdm
 			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(roleID)},
 		}},
-		{Update: &types.Update{
-			TableName: &s.table, Key: key(userPK(userID), skProfile),
-			UpdateExpression:          aws.String("ADD TokenVersion :one"),
-			ConditionExpression:       aws.String("attribute_exists(PK)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
-		}},
+		s.raiseTokenVersion(userID),
 		putNew(s.table, newAuditItem(entry)),
 	}
 	if keepAdmin != "" {
-		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.table, Key: key(orgPK(orgID), memberSK(keepAdmin)),
-			ConditionExpression:       aws.String("#role = :admin"),
-			ExpressionAttributeNames:  map[string]string{"#role": "Role"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":admin": str(access.RoleAdmin)},
-		}})
+		items = append(items, s.stillAdmin(orgID, keepAdmin))
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	reasons := cancelReasons(err)
@@ -337,4 +322,15 @@ func (s *Store) AddAudit(ctx context.Context, entry audit.Entry) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// stillAdmin is a transaction's condition that userID is an admin of orgID
+// at the moment of the write, so no change leaves a company without one.
+func (s *Store) stillAdmin(orgID, userID string) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: &s.table, Key: key(orgPK(orgID), memberSK(userID)),
+		ConditionExpression:       aws.String("#role = :admin"),
+		ExpressionAttributeNames:  map[string]string{"#role": "Role"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":admin": str(access.RoleAdmin)},
+	}}
 }
