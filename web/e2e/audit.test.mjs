@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from './stack.mjs';
+import { startStack, callAPI } from './stack.mjs';
 import { launch, watchedContextWith } from './browser.mjs';
 
 let stack;
@@ -31,16 +31,7 @@ after(async () => {
   await stack?.stop();
 });
 
-async function api(method, path, tok, body) {
-  const res = await fetch(stack.base + '/v1' + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(tok ? { Authorization: `Bearer ${tok}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.status === 204 || res.status === 202 ? null : await res.json();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
+const api = (method, path, token, body) => callAPI(stack, method, path, token, body);
 
 // poll retries read until it returns something: mail is sent every second,
 // and the relay reports presence as it happens.

@@ -13,7 +13,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startStack, ROOT } from './stack.mjs';
+import { startStack, ROOT, callAPI } from './stack.mjs';
 import { launch, watchedContextWith } from './browser.mjs';
 
 let stack;
@@ -63,16 +63,7 @@ after(async () => {
   await stack?.stop();
 });
 
-async function api(method, path, token, body) {
-  const res = await fetch(stack.base + '/v1' + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.status === 204 ? null : await res.json();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
+const api = (method, path, token, body) => callAPI(stack, method, path, token, body);
 
 // joinLink waits for the session invitation to addr in the SES emulator.
 async function joinLink(addr) {

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, ROOT } from './stack.mjs';
+import { startStack, ROOT, callAPI } from './stack.mjs';
 import { launch, watchedContextWith } from './browser.mjs';
 
 let stack;
@@ -32,16 +32,7 @@ after(async () => {
   await stack?.stop();
 });
 
-async function api(method, path, token, body) {
-  const res = await fetch(stack.base + '/v1' + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.status === 204 ? null : await res.json();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
+const api = (method, path, token, body) => callAPI(stack, method, path, token, body);
 
 // run opens a watched context, runs fn(page) and keeps screenshots and the
 // console on failure; the pages must not complain either.

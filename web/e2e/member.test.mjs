@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startStack } from './stack.mjs';
+import { startStack, callAPI } from './stack.mjs';
 import { launch, watchedContext } from './browser.mjs';
 
 let stack;
@@ -33,16 +33,7 @@ after(async () => {
   await stack?.stop();
 });
 
-async function api(method, path, tok, body) {
-  const res = await fetch(stack.base + '/v1' + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(tok ? { Authorization: `Bearer ${tok}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.status === 204 ? null : await res.json();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
+const api = (method, path, token, body) => callAPI(stack, method, path, token, body);
 
 const pause = (ms) => new Promise((ok) => setTimeout(ok, ms));
 

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from './stack.mjs';
+import { startStack, callAPI } from './stack.mjs';
 import { launch, watchedContext } from './browser.mjs';
 
 let stack;
@@ -102,16 +102,7 @@ test('sign-in, the main tabs and a live session raise no policy violation', asyn
 });
 
 // api calls the local stack's API from the test, as the page would.
-async function api(method, path, token, body) {
-  const res = await fetch(stack.base + '/v1' + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await res.json();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
+const api = (method, path, token, body) => callAPI(stack, method, path, token, body);
 
 // invitationLink waits for the outbox sender (every second) to put the
 // invitation to addr into the SES emulator, and returns its link.

@@ -84,3 +84,19 @@ export async function startStack({ timeoutMs = 180_000 } = {}) {
     stop,
   };
 }
+
+/**
+ * callAPI sends one request to the stack's /v1 and returns the JSON answer (null when it has no
+ * body); an error status fails the calling test with the method, path, status and answer.
+ */
+export async function callAPI(stack, method, path, token, body) {
+  const res = await fetch(stack.base + '/v1' + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return data;
+}
