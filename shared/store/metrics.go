@@ -16,7 +16,10 @@ import (
 type CallMeter struct {
 	mu    sync.Mutex
 	calls map[string][]time.Duration
+	spans []span
 }
+
+type span struct{ from, to time.Time }
 
 // NewCallMeter returns an empty meter.
 func NewCallMeter() *CallMeter { return &CallMeter{calls: map[string][]time.Duration{}} }
@@ -30,9 +33,11 @@ func (m *CallMeter) Register(stack *middleware.Stack) error {
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			start := time.Now()
 			out, md, err := next.HandleInitialize(ctx, in)
+			end := time.Now()
 			op := awsmiddleware.GetOperationName(ctx)
 			m.mu.Lock()
-			m.calls[op] = append(m.calls[op], time.Since(start))
+			m.calls[op] = append(m.calls[op], end.Sub(start))
+			m.spans = append(m.spans, span{start, end})
 			m.mu.Unlock()
 			return out, md, err
 		}), middleware.Before)
@@ -43,9 +48,36 @@ func (m *CallMeter) Snapshot() map[string][]time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := m.calls
-	m.calls = map[string][]time.Duration{}
+	m.calls, m.spans = map[string][]time.Duration{}, nil
 	for _, ds := range out {
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	}
 	return out
+}
+
+// Waited is how long, since the last Snapshot, at least one call was under
+// way: calls that overlap count once, so a request that reads two items at
+// the same time waited for one round trip, not two.
+func (m *CallMeter) Waited() time.Duration {
+	m.mu.Lock()
+	spans := append([]span(nil), m.spans...)
+	m.mu.Unlock()
+	sort.Slice(spans, func(i, j int) bool { return spans[i].from.Before(spans[j].from) })
+	var total time.Duration
+	var cur span
+	for i, sp := range spans {
+		switch {
+		case i == 0:
+			cur = sp
+		case sp.from.After(cur.to):
+			total += cur.to.Sub(cur.from)
+			cur = sp
+		case sp.to.After(cur.to):
+			cur.to = sp.to
+		}
+	}
+	if len(spans) > 0 {
+		total += cur.to.Sub(cur.from)
+	}
+	return total
 }
