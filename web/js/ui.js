@@ -56,7 +56,17 @@ export function announce(msg) {
   }
   bar.querySelector('.flash-text').textContent = msg;
   bar.hidden = false;
+  // The bar floats over the page (on a phone over the controls at the bottom),
+  // so it goes by itself after a while, unless the person is reading it.
+  clearTimeout(flashTimer);
+  const fade = () => {
+    flashTimer = setTimeout(() => { if (bar.matches(':hover, :focus-within')) fade(); else bar.hidden = true; }, FLASH_MS);
+  };
+  fade();
 }
+
+const FLASH_MS = 10000;
+let flashTimer = 0;
 
 /** setMain replaces the page content and moves focus to its first heading. */
 export function setMain(...nodes) {
