@@ -68,6 +68,12 @@ func run(ctx context.Context) error {
 	apiPort := envInt("GB_API_PORT", 8080)
 	ddbPort := envInt("GB_DYNAMODB_PORT", 8000)
 	sesPort := envInt("GB_SES_PORT", 8005)
+	s3Port := envInt("GB_S3_PORT", 8006)
+	bucket := os.Getenv("GB_ATTACHMENTS_BUCKET")
+	if bucket == "" {
+		bucket = "guestbridge-attachments"
+		os.Setenv("GB_ATTACHMENTS_BUCKET", bucket)
+	}
 	base := fmt.Sprintf("http://localhost:%d", apiPort)
 
 	// Take the API port first: a second `make dev` should fail before it
@@ -80,6 +86,7 @@ func run(ctx context.Context) error {
 	fmt.Fprintln(os.Stderr, "starting the local AWS stand-ins (first start takes a few seconds) ...")
 	stack, err := devstack.Start(ctx, devstack.Options{
 		DynamoDBPort: ddbPort, SESPort: sesPort, DataDir: filepath.Join(dataDir, "dynamodb"), Progress: os.Stderr,
+		S3: true, S3Port: s3Port, S3Buckets: []string{bucket}, S3Dir: filepath.Join(dataDir, "s3"),
 	})
 	if err != nil {
 		ln.Close()
@@ -109,6 +116,7 @@ func run(ctx context.Context) error {
 	setDefault("AWS_ENDPOINT_URL_DYNAMODB", stack.DynamoDBEndpoint)
 	setDefault("AWS_ENDPOINT_URL_SESV2", stack.SESEndpoint)
 	setDefault("AWS_ENDPOINT_URL_SNS", base+"/_local/sns")
+	setDefault("AWS_ENDPOINT_URL_S3", stack.S3Endpoint)
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
@@ -187,6 +195,7 @@ func banner(base string, stack *devstack.Stack, pw string, relayPort int, dataDi
 	fmt.Fprintf(&b, "  Sent email (SES)     %s   (JSON: %s/store)\n", stack.SESEndpoint, stack.SESEndpoint)
 	fmt.Fprintf(&b, "  Sent SMS             %s/_local/sms.html   (JSON: %s/_local/sms)\n", base, base)
 	fmt.Fprintf(&b, "  DynamoDB Local       %s   (table guestbridge)\n", stack.DynamoDBEndpoint)
+	fmt.Fprintf(&b, "  S3 (s3rver)          %s   (bucket %s, files in %s)\n", stack.S3Endpoint, os.Getenv("GB_ATTACHMENTS_BUCKET"), filepath.Join(dataDir, "s3", "objects"))
 	fmt.Fprintf(&b, "  Relay signaling      ws://localhost:%d/signal   (health: http://localhost:%d/healthz)\n\n", relayPort, relayPort)
 	fmt.Fprintf(&b, "  Sign in to \"Demo Support\" with password %q as:\n", pw)
 	for _, acc := range app.DemoAccounts {

@@ -35,7 +35,7 @@ var stack *devstack.Stack
 
 func TestMain(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	s, err := devstack.Start(ctx, devstack.Options{})
+	s, err := devstack.Start(ctx, devstack.Options{S3: true, S3Buckets: []string{testBucket}})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start local stack:", err)
@@ -48,6 +48,10 @@ func TestMain(m *testing.M) {
 }
 
 const testPassword = "correct horse battery"
+
+// testBucket is the attachments bucket of the S3 emulator the tests share;
+// object keys carry the org id, and each env has its own orgs.
+const testBucket = "guestbridge-test-attachments"
 
 var tableSeq atomic.Int64
 
@@ -102,6 +106,7 @@ func (e *env) build(smsURL string, opts ...envOption) *allinone.System {
 		Table: e.table, PublicURL: "http://guestbridge.test", MailFrom: "no-reply@guestbridge.test",
 		Secret: bytes.Repeat([]byte{7}, 32), MaxGuestDays: 365, ReminderDays: 3, InvitesPerHour: 1000, RedeemsPerMinute: 60, Region: "eu-central-1",
 		DynamoDBEndpoint: stack.DynamoDBEndpoint, SESEndpoint: stack.SESEndpoint, SNSEndpoint: smsURL,
+		S3Endpoint: stack.S3Endpoint, AttachmentsBucket: testBucket,
 	}
 	for _, o := range opts {
 		o(&cfg)

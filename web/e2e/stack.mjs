@@ -29,13 +29,13 @@ const udpPort = () => new Promise((ok, fail) => {
 
 /**
  * startStack builds functions/local, starts it and resolves when it prints
- * its banner: {base, ses, relayOrigin, password, log(), stop()}.
+ * its banner: {base, ses, s3, relayOrigin, password, log(), stop()}.
  */
 export async function startStack({ timeoutMs = 180_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gb-e2e-'));
   const bin = join(dir, 'local');
   execFileSync('go', ['build', '-o', bin, './functions/local'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  const [api, ddb, ses, relay, udp] = [await tcpPort(), await tcpPort(), await tcpPort(), await tcpPort(), await udpPort()];
+  const [api, ddb, ses, s3, relay, udp] = [await tcpPort(), await tcpPort(), await tcpPort(), await tcpPort(), await tcpPort(), await udpPort()];
   const password = 'demo-e2e-password';
   const child = spawn(bin, [], {
     cwd: ROOT,
@@ -44,6 +44,7 @@ export async function startStack({ timeoutMs = 180_000 } = {}) {
       ...process.env,
       GB_DATA_DIR: join(dir, 'data'),
       GB_API_PORT: String(api), GB_DYNAMODB_PORT: String(ddb), GB_SES_PORT: String(ses),
+      GB_S3_PORT: String(s3),
       GB_RELAY_PORT: String(relay), GB_RELAY_UDP_PORT: String(udp),
       DEMO_PASSWORD: password,
     },
@@ -78,6 +79,7 @@ export async function startStack({ timeoutMs = 180_000 } = {}) {
   return {
     base: `http://localhost:${api}`,
     ses: `http://127.0.0.1:${ses}`,
+    s3: `http://127.0.0.1:${s3}`,
     relayOrigin: `ws://localhost:${relay}`,
     password,
     log: () => output,
