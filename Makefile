@@ -18,12 +18,12 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # When this make started, for the total time `make test` prints.
 START       := $(shell date +%s)
 
-.PHONY: help deps system-tools build dev dev-reset test test-browser test-browser-run bench bench-relay synth fmt lint
+.PHONY: help deps system-tools web-vendor build dev dev-reset test test-browser test-browser-run bench bench-relay synth fmt lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-deps: system-tools $(NPM_STAMP) ## install what builds, tests and `make dev` need
+deps: system-tools $(NPM_STAMP) $(VENDOR_STAMP) ## install what builds, tests and `make dev` need
 	@echo "==> go mod download"
 	$(GO) mod download
 	@echo "==> deps ready ($$($(GO) version | cut -d' ' -f3), java $$(java -version 2>&1 | head -1 | cut -d'"' -f2), node $$(node --version))"
@@ -65,6 +65,33 @@ $(NPM_STAMP): $(LOCAL_TOOLS)/package-lock.json $(LOCAL_TOOLS)/package.json | sys
 	@echo "==> npm ci --prefix $(LOCAL_TOOLS)"
 	npm ci --prefix $(LOCAL_TOOLS) --no-audit --no-fund
 	@touch $@
+
+# The scanning tools' decoders, served by the web client from its own origin (no CDN at run
+# time): ZXing's reader (ES module + .wasm) and Tesseract's ES module, worker, LSTM-only cores
+# (with and without SIMD) and the English data (tessdata_best, integer: LSTM-only and a third
+# of the size of the default data). The core finds its .wasm beside the worker script, so the
+# Tesseract files share one folder. NODE_MODULES may point at another npm install.
+NODE_MODULES ?= $(LOCAL_TOOLS)/node_modules
+WEB_VENDOR   := web/vendor
+VENDOR_STAMP := $(WEB_VENDOR)/.stamp
+$(VENDOR_STAMP): $(NPM_STAMP) Makefile
+	@echo "==> $(WEB_VENDOR) (zxing-wasm, tesseract.js)"
+	rm -rf $(WEB_VENDOR)
+	mkdir -p $(WEB_VENDOR)/zxing-wasm/es/reader $(WEB_VENDOR)/zxing-wasm/reader $(WEB_VENDOR)/tesseract/lang
+	cp $(NODE_MODULES)/zxing-wasm/dist/es/share.js $(WEB_VENDOR)/zxing-wasm/es/
+	cp $(NODE_MODULES)/zxing-wasm/dist/es/reader/index.js $(WEB_VENDOR)/zxing-wasm/es/reader/
+	cp $(NODE_MODULES)/zxing-wasm/dist/reader/zxing_reader.wasm $(WEB_VENDOR)/zxing-wasm/reader/
+	cp $(NODE_MODULES)/zxing-wasm/LICENSE $(WEB_VENDOR)/zxing-wasm/
+	cp $(NODE_MODULES)/tesseract.js/dist/tesseract.esm.min.js $(NODE_MODULES)/tesseract.js/dist/worker.min.js \
+		$(NODE_MODULES)/tesseract.js/LICENSE.md $(WEB_VENDOR)/tesseract/
+	cp $(NODE_MODULES)/tesseract.js-core/LICENSE $(WEB_VENDOR)/tesseract/LICENSE-core
+	for core in tesseract-core-simd-lstm tesseract-core-lstm; do \
+		cp $(NODE_MODULES)/tesseract.js-core/$$core.js $(NODE_MODULES)/tesseract.js-core/$$core.wasm $(WEB_VENDOR)/tesseract/; \
+	done
+	cp $(NODE_MODULES)/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz $(WEB_VENDOR)/tesseract/lang/
+	@touch $@
+
+web-vendor: $(VENDOR_STAMP) ## copy the scanning tools' decoders from npm into web/vendor/
 
 build: ## build the Lambda bundles into build/lambda/<function>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \

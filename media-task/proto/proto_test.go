@@ -68,7 +68,7 @@ func TestDecodeTool(t *testing.T) {
 		{"chat", `{"tool":"chat","text":"hi"}`, nil, toolmatrix.Chat},
 		{"annotation with id", `{"tool":"annotation","id":"a1","points":[[1,2]]}`, nil, toolmatrix.Annotation},
 		{"numeric id", `{"tool":"zoom","id":42,"level":2}`, nil, toolmatrix.Zoom},
-		{"every message tool", `{"tool":"live_text"}`, nil, toolmatrix.LiveText},
+		{"every message tool", `{"tool":"flash","state":"on"}`, nil, toolmatrix.Flash},
 		{"media tool is not a message", `{"tool":"video"}`, ErrUnknownTool, "video"},
 		{"invite is not a message", `{"tool":"invite"}`, ErrUnknownTool, "invite"},
 		{"unknown tool", `{"tool":"teleport"}`, ErrUnknownTool, "teleport"},
@@ -204,7 +204,8 @@ func TestToolMessageText(t *testing.T) {
 		{`{"tool":"chat","text":"` + long + `"}`, long[:2*MaxRecordText]},
 		{`{"tool":"zoom","id":"z","level":2}`, "level: 2"},
 		{`{"tool":"annotation","shape":"arrow","label":"here","points":[[1,2]]}`, "label: here, shape: arrow"},
-		{`{"tool":"qr"}`, ""},
+		{`{"tool":"qr","format":"QRCode","text":"https://example.test/p/1"}`, "format: QRCode, text: https://example.test/p/1"},
+		{`{"tool":"live_text","text":"PUMP 4711"}`, "text: PUMP 4711"},
 	} {
 		m, err := DecodeTool([]byte(tc.in))
 		if err != nil {

@@ -71,6 +71,9 @@ func DecodeTool(b []byte) (ToolMessage, error) {
 	for _, k := range reserved {
 		delete(fields, k)
 	}
+	if err := checkScan(m); err != nil {
+		return m, err
+	}
 	return m, nil
 }
 

@@ -22,11 +22,19 @@ type BrowserPolicy struct {
 // Images may be blob: and data: (snapshots, QR codes) and media blob: (the
 // live video). Nothing may frame the client (clickjacking), nothing
 // may post a form elsewhere and <base> cannot move relative URLs.
+//
+// The scanning tools run WebAssembly (the ZXing barcode reader, the
+// Tesseract OCR engine) that the client serves from its own origin:
+// 'wasm-unsafe-eval' lets the page compile WebAssembly and nothing else (no
+// eval, no new Function), worker-src 'self' lets it start the OCR worker
+// from its own files only (no blob: workers), and the .wasm and the OCR
+// language data are fetched under connect-src 'self'.
 func (p BrowserPolicy) CSP() string {
 	connect := append([]string{"'self'"}, p.RelayOrigins...)
 	return strings.Join([]string{
 		"default-src 'self'",
-		"script-src 'self'",
+		"script-src 'self' 'wasm-unsafe-eval'",
+		"worker-src 'self'",
 		"style-src 'self'",
 		"img-src 'self' blob: data:",
 		"media-src 'self' blob:",

@@ -70,3 +70,14 @@ export function watchedContextWith(browser, name, options) {
   withOptions.newContext = (o) => browser.newContext({ ...o, ...options });
   return watchedContext(withOptions, name);
 }
+
+/**
+ * launchWithCamera is launch() with Chromium's fake camera playing a Y4M
+ * file (tools/fakecam writes one) instead of its generated test pattern.
+ */
+export function launchWithCamera(y4mPath) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4mPath}`],
+  });
+}

@@ -95,7 +95,7 @@ test('dates are formatted in the page language and the company time zone', () =>
 // The views converted to the catalog: every key they use exists, and no
 // English sentence is left as a literal.
 const VIEWS = ['app.js', 'ui.js', 'invite.js', 'verify.js', 'guest.js', 'companies.js', 'devices.js', 'roles.js',
-  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js'];
+  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js', 'tools/scan.js', 'tools/ocr.js'];
 const LITERALS_CHECKED = new Set(VIEWS);
 
 const KEYS_AS_ARGS = new Set(['live.js', 'join.js']);

@@ -6,6 +6,7 @@
 import { api } from './api.js';
 import { h, setMain, loading, failure, announce, confirmDialog } from './ui.js';
 import { connectRelay } from './rtc.js';
+import { scanTools } from './tools/scan.js';
 import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 import { t, tl, getLang } from './i18n.js';
 
@@ -153,7 +154,7 @@ function guestPage(j, getJoining) {
   let link = { send: () => false };
   const relay = { send: (m) => link.send(m) };
   const chat = chatPanel(relay);
-  const tools = toolPanel(relay, activity);
+  const tools = toolPanel(relay, activity, scanTools(video, relay, activity));
   const people = h('ul', { class: 'people' });
   const mine = h('p', { class: 'small' });
   const details = h('details', { class: 'panel details' }, h('summary', { ...tl('tool.session_details') }),

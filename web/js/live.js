@@ -4,6 +4,7 @@
 
 import { h, uid, field, errorBox, announce, clearFormError, checkForm, showFormError } from './ui.js';
 import { t, tl } from './i18n.js';
+import { isScan, describeScan } from './tools/scan.js';
 
 // The relay's names for tools and kinds of participant; their words come
 // from the catalog (kind.*, tool.*) in the page language at the time of use.
@@ -156,8 +157,8 @@ const choice = (v) => (CHOICES.includes(v) ? t(`toolChoice.${v}`) : v);
 const SEND = ['qr', 'barcode', 'live_text', 'snapshot', 'notes'];
 
 /** describe renders a received tool message's payload as short text. */
-export const describe = (m) => [toolLabel(m.tool), ...Object.entries(m).filter(([k]) => !SKIP.has(k))
-  .map(([k, v]) => `${FIELDS.includes(k) ? fieldLabel(m.tool, k) : k}: ${typeof v === 'object' ? JSON.stringify(v) : choice(String(v))}`)].join(' · ');
+export const describe = (m) => (isScan(m) ? describeScan(m) : [toolLabel(m.tool), ...Object.entries(m).filter(([k]) => !SKIP.has(k))
+  .map(([k, v]) => `${FIELDS.includes(k) ? fieldLabel(m.tool, k) : k}: ${typeof v === 'object' ? JSON.stringify(v) : choice(String(v))}`)].join(' · '));
 
 /** refusedText says that the relay refused a tool message, with its reason. */
 export const refusedText = (err) => t('live.refused', { tool: err.tool ? toolLabel(err.tool) : t('live.message'), reason: err.message || '' });
@@ -165,9 +166,10 @@ export const refusedText = (err) => t('live.refused', { tool: err.tool ? toolLab
 /**
  * toolPanel offers one button per tool command; each opens a small form.
  * setTools enables only the tools the participant has; refused shows a
- * relay refusal in the form it came from.
+ * relay refusal in the form it came from. actions holds the tools that do
+ * their own work when their form is sent (tools/scan.js): action(form, msgId).
  */
-export function toolPanel(link, log) {
+export function toolPanel(link, log, actions = {}) {
   const region = h('div', { class: 'tool-form' });
   const buttons = new Map();
   const forms = new Map();
@@ -187,6 +189,7 @@ export function toolPanel(link, log) {
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       clearFormError(form);
+      if (actions[tool]) { actions[tool](form, msgId); return; }
       try {
         checkForm(form);
         const msg = { tool, id: msgId(tool) };

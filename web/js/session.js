@@ -5,6 +5,7 @@
 import { api, orgPath } from './api.js';
 import { h, uid, when, field, table, setMain, loading, failure, announce, openDialog, confirmDialog, actionMenu, checklist, invalid } from './ui.js';
 import { connectRelay } from './rtc.js';
+import { scanTools } from './tools/scan.js';
 import { TOOLS, KINDS, WHY, whyText, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 import { t, tl, tx } from './i18n.js';
 
@@ -79,7 +80,7 @@ export async function renderSession(ctx, id) {
   let link = { send: () => false };
   const relay = { send: (m) => link.send(m) };
   const chat = chatPanel(relay);
-  const tools = toolPanel(relay, activity);
+  const tools = toolPanel(relay, activity, scanTools(video, relay, activity));
   const people = h('ul', { class: 'people' });
   const inviteBtn = isPrimary ? h('button', { type: 'button', class: 'btn small', ...tl('tool.invite'), onclick: (e) => inviteDialog(e.currentTarget) }) : null;
   const details = h('div');

@@ -699,4 +699,22 @@ export default {
 
   'api.offline': 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   'api.failed': 'Die Anfrage ist fehlgeschlagen (HTTP {status}).',
+
+  // Scanning tools (tools/scan.js): QR, Barcode, Live text.
+  'scan.working': 'Bild wird gelesen …',
+  'scan.noVideo': 'Von der Kamera des Kunden kommt noch kein Bild.',
+  'scan.loadFailed': 'Das Lesewerkzeug konnte nicht geladen werden. Laden Sie die Seite neu und versuchen Sie es noch einmal.',
+  'scan.noQr': 'Kein QR-Code im Bild gefunden. Bitten Sie den Kunden, die Kamera ruhig und näher an den Code zu halten.',
+  'scan.noBarcode': 'Kein Barcode im Bild gefunden. Bitten Sie den Kunden, die Kamera ruhig und quer zu den Strichen zu halten.',
+  'scan.noText': 'Im Bild wurde kein Text erkannt.',
+  'scan.failed': 'Das Bild konnte nicht gelesen werden. Versuchen Sie es noch einmal.',
+  'scan.found': '{format} gelesen',
+  'scan.readText': 'Gelesener Text',
+  'scan.text': 'Ergebnis',
+  'scan.resultOf': 'Ergebnis: {tool}',
+  'scan.copy': 'Kopieren',
+  'scan.copied': 'In die Zwischenablage kopiert.',
+  'scan.copyFailed': 'Kopieren ist hier nicht erlaubt: Der Text ist markiert, kopieren Sie ihn mit Strg+C.',
+  'scan.shared': 'Ergebnis ({tool}) an die Sitzung gegeben.',
+  'scan.notShared': 'Gelesen, aber nicht verbunden: Das Ergebnis wurde nicht an die Sitzung gegeben.',
 };

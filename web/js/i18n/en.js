@@ -699,4 +699,22 @@ export default {
 
   'api.offline': 'The server cannot be reached. Check your connection and try again.',
   'api.failed': 'The request failed (HTTP {status}).',
+
+  // Scanning tools (tools/scan.js): QR, Barcode, Live text.
+  'scan.working': 'Reading the picture…',
+  'scan.noVideo': "There is no picture from the customer's camera yet.",
+  'scan.loadFailed': 'The reader could not be loaded. Reload the page and try again.',
+  'scan.noQr': 'No QR code found in the picture. Ask the customer to hold the camera steady, closer to the code.',
+  'scan.noBarcode': 'No barcode found in the picture. Ask the customer to hold the camera steady, across the bars.',
+  'scan.noText': 'No text recognized in the picture.',
+  'scan.failed': 'The picture could not be read. Try again.',
+  'scan.found': '{format} read',
+  'scan.readText': 'Text read',
+  'scan.text': 'Result',
+  'scan.resultOf': '{tool} result',
+  'scan.copy': 'Copy',
+  'scan.copied': 'Copied to the clipboard.',
+  'scan.copyFailed': 'Copying is not allowed here: the text is selected, copy it with Ctrl+C.',
+  'scan.shared': '{tool} result shared with the session.',
+  'scan.notShared': 'Read, but not connected: the result was not shared with the session.',
 };
