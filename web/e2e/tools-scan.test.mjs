@@ -99,6 +99,9 @@ test('QR, barcode and live text read the customer camera, copy, and land in the 
     const qrMs = Date.now() - t0;
     const qrResult = page.getByRole('group', { name: 'QR result', exact: true });
     await qrResult.getByText('QR Code read', { exact: true }).waitFor();
+    // The clipboard takes text only from the focused page, and the customer's
+    // page opened later in another window.
+    await page.bringToFront();
     await qrResult.getByRole('button', { name: 'Copy', exact: true }).click();
     await page.getByText('Copied to the clipboard.').waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), QR_TEXT);
