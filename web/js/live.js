@@ -139,10 +139,7 @@ const SKIP = new Set(['tool', 'id', 'from', 'fromKind', 'fromName', 'points', 'e
 // The tool forms: [name, choices | input type]. Each sends {tool, id, ...values};
 // a field's label is toolField.<name>, a choice's words toolChoice.<value>.
 const FORMS = {
-  annotation: [['shape', ['arrow', 'circle', 'rectangle']], ['label', 'text']],
-  zoom: [['level', 'number']],
-  freeze: [['state', ['on', 'off']]],
-  flash: [['state', ['on', 'off']]],
+  // annotation, zoom, freeze and flash: tools/camera.js.
   qr: [], barcode: [], live_text: [],
   snapshot: [['caption', 'text']],
   notes: [['text', 'text']],
