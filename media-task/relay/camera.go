@@ -22,10 +22,11 @@ type cameraStore struct {
 }
 
 type cameraState struct {
-	shapes  []shapeEntry
-	still   *still
-	zoom    []byte
-	touched time.Time
+	shapes      []shapeEntry
+	shapesBytes int
+	still       *still
+	zoom        []byte
+	touched     time.Time
 }
 
 type shapeEntry struct {
@@ -156,13 +157,14 @@ func (s *Server) applyCamera(p *Participant, op proto.CameraOp, out []byte) erro
 			if sh.Frame != proto.LiveFrame && (st.still == nil || st.still.frame != sh.Frame) {
 				return errors.New("the frame is no longer frozen")
 			}
-			if len(st.shapes) >= proto.MaxShapes {
+			if len(st.shapes) >= proto.MaxShapes || st.shapesBytes+len(out) > maxShapesBytes {
 				return errors.New("too many shapes on screen")
 			}
 			if slices.ContainsFunc(st.shapes, func(e shapeEntry) bool { return e.author == p.id && e.id == sh.ID }) {
 				return errCameraInvalid
 			}
 			st.shapes = append(st.shapes, shapeEntry{author: p.id, id: sh.ID, frame: sh.Frame, msg: out})
+			st.shapesBytes += len(out)
 		case "undo":
 			i := slices.IndexFunc(st.shapes, func(e shapeEntry) bool { return e.author == p.id && e.id == op.ShapeID })
 			if i < 0 {
@@ -171,18 +173,19 @@ func (s *Server) applyCamera(p *Participant, op proto.CameraOp, out []byte) erro
 				}
 				return errors.New("no such shape")
 			}
+			st.shapesBytes -= len(st.shapes[i].msg)
 			st.shapes = slices.Delete(st.shapes, i, i+1)
 		case "clear":
 			if p.kind != toolmatrix.Primary {
 				return errors.Join(proto.ErrCameraForbidden, errors.New("only the primary technician clears all shapes"))
 			}
-			st.shapes = nil
+			st.shapes, st.shapesBytes = nil, 0
 		}
 	case toolmatrix.Freeze:
 		switch op.Op {
 		case "begin":
 			st.still = &still{frame: op.Frame, begin: out, chunks: make([][]byte, op.Chunks), size: op.Size}
-			st.shapes = liveShapes(st.shapes)
+			st.dropFrozenShapes()
 		case "chunk":
 			f := st.still
 			if f == nil || f.frame != op.Frame || op.Seq >= len(f.chunks) || f.chunks[op.Seq] != nil || f.got+len(op.Data) > f.size {
@@ -193,7 +196,7 @@ func (s *Server) applyCamera(p *Participant, op proto.CameraOp, out []byte) erro
 		case "off":
 			// Shapes drawn on the still belong to it and go with it.
 			st.still = nil
-			st.shapes = liveShapes(st.shapes)
+			st.dropFrozenShapes()
 		}
 	case toolmatrix.Zoom:
 		if op.Op == "applied" {
@@ -206,17 +209,42 @@ func (s *Server) applyCamera(p *Participant, op proto.CameraOp, out []byte) erro
 	return nil
 }
 
-func liveShapes(in []shapeEntry) []shapeEntry {
-	return slices.DeleteFunc(in, func(e shapeEntry) bool { return e.frame != proto.LiveFrame })
+// dropFrozenShapes forgets the shapes drawn on a still.
+func (st *cameraState) dropFrozenShapes() {
+	st.shapes = slices.DeleteFunc(st.shapes, func(e shapeEntry) bool {
+		if e.frame != proto.LiveFrame {
+			st.shapesBytes -= len(e.msg)
+			return true
+		}
+		return false
+	})
 }
+
+// Bounds of what a session's camera state holds and sends at once.
+const (
+	// maxShapesBytes bounds the shapes kept, as forwarded.
+	maxShapesBytes = 1 << 20
+	// maxHistoryBatch bounds one history message of shapes.
+	maxHistoryBatch = 256 << 10
+)
 
 // sendCameraState gives a joining participant what the camera tools have on
 // screen and they may receive: the frozen still, the shapes, the zoom. The
-// still goes in a history message of its own, as it is the largest part.
+// still goes in a history message of its own, the rest in messages of at
+// most maxHistoryBatch bytes.
 func (s *Server) sendCameraState(sid string, p *Participant) {
 	c := &s.camera
 	c.mu.Lock()
-	var stillMsgs, rest []json.RawMessage
+	var stillMsgs []json.RawMessage
+	rest := [][]json.RawMessage{nil}
+	size := 0
+	batch := func(m []byte) {
+		if size+len(m) > maxHistoryBatch && len(rest[len(rest)-1]) > 0 {
+			rest, size = append(rest, nil), 0
+		}
+		rest[len(rest)-1] = append(rest[len(rest)-1], m)
+		size += len(m)
+	}
 	if st := c.sessions[sid]; st != nil {
 		if f := st.still; f != nil && p.mayReceive(toolmatrix.Freeze) {
 			stillMsgs = append(stillMsgs, f.begin)
@@ -228,15 +256,15 @@ func (s *Server) sendCameraState(sid string, p *Participant) {
 		}
 		if p.mayReceive(toolmatrix.Annotation) {
 			for _, e := range st.shapes {
-				rest = append(rest, e.msg)
+				batch(e.msg)
 			}
 		}
 		if st.zoom != nil && p.mayReceive(toolmatrix.Zoom) {
-			rest = append(rest, st.zoom)
+			batch(st.zoom)
 		}
 	}
 	c.mu.Unlock()
-	for _, h := range [][]json.RawMessage{stillMsgs, rest} {
+	for _, h := range append([][]json.RawMessage{stillMsgs}, rest...) {
 		if len(h) > 0 {
 			p.client.Send(proto.Signal{Type: proto.TypeHistory, History: h})
 		}

@@ -1,0 +1,70 @@
+package relay
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/guestbridge/guestbridge/media-task/proto"
+	"github.com/guestbridge/guestbridge/shared/toolmatrix"
+)
+
+// TestCameraStateBounded checks that the shapes a session keeps are bounded
+// in bytes as well as in number, that undo and clear give the room back,
+// and that a joiner gets them in history messages of bounded size.
+func TestCameraStateBounded(t *testing.T) {
+	w, _ := newRecordingWorld(t)
+	w.mustJoin(toolmatrix.Primary, "s", "p")
+	p := w.eng.peer("s/p")
+	stroke := "[" + strings.TrimSuffix(strings.Repeat("[0.123456,0.654321],", 200), ",") + "]"
+	refused := 0
+	for i := range proto.MaxShapes {
+		p.ev.Data(fmt.Appendf(nil, `{"tool":"annotation","id":"m%d","op":"add","shape":{"id":"s%d","type":"freehand","points":%s}}`, i, i, stroke))
+		if n := len(p.messages()); n > refused {
+			refused = n
+			if !strings.Contains(p.messages()[n-1], `too many shapes on screen"`) {
+				t.Fatalf("reply %s", p.messages()[n-1])
+			}
+		}
+	}
+	w.srv.camera.mu.Lock()
+	st := w.srv.camera.sessions["s"]
+	kept, size := len(st.shapes), st.shapesBytes
+	w.srv.camera.mu.Unlock()
+	if refused == 0 || size > maxShapesBytes || kept+refused != proto.MaxShapes {
+		t.Fatalf("kept %d shapes of %d bytes, refused %d", kept, size, refused)
+	}
+
+	_, late := w.mustJoin(toolmatrix.Secondary, "s", "late")
+	got := 0
+	for _, s := range late.sent {
+		if s.Type != proto.TypeHistory {
+			continue
+		}
+		bytes := 0
+		for _, m := range s.History {
+			bytes += len(m)
+		}
+		if bytes > maxHistoryBatch {
+			t.Errorf("a history message of %d bytes", bytes)
+		}
+		got += len(s.History)
+	}
+	if got != kept {
+		t.Errorf("the joiner got %d shapes, want %d", got, kept)
+	}
+
+	// Undo and clear give the room back.
+	p.ev.Data([]byte(`{"tool":"annotation","op":"undo","shapeId":"s0"}`))
+	w.srv.camera.mu.Lock()
+	if st.shapesBytes >= size || len(st.shapes) != kept-1 {
+		t.Errorf("after undo: %d shapes, %d bytes", len(st.shapes), st.shapesBytes)
+	}
+	w.srv.camera.mu.Unlock()
+	p.ev.Data([]byte(`{"tool":"annotation","op":"clear"}`))
+	w.srv.camera.mu.Lock()
+	if st.shapesBytes != 0 || len(st.shapes) != 0 {
+		t.Errorf("after clear: %d shapes, %d bytes", len(st.shapes), st.shapesBytes)
+	}
+	w.srv.camera.mu.Unlock()
+}
