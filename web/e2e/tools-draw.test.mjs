@@ -65,6 +65,21 @@ const overlayPixel = (page, x, y) => page.evaluate(([x, y]) => {
   return [...c.getContext('2d').getImageData(px, py, 1, 1).data];
 }, [x, y]);
 
+// paintIn counts the painted pixels of the overlay canvas in the frame box
+// from (x0, y0) to (x1, y1).
+const paintIn = (page, x0, y0, x1, y1) => page.evaluate(([x0, y0, x1, y1]) => {
+  const c = document.querySelector('.cam-overlay');
+  const v = [...document.querySelectorAll('.cam-viewport > video, .cam-viewport > .cam-still')].find((e) => !e.hidden);
+  const w = v.videoWidth || v.naturalWidth, h = v.videoHeight || v.naturalHeight;
+  const k = Math.min(c.width / w, c.height / h);
+  const ox = (c.width - w * k) / 2, oy = (c.height - h * k) / 2;
+  const px = Math.round(ox + x0 * w * k), py = Math.round(oy + y0 * h * k);
+  const d = c.getContext('2d').getImageData(px, py, Math.round((x1 - x0) * w * k), Math.round((y1 - y0) * h * k)).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+  return n;
+}, [x0, y0, x1, y1]);
+
 // region is the part of the frame the page shows, measured from the layout
 // (the zoom's transform included): [left, top, right, bottom] in frame units.
 const region = (page) => page.evaluate(() => {
@@ -151,8 +166,20 @@ test('annotation, freeze, zoom and flash on every page', async () => {
     const stills = await Promise.all([page, guest, cust].map(stillHash));
     assert.equal(new Set(stills.map((s) => s.hash)).size, 1, `different stills: ${JSON.stringify(stills)}`);
     assert.deepEqual([stills[0].width, stills[0].height], camSize);
-    // The arrow drawn on the live picture is not on the still.
+    // The arrow drawn on the live picture is not on the still; text written
+    // on the still is, until its author undoes it.
     assert.equal(await cust.locator('.cam-shapes li').count(), 0);
+    await page.getByRole('button', { name: 'Text', exact: true }).click();
+    await page.getByLabel('Text to place on the picture').fill('Turn here');
+    const [tx, ty] = await clientAt(page, 0.5, 0.5);
+    await page.mouse.click(tx, ty);
+    await cust.locator('.cam-shapes li[data-type="text"]', { hasText: 'Turn here' }).waitFor({ state: 'attached' });
+    await guest.locator('.cam-shapes li[data-type="text"]', { hasText: 'Turn here' }).waitFor({ state: 'attached' });
+    assert.ok(await paintIn(cust, 0.5, 0.45, 0.7, 0.55) > 50, 'the text is not painted');
+    assert.equal(await paintIn(cust, 0.1, 0.1, 0.3, 0.3), 0, 'paint away from the text');
+    await page.getByRole('button', { name: 'Undo', exact: true }).click();
+    await cust.locator('.cam-shapes li').first().waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Text', exact: true }).click();
     // A reload during the freeze brings the same still back.
     await page.reload();
     assert.equal((await stillHash(page)).hash, stills[0].hash);
@@ -161,6 +188,7 @@ test('annotation, freeze, zoom and flash on every page', async () => {
       await p.waitForFunction(() => document.querySelector('.cam-still').hidden && !document.querySelector('.cam-viewport > video').hidden);
     }
     await cust.locator('.cam-shapes li[data-type="arrow"]').waitFor({ state: 'attached' });
+    assert.equal(await cust.locator('.cam-shapes li').count(), 1);
 
     // Zoom: no camera zoom on the fake device, so a digital zoom shows
     // the same region on every page.

@@ -139,6 +139,7 @@ export function annotations({ view, link, names, draw: canDraw }) {
     text.hidden = m !== 'text';
   }
   const undo = h('button', { type: 'button', class: 'btn small', ...tl('draw.undo'), onclick: () => {
+    while (mine.length && !shapes.has(mine.at(-1))) mine.pop(); // gone with a still, or cleared
     const key = mine.pop();
     if (!key) return;
     const id = key.slice(key.indexOf('/') + 1);
@@ -155,6 +156,8 @@ export function annotations({ view, link, names, draw: canDraw }) {
     list,
     controls,
     joined(id, k) { self = id; kind = k; clear.hidden = kind !== 'primary'; },
+    /** stop leaves the drawing mode (another tool takes the pointer). */
+    stop: () => setMode(''),
     enable(yes) {
       on = yes;
       if (controls) controls.querySelectorAll('button').forEach((b) => { b.disabled = !yes; });

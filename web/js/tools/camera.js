@@ -45,7 +45,7 @@ export function cameraTools({ video, link, log, camera }) {
   let centre = [0.5, 0.5];
   let picking = false;
   const pick = h('button', { type: 'button', class: 'btn small', 'aria-pressed': 'false', ...tl('zoom.pick') });
-  pick.addEventListener('click', () => { picking = !picking; pick.setAttribute('aria-pressed', String(picking)); view.overlay.classList.toggle('picking', picking); });
+  pick.addEventListener('click', () => { picking = !picking; if (picking) ann.stop(); pick.setAttribute('aria-pressed', String(picking)); view.overlay.classList.toggle('picking', picking); });
   const zoomTo = (lv) => {
     const v = Math.min(MAX_ZOOM, Math.max(1, Number(lv) || 1));
     if (zm.set(v, centre[0], centre[1])) say(t('zoom.asked', { level: v }));
