@@ -188,7 +188,6 @@ export function toolPanel(link, log) {
         checkForm(form);
         const msg = { tool, id: msgId(tool) };
         for (const el of form.querySelectorAll('[name]')) msg[el.name] = el.type === 'number' ? Number(el.value) : el.value;
-        if (tool === 'annotation') msg.points = [[0.35, 0.35], [0.65, 0.65]];
         if (!link.send(msg)) throw new Error(t('live.commandNotSent'));
         log.add(t('live.you'), describe(msg), 'own');
         form.querySelectorAll('input').forEach((el) => { el.value = el.defaultValue; });
