@@ -215,6 +215,12 @@ test('annotation, freeze, zoom and flash on every page', async () => {
     await page.locator('.cam-note').getByText('Flash is not supported on the customer’s device.').waitFor();
     assert.equal(await guest.getByText('Flash is not supported on the customer’s device.').count(), 0);
 
+    // With the customer gone, a command goes unanswered, and the page says so.
+    await cust.getByRole('button', { name: 'Leave session', exact: true }).click();
+    await page.getByText(/^Dora Customer \(.+\) left\.$/).first().waitFor();
+    await page.getByRole('button', { name: 'Flash off', exact: true }).click();
+    await page.locator('.cam-note').getByText('Flash: the customer’s device did not answer. Is the customer still connected?').waitFor({ timeout: 15_000 });
+
     const problems = names.flatMap((n) => ctx[n].problems);
     assert.deepEqual(problems, [], `the pages complained:\n${problems.map((p) => `${p.kind} on ${p.page}: ${p.text}`).join('\n')}`);
   } catch (err) {

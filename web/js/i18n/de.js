@@ -363,6 +363,7 @@ export default {
   'live.leftBecause': '{name} ({kind}) ist nicht mehr dabei ({reason}).',
   'live.technicianWrote': 'Der Techniker schreibt: „{note}“',
   'draw.title': 'Kamera-Werkzeuge',
+  'draw.noAnswer': '{tool}: Das Gerät des Kunden hat nicht geantwortet. Ist der Kunde noch verbunden?',
   'draw.shapesLabel': 'Markierungen im Bild',
   'draw.textLabel': 'Text, der ins Bild gesetzt wird',
   'draw.mode.freehand': 'Freihand',

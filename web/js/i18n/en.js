@@ -363,6 +363,7 @@ export default {
   'live.leftBecause': '{name} ({kind}) left ({reason}).',
   'live.technicianWrote': 'The technician wrote: “{note}”',
   'draw.title': 'Camera tools',
+  'draw.noAnswer': '{tool}: the customer’s device did not answer. Is the customer still connected?',
   'draw.shapesLabel': 'Annotations on the picture',
   'draw.textLabel': 'Text to place on the picture',
   'draw.mode.freehand': 'Freehand',

@@ -12,6 +12,8 @@ import { zoomer, MAX_ZOOM } from './zoom.js';
 import { flasher } from './flash.js';
 
 export const CAMERA_TOOLS = ['annotation', 'freeze', 'zoom', 'flash'];
+// How long a technician's page waits for the customer's device to answer.
+const ANSWER_WAIT = 6000;
 
 /**
  * cameraTools sets up the tools over video. link sends tool messages; log is
@@ -26,6 +28,15 @@ export function cameraTools({ video, link, log, camera }) {
   const view = cameraView(video);
   const note = h('p', { class: 'cam-note', role: 'status' });
   const say = (text, cls = '') => { note.textContent = text; log?.add('', text, cls); };
+  // A command the customer's device does not answer (no customer, or gone)
+  // is said to have gone unanswered rather than left waiting.
+  const waiting = new Map();
+  const expect = (tool, sent) => {
+    clearTimeout(waiting.get(tool));
+    if (sent) waiting.set(tool, setTimeout(() => { waiting.delete(tool); say(t('draw.noAnswer', { tool: t(`tool.${tool}`) }), 'error'); }, ANSWER_WAIT));
+    return sent;
+  };
+  const answered = (tool) => { clearTimeout(waiting.get(tool)); waiting.delete(tool); };
 
   const ann = annotations({ view, link, names, draw: technician });
   const frz = freezer({ view, link, camera, changed: (on) => { if (!on) ann.unfrozen(); syncFreeze(on); } });
@@ -38,7 +49,7 @@ export function cameraTools({ video, link, log, camera }) {
   function syncFreeze(on) { freezeBtn.dataset.i18n = on ? 'freeze.unfreeze' : 'freeze.freeze'; freezeBtn.textContent = t(freezeBtn.dataset.i18n); }
   freezeBtn.addEventListener('click', () => {
     if (frz.frozen) { if (!frz.unfreeze()) say(t('live.commandNotSent'), 'error'); return; }
-    if (frz.request()) say(t('freeze.asked')); else say(t('live.commandNotSent'), 'error');
+    if (expect('freeze', frz.request())) say(t('freeze.asked')); else say(t('live.commandNotSent'), 'error');
   });
   const level = h('input', { type: 'number', min: 1, max: MAX_ZOOM, step: 0.5, value: 2, class: 'cam-level' });
   const levelField = h('label', { class: 'cam-field' }, h('span', { ...tl('zoom.level') }), level);
@@ -48,7 +59,7 @@ export function cameraTools({ video, link, log, camera }) {
   pick.addEventListener('click', () => { picking = !picking; if (picking) ann.stop(); pick.setAttribute('aria-pressed', String(picking)); view.overlay.classList.toggle('picking', picking); });
   const zoomTo = (lv) => {
     const v = Math.min(MAX_ZOOM, Math.max(1, Number(lv) || 1));
-    if (zm.set(v, centre[0], centre[1])) say(t('zoom.asked', { level: v }));
+    if (expect('zoom', zm.set(v, centre[0], centre[1]))) say(t('zoom.asked', { level: v }));
     else say(t('live.commandNotSent'), 'error');
   };
   view.overlay.addEventListener('click', (e) => {
@@ -63,8 +74,8 @@ export function cameraTools({ video, link, log, camera }) {
   });
   const zoomBtn = h('button', { type: 'button', class: 'btn small', ...tl('zoom.apply'), onclick: () => zoomTo(level.value) });
   const resetBtn = h('button', { type: 'button', class: 'btn small', ...tl('zoom.reset'), onclick: () => { centre = [0.5, 0.5]; zoomTo(1); } });
-  const flashOn = h('button', { type: 'button', class: 'btn small', ...tl('flash.on'), onclick: () => (fl.set(true) ? say(t('flash.asked')) : say(t('live.commandNotSent'), 'error')) });
-  const flashOff = h('button', { type: 'button', class: 'btn small', ...tl('flash.off'), onclick: () => (fl.set(false) ? say(t('flash.asked')) : say(t('live.commandNotSent'), 'error')) });
+  const flashOn = h('button', { type: 'button', class: 'btn small', ...tl('flash.on'), onclick: () => (expect('flash', fl.set(true)) ? say(t('flash.asked')) : say(t('live.commandNotSent'), 'error')) });
+  const flashOff = h('button', { type: 'button', class: 'btn small', ...tl('flash.off'), onclick: () => (expect('flash', fl.set(false)) ? say(t('flash.asked')) : say(t('live.commandNotSent'), 'error')) });
   const rows = {
     annotation: ann.controls,
     freeze: h('div', { class: 'cam-row' }, h('span', { class: 'cam-label', ...tl('tool.freeze') }), freezeBtn),
@@ -95,6 +106,7 @@ export function cameraTools({ video, link, log, camera }) {
       if (m.tool === 'annotation') { ann.receive(m); return true; }
       if (m.tool === 'freeze') {
         const what = frz.receive(m);
+        if (what === 'begin' || what === 'failed') answered('freeze');
         if (what === 'request' && camera && !m.earlier) say(t('freeze.requested', from(m)));
         if (what === 'begin' && !m.earlier) say(t('freeze.frozen'));
         if (what === 'off' && !m.earlier) say(t('freeze.live', from(m)));
@@ -103,12 +115,14 @@ export function cameraTools({ video, link, log, camera }) {
       }
       if (m.tool === 'zoom') {
         const what = zm.receive(m);
+        if (m.op === 'applied') answered('zoom');
         if ((what === 'optical' || what === 'digital') && !m.earlier) {
           say(m.level <= 1 ? t('zoom.whole') : t(`zoom.${what}`, { level: m.level }));
         }
         return true;
       }
       const what = fl.receive(m);
+      if (m.op === 'result') answered('flash');
       if (what === 'set') say(t(m.state === 'on' ? 'flash.switchedOn' : 'flash.switchedOff', from(m)));
       else if (what.startsWith('ok.')) say(t(what === 'ok.on' ? 'flash.isOn' : 'flash.isOff'));
       else if (what === 'not.unsupported') say(t('flash.unsupported'), 'error');
