@@ -16,10 +16,12 @@ func TestCameraStateBounded(t *testing.T) {
 	w, _ := newRecordingWorld(t)
 	w.mustJoin(toolmatrix.Primary, "s", "p")
 	p := w.eng.peer("s/p")
-	stroke := "[" + strings.TrimSuffix(strings.Repeat("[0.123456,0.654321],", 200), ",") + "]"
+	stroke := "[" + strings.TrimSuffix(strings.Repeat("[0.12345,0.65432],", proto.MaxShapePoints), ",") + "]"
 	refused := 0
-	for i := range proto.MaxShapes {
+	sent := 0
+	for i := 0; i < proto.MaxShapes && refused < 2; i++ {
 		p.ev.Data(fmt.Appendf(nil, `{"tool":"annotation","id":"m%d","op":"add","shape":{"id":"s%d","type":"freehand","points":%s}}`, i, i, stroke))
+		sent++
 		if n := len(p.messages()); n > refused {
 			refused = n
 			if !strings.Contains(p.messages()[n-1], `too many shapes on screen"`) {
@@ -31,7 +33,7 @@ func TestCameraStateBounded(t *testing.T) {
 	st := w.srv.camera.sessions["s"]
 	kept, size := len(st.shapes), st.shapesBytes
 	w.srv.camera.mu.Unlock()
-	if refused == 0 || size > maxShapesBytes || kept+refused != proto.MaxShapes {
+	if refused != 2 || size > maxShapesBytes || kept+refused != sent || kept >= proto.MaxShapes {
 		t.Fatalf("kept %d shapes of %d bytes, refused %d", kept, size, refused)
 	}
 
