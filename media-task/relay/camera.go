@@ -43,18 +43,15 @@ type still struct {
 	got    int
 }
 
+// cameraLinger is how long the camera state of a session nobody is in is
+// kept after its last use: long enough for everyone to reload, short enough
+// that the stills of past sessions do not pile up on a relay.
+const cameraLinger = 10 * time.Minute
+
 // state returns sid's camera state, creating it; c.mu must be held.
-func (c *cameraStore) state(sid string, now time.Time, ttl time.Duration) *cameraState {
+func (c *cameraStore) state(sid string, now time.Time) *cameraState {
 	if c.sessions == nil {
 		c.sessions = map[string]*cameraState{}
-	}
-	if now.Sub(c.pruned) > 10*time.Minute {
-		c.pruned = now
-		for id, st := range c.sessions {
-			if now.Sub(st.touched) > ttl {
-				delete(c.sessions, id)
-			}
-		}
 	}
 	st := c.sessions[sid]
 	if st == nil {
@@ -104,6 +101,7 @@ func (p *Participant) handleCamera(m proto.ToolMessage) bool {
 		p.replyError(proto.ToolError{Code: proto.CodeToolInvalid, Message: "invalid tool message", Tool: m.Tool, ID: m.ID})
 		return true
 	}
+	p.srv.pruneCamera(p.srv.now())
 	if err := p.srv.applyCamera(p, op, out); err != nil {
 		code, msg := proto.CodeToolInvalid, "invalid "+string(m.Tool)+" message: "+err.Error()
 		if errors.Is(err, proto.ErrCameraForbidden) {
@@ -148,7 +146,7 @@ func (s *Server) applyCamera(p *Participant, op proto.CameraOp, out []byte) erro
 	c := &s.camera
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st := c.state(p.sid, s.now(), s.cfg.RevocationTTL)
+	st := c.state(p.sid, s.now())
 	switch op.Tool {
 	case toolmatrix.Annotation:
 		switch op.Op {
@@ -228,6 +226,45 @@ const (
 	maxHistoryBatch = 256 << 10
 )
 
+// pruneCamera forgets, at most once a minute, the camera state of sessions
+// nobody has been in for cameraLinger.
+func (s *Server) pruneCamera(now time.Time) {
+	c := &s.camera
+	c.mu.Lock()
+	if now.Sub(c.pruned) < time.Minute {
+		c.mu.Unlock()
+		return
+	}
+	c.pruned = now
+	var idle []string
+	for id, st := range c.sessions {
+		if now.Sub(st.touched) > cameraLinger {
+			idle = append(idle, id)
+		}
+	}
+	c.mu.Unlock()
+	if len(idle) == 0 {
+		return
+	}
+	s.mu.Lock()
+	idle = slices.DeleteFunc(idle, func(id string) bool { return s.sessions[id] != nil })
+	s.mu.Unlock()
+	c.mu.Lock()
+	for _, id := range idle {
+		if st := c.sessions[id]; st != nil && now.Sub(st.touched) > cameraLinger {
+			delete(c.sessions, id)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// dropCamera forgets an ended session's camera state.
+func (s *Server) dropCamera(sid string) {
+	s.camera.mu.Lock()
+	delete(s.camera.sessions, sid)
+	s.camera.mu.Unlock()
+}
+
 // sendCameraState gives a joining participant what the camera tools have on
 // screen and they may receive: the frozen still, the shapes, the zoom. The
 // still goes in a history message of its own, the rest in messages of at
@@ -246,6 +283,7 @@ func (s *Server) sendCameraState(sid string, p *Participant) {
 		size += len(m)
 	}
 	if st := c.sessions[sid]; st != nil {
+		st.touched = s.now()
 		if f := st.still; f != nil && p.mayReceive(toolmatrix.Freeze) {
 			stillMsgs = append(stillMsgs, f.begin)
 			for _, ch := range f.chunks {

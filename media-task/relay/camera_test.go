@@ -3,7 +3,9 @@ package relay
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/guestbridge/guestbridge/media-task/proto"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
@@ -69,4 +71,47 @@ func TestCameraStateBounded(t *testing.T) {
 		t.Errorf("after clear: %d shapes, %d bytes", len(st.shapes), st.shapesBytes)
 	}
 	w.srv.camera.mu.Unlock()
+}
+
+// TestCameraStateForgotten checks that an ended session's camera state goes
+// at once, and an abandoned one's after cameraLinger, while a session
+// someone is in keeps its shapes however long they stay.
+func TestCameraStateForgotten(t *testing.T) {
+	w, _ := newRecordingWorld(t)
+	var mu sync.Mutex
+	now := time.Now()
+	w.srv.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	has := func(sid string) bool {
+		w.srv.camera.mu.Lock()
+		defer w.srv.camera.mu.Unlock()
+		return w.srv.camera.sessions[sid] != nil
+	}
+	arrow := func(id string) []byte {
+		return fmt.Appendf(nil, `{"tool":"annotation","op":"add","shape":{"id":%q,"type":"arrow","points":[[0,0],[1,1]]}}`, id)
+	}
+	for _, sid := range []string{"ended", "abandoned", "live"} {
+		w.mustJoin(toolmatrix.Primary, sid, "p")
+		w.eng.peer(sid + "/p").ev.Data(arrow("a"))
+		if !has(sid) {
+			t.Fatalf("%s keeps no shapes", sid)
+		}
+	}
+	if _, err := w.srv.EndSession("ended", ""); err != nil {
+		t.Fatal(err)
+	}
+	if has("ended") {
+		t.Error("an ended session's camera state is kept")
+	}
+	w.srv.sessions["abandoned"].participants["p"].Leave(proto.ReasonLeft)
+	advance(cameraLinger / 2)
+	w.eng.peer("live/p").ev.Data(arrow("b"))
+	if !has("abandoned") {
+		t.Error("an empty session's shapes went before cameraLinger: a reload would lose them")
+	}
+	advance(cameraLinger + time.Minute)
+	w.eng.peer("live/p").ev.Data(arrow("c"))
+	if has("abandoned") || !has("live") {
+		t.Errorf("after cameraLinger: abandoned kept %v, live kept %v", has("abandoned"), has("live"))
+	}
 }

@@ -495,6 +495,7 @@ func (s *Server) EndSession(sid, reason string) (int, error) {
 		ps = sess.othersLocked(nil)
 	}
 	s.mu.Unlock()
+	s.dropCamera(sid)
 	for _, p := range ps {
 		p.client.Close(reason)
 		s.goTracked(func() { p.close(reason) })
