@@ -91,7 +91,7 @@ func TestMediaAndToolMatrix(t *testing.T) {
 			var forbidden []string
 			for _, tool := range toolmatrix.MessageTools {
 				id := fmt.Sprintf("%s-%s", sender.id, tool)
-				msg := fmt.Sprintf(`{"tool":%q,"id":%q,"payload":{"x":1},"from":"spoofed"}`, tool, id)
+				msg := fmt.Sprintf(`{"tool":%q,"id":%q,%s"payload":{"x":1},"from":"spoofed"}`, tool, id, commandPayload(tool, id))
 				if err := sender.c.SendTool([]byte(msg)); err != nil {
 					t.Fatal(err)
 				}
@@ -200,7 +200,7 @@ func TestToolSwitch(t *testing.T) {
 		}
 	}
 	_ = prim.SendTool([]byte(`{"tool":"chat","id":"p1"}`))
-	_ = prim.SendTool([]byte(`{"tool":"annotation","id":"p2"}`))
+	_ = prim.SendTool([]byte(`{"tool":"annotation","id":"p2",` + commandPayload(toolmatrix.Annotation, "p2") + `"x":1}`))
 	select {
 	case b := <-guest.Messages():
 		var m toolMsg

@@ -299,6 +299,9 @@ func (p *Participant) handleTool(msg []byte) {
 		p.replyError(proto.ToolError{Code: code, Message: "invalid tool message", Tool: m.Tool, ID: m.ID})
 		return
 	}
+	if p.handleCamera(m) {
+		return
+	}
 	if !toolmatrix.Allowed(p.kind, m.Tool) || !p.has(m.Tool) {
 		p.replyError(proto.ToolError{Code: proto.CodeToolForbidden, Message: "tool not allowed", Tool: m.Tool, ID: m.ID})
 		return

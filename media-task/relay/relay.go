@@ -178,6 +178,8 @@ type Server struct {
 
 	count atomic.Int64
 	wg    sync.WaitGroup
+
+	camera cameraStore
 }
 
 // NewServer returns a Server.
@@ -417,6 +419,7 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 	if h := s.historyFor(t.SessionID, p); len(h) > 0 {
 		client.Send(proto.Signal{Type: proto.TypeHistory, History: h})
 	}
+	s.sendCameraState(t.SessionID, p)
 	for _, o := range others {
 		o.client.Send(proto.Signal{Type: proto.TypeParticipantJoined, Participant: &self})
 	}
@@ -492,6 +495,7 @@ func (s *Server) EndSession(sid, reason string) (int, error) {
 		ps = sess.othersLocked(nil)
 	}
 	s.mu.Unlock()
+	s.dropCamera(sid)
 	for _, p := range ps {
 		p.client.Close(reason)
 		s.goTracked(func() { p.close(reason) })

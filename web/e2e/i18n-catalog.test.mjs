@@ -95,7 +95,8 @@ test('dates are formatted in the page language and the company time zone', () =>
 // The views converted to the catalog: every key they use exists, and no
 // English sentence is left as a literal.
 const VIEWS = ['app.js', 'ui.js', 'invite.js', 'verify.js', 'guest.js', 'companies.js', 'devices.js', 'roles.js',
-  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js', 'tools/scan.js', 'tools/ocr.js'];
+  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js', 'tools/scan.js', 'tools/ocr.js',
+  'tools/camera.js', 'tools/annotate.js', 'tools/view.js', 'tools/freeze.js', 'tools/zoom.js', 'tools/flash.js'];
 const LITERALS_CHECKED = new Set(VIEWS);
 
 const KEYS_AS_ARGS = new Set(['live.js', 'join.js']);
@@ -107,6 +108,7 @@ const LISTED = [
   ['live.js', 'CHOICES', 'toolChoice.'], ['live.js', 'SEND', 'toolSend.'],
   ['live.js', 'WHY', 'removedWhy.'], ['join.js', 'HELP', 'join.help.'], ['settings.js', 'LANGUAGES', 'settings.lang.'],
   ['member.js', 'FILTERS', 'guests.none.'], ['member.js', 'CHANNELS', 'channel.'], ['member.js', 'DELIVERY', 'delivery.'],
+  ['tools/annotate.js', 'SHAPES', 'draw.mode.'], ['tools/annotate.js', 'SHAPES', 'draw.said.'],
   ['member.js', 'STATUS_TEXT', 'guestStatus.'], ['member.js', 'ENDED_TEXT', 'status.'], ['member.js', 'AUDIT_FILTERS', 'audit.'], ['member.js', 'AUDIT_DETAILS', 'auditDetail.'],
 ];
 
@@ -114,6 +116,8 @@ test('the converted views use only keys in the catalog and no literal sentences'
   const dynamic = { 'command.': ['restart', 'lock', 'identify', 'sync'].flatMap((c) => [c, `${c}.hint`]),
     // live.js's tool forms: a field's label, and the on/off field of each tool that has one.
     'toolField.': ['shape', 'label', 'level', 'caption', 'text'], 'toolState.': ['freeze', 'flash', 'record'],
+    // tools/camera.js: how the customer's device zoomed.
+    'zoom.': ['optical', 'digital'],
     // member.js's tabs (tab.<name>) and audit filters' hints (audit.<name>Hint).
     'tab.': ['cases', 'devices', 'guests', 'roles', 'audit', 'settings'], 'audit.': ['actorHint', 'actionHint', 'targetHint'] };
   for (const f of VIEWS) {

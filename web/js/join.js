@@ -9,6 +9,7 @@ import { connectRelay } from './rtc.js';
 import { scanTools } from './tools/scan.js';
 import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 import { t, tl, getLang } from './i18n.js';
+import { cameraTools } from './tools/camera.js';
 
 const MARK = 'guestbridge.joined'; // the kind this tab joined as, for a reload without the token
 
@@ -105,8 +106,10 @@ function customerPage(j, getJoining) {
   let link = { send: () => false };
   const chat = chatPanel({ send: (m) => link.send(m) });
   chat.enable(j.tools.includes('chat'));
-  const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, preview, camNote),
-    h('p', { class: 'muted small', ...tl('join.yourCamera') }), media.sound, media.box);
+  const screen = h('div', { class: 'screen' }, preview, camNote);
+  const cam = cameraTools({ video: preview, link: { send: (m) => link.send(m) }, log, camera: () => preview.srcObject?.getVideoTracks()[0] });
+  const stage = h('div', { class: 'stage' }, screen,
+    h('p', { class: 'muted small', ...tl('join.yourCamera') }), cam.panel, media.sound, media.box);
   const { status, leave, live } = shell('join.customerTitle', 'join.customerIntro',
     stage, h('div', { class: 'side' }, chat, log), 'join.leave');
 
@@ -129,12 +132,13 @@ function customerPage(j, getJoining) {
       local: () => camera,
       on: {
         state: (text) => { status.textContent = text; },
-        joined: (m) => { chat.self = m.participant?.id || ''; chat.enable((m.tools || []).includes('chat')); announce(t('join.connected')); },
+        joined: (m) => { chat.self = m.participant?.id || ''; cam.joined(m.participant); (m.participants || []).forEach(cam.roster); chat.enable((m.tools || []).includes('chat')); announce(t('join.connected')); },
         tools: (list) => { chat.enable(list.includes('chat')); },
-        roster: (type, p) => log.add('', rosterText(type, p)),
+        roster: (type, p) => { cam.roster(p); log.add('', rosterText(type, p)); },
         track: media.track,
         message: (m) => {
           if (m.error) log.add('', refusedText(m.error), 'error');
+          else if (cam.receive(m)) { /* shown over the picture */ }
           else if (m.tool === 'chat') chat.receive(m);
           else log.add(sender(m), describe(m));
         },
@@ -161,6 +165,8 @@ function guestPage(j, getJoining) {
     h('h3', { ...tl('join.yourTools') }), mine, h('p', { class: 'muted small', ...tl('join.guestLimits') }));
   const roster = new Map();
   const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
+  const cam = cameraTools({ video, link: relay, log: activity });
+  tools.before(cam.panel);
   const { status, leave, live } = shell('live.title', 'join.guestIntro',
     stage, h('div', { class: 'side' }, h('section', { class: 'panel' }, h('h2', { ...tl('session.participants') }), people), chat, activity, details), 'join.leave');
 
@@ -171,6 +177,7 @@ function guestPage(j, getJoining) {
   const at = () => new Date().toLocaleTimeString(getLang(), { hour: '2-digit', minute: '2-digit' });
   function setTools(list) {
     tools.setTools(list);
+    cam.setTools(list);
     chat.enable(list.includes('chat'));
     details.hidden = !list.includes('session_details');
     mine.textContent = toolList(list);
@@ -185,6 +192,8 @@ function guestPage(j, getJoining) {
       state: (text) => { status.textContent = text; },
       joined: (m) => {
         chat.self = m.participant?.id || '';
+        cam.joined(m.participant);
+        (m.participants || []).forEach(cam.roster);
         roster.clear();
         [{ ...m.participant, self: true }, ...(m.participants || [])].forEach((p) => roster.set(p.id, { ...p, joinedAt: at() }));
         showPeople();
@@ -192,13 +201,15 @@ function guestPage(j, getJoining) {
       },
       tools: (list) => { setTools(list); activity.add('', t('live.toolsChanged', { tools: toolList(list) })); },
       roster: (type, p) => {
+        cam.roster(p);
         if (type === 'participant_joined') roster.set(p.id, { ...p, joinedAt: at() });
         else if (roster.has(p.id)) roster.get(p.id).leftAt = at();
         showPeople();
       },
       track: media.track,
       message: (m) => {
-        if (m.error) tools.refused(m.error);
+        if (m.error) { if (!cam.refused(m.error)) tools.refused(m.error); }
+        else if (cam.receive(m)) { /* shown over the picture */ }
         else if (m.tool === 'chat') chat.receive(m);
         else activity.add(sender(m), describe(m));
       },

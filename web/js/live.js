@@ -140,10 +140,7 @@ const SKIP = new Set(['tool', 'id', 'from', 'fromKind', 'fromName', 'points', 'e
 // The tool forms: [name, choices | input type]. Each sends {tool, id, ...values};
 // a field's label is toolField.<name>, a choice's words toolChoice.<value>.
 const FORMS = {
-  annotation: [['shape', ['arrow', 'circle', 'rectangle']], ['label', 'text']],
-  zoom: [['level', 'number']],
-  freeze: [['state', ['on', 'off']]],
-  flash: [['state', ['on', 'off']]],
+  // annotation, zoom, freeze and flash: tools/camera.js.
   qr: [], barcode: [], live_text: [],
   snapshot: [['caption', 'text']],
   notes: [['text', 'text']],
@@ -194,7 +191,6 @@ export function toolPanel(link, log, actions = {}) {
         checkForm(form);
         const msg = { tool, id: msgId(tool) };
         for (const el of form.querySelectorAll('[name]')) msg[el.name] = el.type === 'number' ? Number(el.value) : el.value;
-        if (tool === 'annotation') msg.points = [[0.35, 0.35], [0.65, 0.65]];
         if (!link.send(msg)) throw new Error(t('live.commandNotSent'));
         log.add(t('live.you'), describe(msg), 'own');
         form.querySelectorAll('input').forEach((el) => { el.value = el.defaultValue; });

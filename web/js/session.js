@@ -8,6 +8,7 @@ import { connectRelay } from './rtc.js';
 import { scanTools } from './tools/scan.js';
 import { TOOLS, KINDS, WHY, whyText, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 import { t, tl, tx } from './i18n.js';
+import { cameraTools } from './tools/camera.js';
 
 let handoff = null; // the start answer, kept in memory for the page it opens
 
@@ -90,6 +91,8 @@ export async function renderSession(ctx, id) {
     customerLink ? copyField(t('session.customerLink'), customerLink) : h('p', { class: 'muted small', text: t('session.customerLinkGone') }),
     copyField(t('session.teamPage'), `${location.origin}/session/${encodeURIComponent(id)}`));
   const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
+  const cam = cameraTools({ video, link: relay, log: activity });
+  tools.before(cam.panel);
   const side = h('div', { class: 'side' }, h('section', { class: 'panel' },
     h('div', { class: 'panel-head' }, h('h2', { ...tl('session.participants') }), inviteBtn), people), links, chat, activity);
   const live = h('div', { class: 'live' }, stage, side);
@@ -157,6 +160,7 @@ export async function renderSession(ctx, id) {
 
   function setTools(list) {
     tools.setTools(list);
+    cam.setTools(list);
     chat.enable(list.includes('chat'));
     detailsBox.hidden = !list.includes('session_details');
     if (inviteBtn) inviteBtn.hidden = !list.includes('invite');
@@ -179,6 +183,8 @@ export async function renderSession(ctx, id) {
       state: (text) => { status.textContent = text; },
       joined: (m) => {
         chat.self = m.participant?.id || '';
+        cam.joined(m.participant);
+        (m.participants || []).forEach(cam.roster);
         online.clear();
         [m.participant, ...(m.participants || [])].forEach((p) => p && online.add(p.id));
         setTools(m.tools || []);
@@ -187,13 +193,15 @@ export async function renderSession(ctx, id) {
       tools: (list) => { setTools(list); activity.add('', t('live.toolsChanged', { tools: toolList(list) })); },
       roster: (type, p, reason) => {
         if (type === 'participant_joined') online.add(p.id); else online.delete(p.id);
+        cam.roster(p);
         activity.add('', rosterText(type, p, reason));
         show();
         refresh(800);
       },
       track: media.track,
       message: (m) => {
-        if (m.error) tools.refused(m.error);
+        if (m.error) { if (!cam.refused(m.error)) tools.refused(m.error); }
+        else if (cam.receive(m)) { /* shown over the picture */ }
         else if (m.tool === 'chat') chat.receive(m);
         else activity.add(sender(m), describe(m));
       },
