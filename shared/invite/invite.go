@@ -323,7 +323,16 @@ func (s *Service) links(g *guest.Guest, org identity.Org, inviter string, scope 
 	}
 	var links []guest.Invitation
 	var msgs []outbox.Message
+	if g.MailBlocked() && !contains(g.Channels, outbox.SMS) {
+		return nil, nil, ErrEmailBlocked
+	}
 	for _, ch := range g.Channels {
+		if ch == outbox.Email && g.MailBlocked() {
+			// The other channels still go out; the guest list says why
+			// this one did not.
+			g.Deliveries[ch] = outbox.Delivery{Status: outbox.Suppressed, Reason: "not sent: " + g.EmailBlockedReason, UpdatedAt: now}
+			continue
+		}
 		tok, err := secret.NewToken()
 		if err != nil {
 			return nil, nil, err
@@ -598,6 +607,9 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 		next.UserID = ""
 	}
 	next.UpdatedAt = now
+	if next.MailBlocked() && !contains(next.Channels, outbox.SMS) {
+		return View{}, ErrEmailBlocked
+	}
 	if err := s.charge(ctx, p, orgID, g.Phone, g.Channels); err != nil {
 		return View{}, err
 	}
@@ -612,6 +624,11 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	}
 	return ViewOf(next, now), nil
 }
+
+// ErrEmailBlocked refuses an invitation that could only go to an address
+// that bounced for good or whose owner reported the mail as spam.
+var ErrEmailBlocked = &apperr.Error{Kind: apperr.Conflict, Code: "email_blocked", Field: "email",
+	Message: "Mail to this address bounced or was reported as spam, so it is not sent again. Change the guest's email address or invite by SMS."}
 
 func contains(chs []outbox.Channel, c outbox.Channel) bool {
 	for _, x := range chs {
