@@ -165,6 +165,27 @@ func TestDeliveryEventsBounceBlocksAddress(t *testing.T) {
 	if r.field() != "email" {
 		t.Errorf("field = %q, want email", r.field())
 	}
+
+	// Editing the address lifts the block: the re-invitation to the new
+	// address is mailed. Another guest's address is refused.
+	r = e.call("POST", "/v1/orgs/"+e.org+"/guests/"+erna+"/reinvite", admin, map[string]any{"period": map[string]int{"days": 7}, "email": brunoAddr})
+	e.expect(r, 409, "guest_exists")
+	fixed := e.email("erna-new")
+	r = e.call("POST", "/v1/orgs/"+e.org+"/guests/"+erna+"/reinvite", admin, map[string]any{"period": map[string]int{"days": 7}, "email": fixed})
+	e.expect(r, 200, "")
+	if r.str("email") != fixed || r.str("emailBlocked", "reason") != "" {
+		t.Errorf("after the edit: %s", r.Raw)
+	}
+	e.deliver()
+	if d := e.deliveryOf(admin, erna, "email"); d["status"] != "sent" {
+		t.Errorf("email to the edited address = %v, want sent", d)
+	}
+	if len(e.mailsTo(fixed)) != 1 {
+		t.Errorf("mails to the edited address = %v, want one", e.mailsTo(fixed))
+	}
+	// The old address is free again for the company; the new one is taken.
+	r = e.call("POST", "/v1/orgs/"+e.org+"/guests", admin, map[string]any{"email": fixed, "name": "Dup", "caseId": cid, "period": map[string]int{"days": 3}})
+	e.expect(r, 409, "guest_exists")
 }
 
 func TestDeliveryEventsTransientBounceDoesNotBlock(t *testing.T) {
