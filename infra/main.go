@@ -162,6 +162,10 @@ func newGuestbridge(app awscdk.App, cfg config, env *awscdk.Environment) (*guest
 		SMSMonthlyLimitUSD: cfg.SMSMonthlyLimitUSD,
 	})
 
+	for _, st := range []awscdk.Stack{data.Stack, api.Stack, messaging.Stack, relay.Stack, web.Stack, monitoring.Stack} {
+		retainProviderLogs(st)
+	}
+
 	if cfg.Defaulted[ctxPublicURL] {
 		awscdk.Annotations_Of(api.Stack).AddWarningV2(jsii.String("guestbridge:defaultPublicUrl"),
 			jsii.String("publicUrl and webDomain are not set: links and CORS use "+defaultPublicURL+"; set publicUrl to the WebUrl output (or set webDomain) and deploy again"))

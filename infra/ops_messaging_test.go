@@ -51,12 +51,6 @@ func TestOpsLogRetentionEverywhere(t *testing.T) {
 			}
 		}
 		for id, r := range resources(tmpl, "AWS::Lambda::Function") {
-			// The VPC's default-security-group custom resource is a CDK
-			// provider that takes no log group (reported in
-			// docs/operations.md).
-			if strings.HasPrefix(id, "CustomVpcRestrictDefaultSG") {
-				continue
-			}
 			if lc, _ := props(r)["LoggingConfig"].(map[string]any); lc == nil || lc["LogGroup"] == nil {
 				t.Errorf("%s %s logs to an implicit log group without retention", name, id)
 			}
