@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guestbridge/guestbridge/shared/delivery"
 )
@@ -207,5 +208,29 @@ func TestDeliveryEventsTransientBounceDoesNotBlock(t *testing.T) {
 	e.deliver()
 	if d := e.deliveryOf(admin, gid, "email"); d["status"] != "sent" {
 		t.Errorf("re-invitation after a soft bounce = %v, want sent", d)
+	}
+}
+
+// The backlog the scheduled sender publishes as a metric: messages not yet
+// handed to a provider and the age of the oldest; gone once delivered.
+func TestDeliveryBacklog(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	cid := e.createCase(admin, "Outage")
+	ctx := context.Background()
+	if n, age, err := e.app.Sender.Backlog(ctx); err != nil || n != 0 || age != 0 {
+		t.Fatalf("empty backlog = %d, %v, %v", n, age, err)
+	}
+	e.invite(admin, "hugo", "", cid, 7)
+	e.clock.Advance(time.Minute)
+	e.invite(admin, "ida", "+4915112345672", cid, 7)
+	e.clock.Advance(4 * time.Minute)
+	n, age, err := e.app.Sender.Backlog(ctx)
+	if err != nil || n != 3 || age != 5*time.Minute {
+		t.Errorf("backlog before the sender ran = %d messages, oldest %v (err %v); want 3, 5m0s", n, age, err)
+	}
+	e.deliver()
+	if n, age, err := e.app.Sender.Backlog(ctx); err != nil || n != 0 || age != 0 {
+		t.Errorf("backlog after delivery = %d, %v, %v; want empty", n, age, err)
 	}
 }
