@@ -154,3 +154,33 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// Only the SES events topic and the two SMS status log groups may invoke
+// the delivery function, each named by its ARN: nobody else can feed it a
+// forged report.
+func TestOpsDeliveryInvokersScoped(t *testing.T) {
+	n := 0
+	for id, r := range resources(fixtureTemplates(t).Messaging, "AWS::Lambda::Permission") {
+		p := props(r)
+		if !strings.Contains(mustJSON(p["FunctionName"]), "DeliveryFunction") {
+			continue
+		}
+		n++
+		src := mustJSON(p["SourceArn"])
+		switch p["Principal"] {
+		case "sns.amazonaws.com":
+			if !strings.Contains(src, "SesEvents") {
+				t.Errorf("%s: SNS source %s", id, src)
+			}
+		case "logs.amazonaws.com":
+			if !strings.Contains(src, "SmsStatusLogs") {
+				t.Errorf("%s: logs source %s", id, src)
+			}
+		default:
+			t.Errorf("%s: principal %v may invoke the delivery function", id, p["Principal"])
+		}
+	}
+	if n != 1+len(smsStatusLogGroups) {
+		t.Errorf("want %d invoke permissions, got %d", 1+len(smsStatusLogGroups), n)
+	}
+}
