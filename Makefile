@@ -9,7 +9,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 
 GO          ?= go
 ROOT        := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
-FUNCTIONS   := api sender sweep
+FUNCTIONS   := api sender sweep delivery
 LOCAL_TOOLS := tools/local
 NPM_STAMP   := $(LOCAL_TOOLS)/node_modules/.stamp
 CDK         := $(LOCAL_TOOLS)/node_modules/.bin/cdk

@@ -25,6 +25,8 @@ const testTicketKey = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI="
 const (
 	testMailFrom = "no-reply@mail.example.com"
 	testCertArn  = "arn:aws:acm:eu-central-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+	// testWebCertArn is a CloudFront certificate: us-east-1.
+	testWebCertArn = "arn:aws:acm:us-east-1:111122223333:certificate/11111111-1111-1111-1111-111111111111"
 )
 
 // fixtureDir holds the fixture assets and the cloud assembly of the tests.
@@ -46,6 +48,7 @@ func TestMain(m *testing.M) {
 // templates are the synthesized templates of the fixture app.
 type templates struct {
 	Data, Api, Messaging, Relay assertions.Template
+	Web, Monitoring             assertions.Template
 }
 
 var (
@@ -101,21 +104,28 @@ func synthFixture() (*templates, error) {
 			ctxRelayMaxTasks:        "4",
 			ctxSMSPerOrgPerDay:      "40",
 			ctxSMSCountries:         "EU,CH",
+			ctxWebDomain:            "app.example.com",
+			ctxWebCertificateArn:    testWebCertArn,
+			ctxAlarmEmail:           "ops@example.com",
+			ctxSMSMonthlyLimitUSD:   "50",
 		}[key]
 	})
 	if err != nil {
 		return nil, err
 	}
 	cfg.RelayImageDir, cfg.RelayDockerfile = imageDir, "Dockerfile"
+	cfg.WebDir, cfg.WebStageDir = filepath.Join("..", "web"), fixtureDir
 	gb, err := newGuestbridge(app, cfg, nil)
 	if err != nil {
 		return nil, err
 	}
 	return &templates{
-		Data:      assertions.Template_FromStack(gb.Data.Stack, nil),
-		Api:       assertions.Template_FromStack(gb.Api.Stack, nil),
-		Messaging: assertions.Template_FromStack(gb.Messaging.Stack, nil),
-		Relay:     assertions.Template_FromStack(gb.Relay.Stack, nil),
+		Data:       assertions.Template_FromStack(gb.Data.Stack, nil),
+		Api:        assertions.Template_FromStack(gb.Api.Stack, nil),
+		Messaging:  assertions.Template_FromStack(gb.Messaging.Stack, nil),
+		Relay:      assertions.Template_FromStack(gb.Relay.Stack, nil),
+		Web:        assertions.Template_FromStack(gb.Web.Stack, nil),
+		Monitoring: assertions.Template_FromStack(gb.Monitoring.Stack, nil),
 	}, nil
 }
 

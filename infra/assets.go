@@ -9,7 +9,7 @@ import (
 
 // lambdaFunctions are the functions the Makefile builds into
 // <assetDir>/<fn>/bootstrap (docs/architecture.md).
-var lambdaFunctions = []string{"api", "sender", "sweep"}
+var lambdaFunctions = []string{"api", "sender", "sweep", "delivery"}
 
 // lambdaAssetDirs checks that <assetDir>/<fn>/bootstrap exists for every
 // function and returns the absolute asset directory of each, keyed by

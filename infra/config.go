@@ -24,6 +24,11 @@ const (
 	ctxRelayMaxTasks        = "relayMaxTasks"
 	ctxSMSPerOrgPerDay      = "smsPerOrgPerDay"
 	ctxSMSCountries         = "smsCountries"
+	ctxWebDomain            = "webDomain"
+	ctxWebCertificateArn    = "webCertificateArn"
+	ctxAlarmEmail           = "alarmEmail"
+	ctxSenderConcurrency    = "senderConcurrency"
+	ctxSMSMonthlyLimitUSD   = "smsMonthlySpendLimitUsd"
 )
 
 // Defaults used when a context value is absent, so that `cdk synth` works with
@@ -35,6 +40,13 @@ const (
 	defaultPublicURL     = "http://localhost:8080"
 	defaultRelayMaxTasks = 1
 	maxRelayTasks        = 50
+	// defaultSenderConcurrency reserves this many concurrent runs for the
+	// sender, and caps it there: a retry storm cannot take the concurrency
+	// the api function needs, nor hammer SES past its send rate.
+	defaultSenderConcurrency = 5
+	// defaultSMSMonthlyLimitUSD is the SNS account spend limit new
+	// accounts get; the spend alarm fires at 80 % of it.
+	defaultSMSMonthlyLimitUSD = 1
 )
 
 // relayBuildContext are the Docker ignore patterns of the relay image's build
@@ -55,6 +67,10 @@ type config struct {
 	RelayDockerfile string
 	// RelayImageExclude are Docker ignore patterns applied to RelayImageDir.
 	RelayImageExclude []string
+	// WebDir is the web client's directory and WebStageDir where synth lays
+	// it out for the bucket (stageWeb).
+	WebDir      string
+	WebStageDir string
 	// MailFrom is the verified SES sender address (GB_MAIL_FROM).
 	MailFrom string
 	// PublicURL is the base URL of the web client (GB_PUBLIC_URL, CORS origin).
@@ -77,6 +93,21 @@ type config struct {
 	// is paid by this AWS account.
 	SMSPerOrgPerDay int
 	SMSCountries    string
+	// WebDomain is the custom host name of the web distribution and
+	// WebCertificateArn its ACM certificate (in us-east-1); empty means the
+	// distribution's own name. With a domain, PublicURL defaults to
+	// https://<WebDomain>.
+	WebDomain         string
+	WebCertificateArn string
+	// AlarmEmail is subscribed to the alarm topic; empty means none (the
+	// topic can be subscribed to by hand).
+	AlarmEmail string
+	// SenderConcurrency is the sender's reserved concurrency; 0 reserves
+	// none (accounts whose concurrency limit is 10 cannot reserve any).
+	SenderConcurrency int
+	// SMSMonthlyLimitUSD is the account's SNS MonthlySpendLimit, which the
+	// spend alarm compares with.
+	SMSMonthlyLimitUSD int
 
 	// Defaulted lists the context keys that were absent and took a default,
 	// so the stacks can warn about the ones a deployment must set.
@@ -106,6 +137,8 @@ func parseConfig(get func(key string) any) (config, error) {
 		RelayImageDir:     ".",
 		RelayDockerfile:   "media-task/Dockerfile",
 		RelayImageExclude: relayBuildContext,
+		WebDir:            "web",
+		WebStageDir:       "cdk.out",
 		Defaulted:         map[string]bool{},
 	}
 	var errs []error
@@ -130,7 +163,14 @@ func parseConfig(get func(key string) any) (config, error) {
 
 	cfg.AssetDir = str(ctxAssetDir, defaultAssetDir)
 	cfg.MailFrom = str(ctxMailFrom, defaultMailFrom)
-	cfg.PublicURL = str(ctxPublicURL, defaultPublicURL)
+	cfg.WebDomain = str(ctxWebDomain, "")
+	cfg.WebCertificateArn = str(ctxWebCertificateArn, "")
+	cfg.AlarmEmail = str(ctxAlarmEmail, "")
+	publicDefault := defaultPublicURL
+	if cfg.WebDomain != "" {
+		publicDefault = "https://" + cfg.WebDomain
+	}
+	cfg.PublicURL = str(ctxPublicURL, publicDefault)
 	cfg.RelayTicketPublicKey = str(ctxRelayTicketPublicKey, "")
 	cfg.RelayCertificateArn = str(ctxRelayCertificateArn, "")
 	cfg.RelayDomain = str(ctxRelayDomain, "")
@@ -148,6 +188,12 @@ func parseConfig(get func(key string) any) (config, error) {
 		errs = append(errs, fmt.Errorf("context %s: %w", ctxSMSPerOrgPerDay, err))
 	}
 	cfg.SMSCountries = str(ctxSMSCountries, phone.DefaultCountries.String())
+	if cfg.SenderConcurrency, err = intContext(get(ctxSenderConcurrency), defaultSenderConcurrency); err != nil {
+		errs = append(errs, fmt.Errorf("context %s: %w", ctxSenderConcurrency, err))
+	}
+	if cfg.SMSMonthlyLimitUSD, err = intContext(get(ctxSMSMonthlyLimitUSD), defaultSMSMonthlyLimitUSD); err != nil {
+		errs = append(errs, fmt.Errorf("context %s: %w", ctxSMSMonthlyLimitUSD, err))
+	}
 
 	if err := cfg.validate(); err != nil {
 		errs = append(errs, err)
@@ -207,6 +253,31 @@ func (c config) validate() error {
 	}
 	if _, err := phone.ParseCountries(c.SMSCountries); err != nil {
 		errs = append(errs, fmt.Errorf("context %s: %w", ctxSMSCountries, err))
+	}
+	if c.WebDomain != "" && (strings.ContainsAny(c.WebDomain, "/: ") || !strings.Contains(c.WebDomain, ".")) {
+		errs = append(errs, fmt.Errorf("context %s: want a host name such as app.example.com, got %q", ctxWebDomain, c.WebDomain))
+	}
+	if (c.WebDomain == "") != (c.WebCertificateArn == "") {
+		errs = append(errs, fmt.Errorf("context %s and %s: give both (CloudFront needs a certificate for a custom name) or neither", ctxWebDomain, ctxWebCertificateArn))
+	}
+	if c.WebCertificateArn != "" && !strings.HasPrefix(c.WebCertificateArn, "arn:aws:acm:us-east-1:") {
+		errs = append(errs, fmt.Errorf("context %s: want an ACM certificate ARN in us-east-1 (CloudFront reads certificates only there), got %q", ctxWebCertificateArn, c.WebCertificateArn))
+	}
+	if c.WebDomain != "" {
+		if u, err := url.Parse(c.PublicURL); err == nil && u.Host != c.WebDomain {
+			errs = append(errs, fmt.Errorf("context %s: %q is not on %s %q, where the web client is served", ctxPublicURL, c.PublicURL, ctxWebDomain, c.WebDomain))
+		}
+	}
+	if c.AlarmEmail != "" {
+		if addr, err := mail.ParseAddress(c.AlarmEmail); err != nil || addr.Address != c.AlarmEmail {
+			errs = append(errs, fmt.Errorf("context %s: want a bare email address, got %q", ctxAlarmEmail, c.AlarmEmail))
+		}
+	}
+	if c.SenderConcurrency < 0 || c.SenderConcurrency > 100 {
+		errs = append(errs, fmt.Errorf("context %s: want 0..100, got %d", ctxSenderConcurrency, c.SenderConcurrency))
+	}
+	if c.SMSMonthlyLimitUSD < 1 {
+		errs = append(errs, fmt.Errorf("context %s: want at least 1, got %d", ctxSMSMonthlyLimitUSD, c.SMSMonthlyLimitUSD))
 	}
 	if c.RelayMaxTasks < 1 || c.RelayMaxTasks > maxRelayTasks {
 		errs = append(errs, fmt.Errorf("context %s: want 1..%d, got %d", ctxRelayMaxTasks, maxRelayTasks, c.RelayMaxTasks))

@@ -16,23 +16,31 @@ type goFunctionProps struct {
 	Description string
 	Environment map[string]string
 	Timeout     awscdk.Duration
+	// ReservedConcurrency caps the function's concurrent runs and reserves
+	// them; 0 leaves the function on the account's shared pool.
+	ReservedConcurrency int
 }
 
 // functionMemoryMiB is the memory size of every function.
 const functionMemoryMiB = 256
+
+// logRetention is how long every log group of the app keeps its records:
+// long enough to look into an incident reported weeks later, short enough
+// that logs holding addresses do not pile up.
+const logRetention = awslogs.RetentionDays_ONE_MONTH
 
 // newGoFunction creates a Go Lambda function for provided.al2023 on arm64 from
 // a prebuilt bootstrap binary, with its own log group (one month retention)
 // and JSON logging, so the application's slog JSON records keep their fields.
 func newGoFunction(scope constructs.Construct, id string, p goFunctionProps) awslambda.Function {
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
-		Retention: awslogs.RetentionDays_ONE_MONTH,
+		Retention: logRetention,
 	})
 	env := make(map[string]*string, len(p.Environment))
 	for k, v := range p.Environment {
 		env[k] = jsii.String(v)
 	}
-	return awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
+	fp := &awslambda.FunctionProps{
 		Description:   jsii.String(p.Description),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:  awslambda.Architecture_ARM_64(),
@@ -43,5 +51,9 @@ func newGoFunction(scope constructs.Construct, id string, p goFunctionProps) aws
 		Environment:   &env,
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
-	})
+	}
+	if p.ReservedConcurrency > 0 {
+		fp.ReservedConcurrentExecutions = jsii.Number(float64(p.ReservedConcurrency))
+	}
+	return awslambda.NewFunction(scope, jsii.String(id), fp)
 }

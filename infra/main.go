@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -33,6 +35,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	// The staged web client is copied into the cloud assembly at synth;
+	// the staging directory is not needed afterwards.
+	stage, err := os.MkdirTemp("", "guestbridge-web-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stage)
+	cfg.WebStageDir = stage
 	if _, err := newGuestbridge(app, cfg, envFromCLI()); err != nil {
 		return err
 	}
@@ -53,10 +63,12 @@ func envFromCLI() *awscdk.Environment {
 
 // guestbridge is the set of stacks of one deployment.
 type guestbridge struct {
-	Data      *DataStack
-	Api       *ApiStack
-	Messaging *MessagingStack
-	Relay     *RelayStack
+	Data       *DataStack
+	Api        *ApiStack
+	Messaging  *MessagingStack
+	Relay      *RelayStack
+	Web        *WebStack
+	Monitoring *MonitoringStack
 }
 
 // newGuestbridge checks the build inputs and adds all stacks to app.
@@ -66,6 +78,10 @@ func newGuestbridge(app awscdk.App, cfg config, env *awscdk.Environment) (*guest
 		return nil, err
 	}
 	imageDir, err := relayImageContext(cfg.RelayImageDir, cfg.RelayDockerfile)
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := stageWeb(cfg.WebDir, cfg.WebStageDir)
 	if err != nil {
 		return nil, err
 	}
@@ -88,14 +104,16 @@ func newGuestbridge(app awscdk.App, cfg config, env *awscdk.Environment) (*guest
 		SMSCountries:      cfg.SMSCountries,
 	})
 	messaging := NewMessagingStack(app, stackPrefix+"Messaging", &MessagingStackProps{
-		StackProps:     stackProps("Guestbridge messaging: outbox sender and expiry sweep"),
-		SenderAssetDir: assets["sender"],
-		SweepAssetDir:  assets["sweep"],
-		Table:          data.Table,
-		RootSecret:     data.RootSecret,
-		PublicURL:      cfg.PublicURL,
-		MailFrom:       cfg.MailFrom,
-		MailDomain:     cfg.MailDomain(),
+		StackProps:        stackProps("Guestbridge messaging: outbox sender and expiry sweep"),
+		SenderAssetDir:    assets["sender"],
+		SweepAssetDir:     assets["sweep"],
+		DeliveryAssetDir:  assets["delivery"],
+		SenderConcurrency: cfg.SenderConcurrency,
+		Table:             data.Table,
+		RootSecret:        data.RootSecret,
+		PublicURL:         cfg.PublicURL,
+		MailFrom:          cfg.MailFrom,
+		MailDomain:        cfg.MailDomain(),
 	})
 	relay := NewRelayStack(app, stackPrefix+"Relay", &RelayStackProps{
 		StackProps:        stackProps("Guestbridge relay: media relay on ECS Fargate"),
@@ -111,13 +129,50 @@ func newGuestbridge(app awscdk.App, cfg config, env *awscdk.Environment) (*guest
 		MaxTasks:          cfg.RelayMaxTasks,
 	})
 
+	// The browser reaches the relay at the signaling URL's origin, which the
+	// web client's Content-Security-Policy must allow.
+	relayScheme, relayHost := "ws://", relay.LoadBalancer.LoadBalancerDnsName()
+	if cfg.RelayCertificateArn != "" {
+		relayScheme = "wss://"
+	}
+	if cfg.RelayDomain != "" {
+		relayHost = jsii.String(cfg.RelayDomain)
+	}
+	web := NewWebStack(app, stackPrefix+"Web", &WebStackProps{
+		StackProps:     stackProps("Guestbridge web: the web client and the API behind one CloudFront distribution"),
+		Bundle:         bundle,
+		ApiEndpoint:    api.Endpoint,
+		RelayOrigins:   []string{relayScheme + *relayHost},
+		Domain:         cfg.WebDomain,
+		CertificateArn: cfg.WebCertificateArn,
+	})
+	monitoring := NewMonitoringStack(app, stackPrefix+"Monitoring", &MonitoringStackProps{
+		StackProps: stackProps("Guestbridge monitoring: alarms, their SNS topic and the dashboard"),
+		AlarmEmail: cfg.AlarmEmail,
+		HttpApi:    api.HttpApi,
+		Functions: map[string]awslambda.IFunction{
+			"api": api.Function, "sender": messaging.Sender, "sweep": messaging.Sweep, "delivery": messaging.Delivery,
+		},
+		Sender:             messaging.Sender,
+		Table:              data.Table,
+		DLQs:               map[string]awssqs.IQueue{"stream": messaging.StreamDLQ, "schedule": messaging.ScheduleDLQ},
+		RelayCluster:       relay.Cluster,
+		RelayService:       relay.Service,
+		RelayTargets:       relay.Targets,
+		SMSMonthlyLimitUSD: cfg.SMSMonthlyLimitUSD,
+	})
+
+	for _, st := range []awscdk.Stack{data.Stack, api.Stack, messaging.Stack, relay.Stack, web.Stack, monitoring.Stack} {
+		retainProviderLogs(st)
+	}
+
 	if cfg.Defaulted[ctxPublicURL] {
 		awscdk.Annotations_Of(api.Stack).AddWarningV2(jsii.String("guestbridge:defaultPublicUrl"),
-			jsii.String("publicUrl is not set: links and CORS use "+defaultPublicURL))
+			jsii.String("publicUrl and webDomain are not set: links and CORS use "+defaultPublicURL+"; set publicUrl to the WebUrl output (or set webDomain) and deploy again"))
 	}
 	if cfg.Defaulted[ctxMailFrom] {
 		awscdk.Annotations_Of(messaging.Stack).AddWarningV2(jsii.String("guestbridge:defaultMailFrom"),
 			jsii.String("mailFrom is not set: the sender uses "+defaultMailFrom+", which SES will refuse"))
 	}
-	return &guestbridge{Data: data, Api: api, Messaging: messaging, Relay: relay}, nil
+	return &guestbridge{Data: data, Api: api, Messaging: messaging, Relay: relay, Web: web, Monitoring: monitoring}, nil
 }

@@ -10,7 +10,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogsdestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -27,9 +33,14 @@ const (
 // MessagingStackProps configures the messaging stack.
 type MessagingStackProps struct {
 	awscdk.StackProps
-	// SenderAssetDir and SweepAssetDir hold the functions' bootstrap binaries.
-	SenderAssetDir string
-	SweepAssetDir  string
+	// SenderAssetDir, SweepAssetDir and DeliveryAssetDir hold the functions'
+	// bootstrap binaries.
+	SenderAssetDir   string
+	SweepAssetDir    string
+	DeliveryAssetDir string
+	// SenderConcurrency is the sender's reserved concurrency; 0 reserves
+	// none.
+	SenderConcurrency int
 	// Table is the single table; it must have a stream (the data stack's
 	// does).
 	Table awsdynamodb.ITable
@@ -49,12 +60,27 @@ type MessagingStackProps struct {
 	ReminderDays int
 }
 
-// MessagingStack holds the outbox sender and the expiry sweep.
+// MessagingStack holds the outbox sender, the expiry sweep and the handler
+// of the providers' delivery reports.
 type MessagingStack struct {
 	awscdk.Stack
-	Sender awslambda.Function
-	Sweep  awslambda.Function
+	Sender   awslambda.Function
+	Sweep    awslambda.Function
+	Delivery awslambda.Function
+	// StreamDLQ receives the stream batches the sender gave up on and
+	// ScheduleDLQ the schedule ticks EventBridge could not deliver.
+	StreamDLQ   awssqs.Queue
+	ScheduleDLQ awssqs.Queue
+	// ConfigurationSet is the one every email goes through.
+	ConfigurationSet awsses.ConfigurationSet
+	// SMSStatusRole is the role SNS writes SMS delivery status logs with
+	// (the account setting DeliveryStatusIAMRole; docs/deploy.md).
+	SMSStatusRole awsiam.Role
 }
+
+// smsStatusLogGroups are the log groups SNS writes SMS delivery status
+// records to, in the stack's region and account.
+var smsStatusLogGroups = []string{"DirectPublishToPhoneNumber", "DirectPublishToPhoneNumber/Failure"}
 
 // NewMessagingStack creates the sender (table stream of new outbox items, and
 // a one-minute schedule for retries) and the sweep (five-minute schedule).
@@ -70,17 +96,36 @@ func NewMessagingStack(scope constructs.Construct, id string, props *MessagingSt
 		reminderDays = defaultReminderDays
 	}
 
+	// Every email goes through the configuration set, whose event
+	// destination reports deliveries, bounces and complaints to the
+	// delivery function.
+	configSet := awsses.NewConfigurationSet(stack, jsii.String("MailConfigurationSet"), &awsses.ConfigurationSetProps{
+		SuppressionReasons: awsses.SuppressionReasons_BOUNCES_AND_COMPLAINTS,
+	})
+	sesEvents := awssns.NewTopic(stack, jsii.String("SesEvents"), &awssns.TopicProps{
+		DisplayName: jsii.String("Guestbridge SES delivery events"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	configSet.AddEventDestination(jsii.String("ToDeliveryHandler"), &awsses.ConfigurationSetEventDestinationOptions{
+		Destination: awsses.EventDestination_SnsTopic(sesEvents),
+		Events: &[]awsses.EmailSendingEvent{
+			awsses.EmailSendingEvent_DELIVERY, awsses.EmailSendingEvent_BOUNCE, awsses.EmailSendingEvent_COMPLAINT,
+		},
+	})
+
 	sender := newGoFunction(stack, "SenderFunction", goFunctionProps{
 		AssetDir:    props.SenderAssetDir,
 		Description: "Guestbridge sender: delivers outbox messages by SES (email) and SNS (SMS)",
 		Timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
 		Environment: map[string]string{
-			"GB_TABLE":         *props.Table.TableName(),
-			"GB_PUBLIC_URL":    props.PublicURL,
-			"GB_MAIL_FROM":     props.MailFrom,
-			"GB_SECRET_ARN":    *props.RootSecret.SecretArn(),
-			"GB_SMS_SENDER_ID": smsSenderID,
+			"GB_TABLE":                 *props.Table.TableName(),
+			"GB_PUBLIC_URL":            props.PublicURL,
+			"GB_MAIL_FROM":             props.MailFrom,
+			"GB_SECRET_ARN":            *props.RootSecret.SecretArn(),
+			"GB_SMS_SENDER_ID":         smsSenderID,
+			"GB_SES_CONFIGURATION_SET": *configSet.ConfigurationSetName(),
 		},
+		ReservedConcurrency: props.SenderConcurrency,
 	})
 	props.Table.GrantReadWriteData(sender)
 	props.RootSecret.GrantRead(sender, nil)
@@ -92,9 +137,15 @@ func NewMessagingStack(scope constructs.Construct, id string, props *MessagingSt
 	sender.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:     jsii.String("SendEmailAsConfiguredSender"),
 		Actions: jsii.Strings("ses:SendEmail"),
+		// SES authorizes a send against the identity and against the
+		// configuration set the message names.
 		Resources: &[]*string{
 			sesIdentityArn(stack, props.MailDomain),
 			sesIdentityArn(stack, props.MailFrom),
+			stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("ses"), Resource: jsii.String("configuration-set"),
+				ResourceName: configSet.ConfigurationSetName(), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+			}),
 		},
 		Conditions: &map[string]any{
 			"StringEquals": map[string]any{"ses:FromAddress": props.MailFrom},
@@ -113,6 +164,20 @@ func NewMessagingStack(scope constructs.Construct, id string, props *MessagingSt
 		},
 	}))
 
+	// Dead-letter queues: what the stream and the schedules could not
+	// deliver lands here for the operator (docs/operations.md), kept two
+	// weeks. The messages themselves stay pending in the table either way.
+	streamDLQ := awssqs.NewQueue(stack, jsii.String("SenderStreamDLQ"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		EnforceSSL:      jsii.Bool(true),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+	})
+	scheduleDLQ := awssqs.NewQueue(stack, jsii.String("ScheduleDLQ"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		EnforceSSL:      jsii.Bool(true),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+	})
+
 	// New outbox items: INSERTs whose PK starts with OUTBOX#. Every other
 	// write to the table is filtered out before the function is invoked.
 	sender.AddEventSource(awslambdaeventsources.NewDynamoEventSource(props.Table, &awslambdaeventsources.DynamoEventSourceProps{
@@ -126,6 +191,8 @@ func NewMessagingStack(scope constructs.Construct, id string, props *MessagingSt
 		ReportBatchItemFailures: jsii.Bool(true),
 		RetryAttempts:           jsii.Number(3),
 		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(1)),
+		// A dropped batch's shard and sequence numbers go to the queue.
+		OnFailure: awslambdaeventsources.NewSqsDlq(streamDLQ),
 		Filters: &[]*map[string]any{
 			awslambda.FilterCriteria_Filter(&map[string]any{
 				"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
@@ -144,8 +211,9 @@ func NewMessagingStack(scope constructs.Construct, id string, props *MessagingSt
 			awseventstargets.NewLambdaFunction(sender, &awseventstargets.LambdaFunctionProps{
 				// A tick that cannot be delivered within a minute is
 				// superseded by the next one.
-				MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(1)),
-				RetryAttempts: jsii.Number(2),
+				MaxEventAge:     awscdk.Duration_Minutes(jsii.Number(1)),
+				RetryAttempts:   jsii.Number(2),
+				DeadLetterQueue: scheduleDLQ,
 			}),
 		},
 	})
@@ -171,13 +239,54 @@ func NewMessagingStack(scope constructs.Construct, id string, props *MessagingSt
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(5))),
 		Targets: &[]awsevents.IRuleTarget{
 			awseventstargets.NewLambdaFunction(sweep, &awseventstargets.LambdaFunctionProps{
-				MaxEventAge:   awscdk.Duration_Minutes(jsii.Number(5)),
-				RetryAttempts: jsii.Number(2),
+				MaxEventAge:     awscdk.Duration_Minutes(jsii.Number(5)),
+				RetryAttempts:   jsii.Number(2),
+				DeadLetterQueue: scheduleDLQ,
 			}),
 		},
 	})
 
-	return &MessagingStack{Stack: stack, Sender: sender, Sweep: sweep}
+	// The delivery function reads only the table: no secret, no sending.
+	deliveryFn := newGoFunction(stack, "DeliveryFunction", goFunctionProps{
+		AssetDir:    props.DeliveryAssetDir,
+		Description: "Guestbridge delivery: records SES and SNS delivery, bounce and complaint reports",
+		Timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
+		Environment: map[string]string{"GB_TABLE": *props.Table.TableName()},
+	})
+	props.Table.GrantReadWriteData(deliveryFn)
+	sesEvents.AddSubscription(awssnssubscriptions.NewLambdaSubscription(deliveryFn, nil))
+
+	// SMS delivery status: SNS writes one record per SMS into these log
+	// groups once the account's DeliveryStatusIAMRole is set to this role
+	// (an account-wide setting, so set by hand: docs/deploy.md). The stack
+	// owns the groups to give them a retention; a subscription filter hands
+	// every record to the delivery function.
+	smsRole := awsiam.NewRole(stack, jsii.String("SmsStatusLogRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("sns.amazonaws.com"), nil),
+		Description: jsii.String("SNS writes SMS delivery status logs with this role"),
+	})
+	for i, name := range smsStatusLogGroups {
+		group := awslogs.NewLogGroup(stack, jsii.String("SmsStatusLogs"+strconv.Itoa(i)), &awslogs.LogGroupProps{
+			LogGroupName: jsii.String("sns/" + *stack.Region() + "/" + *stack.Account() + "/" + name),
+			Retention:    logRetention,
+		})
+		smsRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+			Resources: jsii.Strings(*group.LogGroupArn(), *group.LogGroupArn()+":log-stream:*"),
+		}))
+		group.AddSubscriptionFilter(jsii.String("ToDeliveryHandler"), &awslogs.SubscriptionFilterOptions{
+			Destination:   awslogsdestinations.NewLambdaDestination(deliveryFn, nil),
+			FilterPattern: awslogs.FilterPattern_AllEvents(),
+		})
+	}
+
+	awscdk.NewCfnOutput(stack, jsii.String("SmsDeliveryStatusRoleArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Set as the SNS account's DeliveryStatusIAMRole (docs/deploy.md)"),
+		Value:       smsRole.RoleArn(),
+	})
+
+	return &MessagingStack{Stack: stack, Sender: sender, Sweep: sweep, Delivery: deliveryFn,
+		StreamDLQ: streamDLQ, ScheduleDLQ: scheduleDLQ, ConfigurationSet: configSet, SMSStatusRole: smsRole}
 }
 
 // sesIdentityArn returns the ARN of the SES identity name (an email address or

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -82,6 +83,8 @@ type RelayStackProps struct {
 // the default). See docs/deploy.md.
 type RelayStack struct {
 	awscdk.Stack
+	Cluster      awsecs.Cluster
+	Targets      awselasticloadbalancingv2.NetworkTargetGroup
 	Service      awsecs.FargateService
 	LoadBalancer awselasticloadbalancingv2.NetworkLoadBalancer
 	// SignalURL is the relay's public signaling URL (ws:// or wss://), which
@@ -107,7 +110,12 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 	})
 	publicSubnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}
 
-	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{Vpc: vpc})
+	// Container Insights publishes the running and desired task counts the
+	// monitoring stack's alarm compares.
+	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc:                 vpc,
+		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
+	})
 
 	taskDef := awsecs.NewFargateTaskDefinition(stack, jsii.String("RelayTask"), &awsecs.FargateTaskDefinitionProps{
 		Cpu:            jsii.Number(relayTaskCPU),
@@ -117,8 +125,11 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
 		},
 	})
-	// Tasks register themselves (PK "RELAY") and heartbeat in the table.
-	props.Table.GrantReadWriteData(taskDef.TaskRole())
+	// Tasks register themselves (PK "RELAY") and heartbeat in the table,
+	// and read their sessions' state (PK "SESSION#<id>"); the leading-keys
+	// condition keeps them off every other partition: accounts, password
+	// hashes, guests, the outbox.
+	grantRelayTableAccess(taskDef.TaskRole(), props.Table)
 
 	listenerPort, scheme := 80.0, "ws://"
 	if props.CertificateArn != "" {
@@ -235,7 +246,7 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 			jsii.String("relayCertificateArn is not set: the relay signals over plain ws:// on port 80 (trials only)"))
 	}
 	listener := nlb.AddListener(jsii.String("Signaling"), listenerProps)
-	listener.AddTargets(jsii.String("Relay"), &awselasticloadbalancingv2.AddNetworkTargetsProps{
+	targets := listener.AddTargets(jsii.String("Relay"), &awselasticloadbalancingv2.AddNetworkTargetsProps{
 		Port:     jsii.Number(relayHTTPPort),
 		Protocol: awselasticloadbalancingv2.Protocol_TCP,
 		Targets: &[]awselasticloadbalancingv2.INetworkLoadBalancerTarget{
@@ -288,5 +299,23 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 		Value:       signalURL,
 	})
 
-	return &RelayStack{Stack: stack, Service: service, LoadBalancer: nlb, SignalURL: signalURL}
+	return &RelayStack{Stack: stack, Cluster: cluster, Targets: targets, Service: service, LoadBalancer: nlb, SignalURL: signalURL}
+}
+
+// relayTablePartitions are the partition keys the relay may touch.
+var relayTablePartitions = []string{"RELAY", "SESSION#*"}
+
+// grantRelayTableAccess lets role read and write the relay's own partitions
+// of table and nothing else: dynamodb:LeadingKeys is checked on every item
+// and query key, and the statement names the table, not its indexes, whose
+// partitions (by user, by email) the condition could not bound.
+func grantRelayTableAccess(role awsiam.IRole, table awsdynamodb.ITable) {
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("RelayPartitionsOnly"),
+		Actions:   jsii.Strings("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+		Resources: &[]*string{table.TableArn()},
+		Conditions: &map[string]any{
+			"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": relayTablePartitions},
+		},
+	}))
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -48,6 +49,14 @@ func handle(ctx context.Context, s *outbox.Sender, log *slog.Logger, raw json.Ra
 	if err := json.Unmarshal(raw, &batch); err != nil || len(batch.Records) == 0 {
 		n, err := s.DeliverDue(ctx)
 		log.InfoContext(ctx, "scheduled delivery", "sent", n, "err", err)
+		// The scheduled run measures the backlog once a minute, so the
+		// metric keeps flowing when no new message arrives and the alarm
+		// sees a queue that stopped moving.
+		if left, age, berr := s.Backlog(ctx); berr != nil {
+			log.ErrorContext(ctx, "outbox backlog not measured", "err", berr)
+		} else if werr := writeBacklogMetrics(os.Stdout, time.Now(), left, age); werr != nil {
+			log.ErrorContext(ctx, "outbox backlog metric not written", "err", werr)
+		}
 		return events.DynamoDBEventResponse{}, err
 	}
 	var resp events.DynamoDBEventResponse

@@ -77,6 +77,10 @@ type Config struct {
 	// AttachmentsBucket holds the files of cases: snapshots and recordings
 	// (GB_ATTACHMENTS_BUCKET).
 	AttachmentsBucket string
+	// SESConfigurationSet is the SES configuration set every email goes
+	// through (GB_SES_CONFIGURATION_SET); its event destination reports
+	// deliveries, bounces and complaints. Empty sends without one (local).
+	SESConfigurationSet string
 }
 
 // FromEnv reads the configuration from the environment.
@@ -119,6 +123,7 @@ func FromEnv() (Config, error) {
 	str("GB_TABLE", &c.Table)
 	str("GB_PUBLIC_URL", &c.PublicURL)
 	str("GB_MAIL_FROM", &c.MailFrom)
+	str("GB_SES_CONFIGURATION_SET", &c.SESConfigurationSet)
 	str("GB_SECRET_ARN", &c.SecretARN)
 	str("GB_SMS_SENDER_ID", &c.SMSSenderID)
 	str("AWS_REGION", &c.Region)

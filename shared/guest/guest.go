@@ -81,7 +81,18 @@ type Guest struct {
 	// one reminder and an extension earns a new one.
 	ReminderFor time.Time
 	GrantID     string
+	// EmailBlocked is the address that bounced for good or whose owner
+	// complained, with the provider's reason: it is not mailed again. The
+	// block holds only while Email is that address, so editing the address
+	// lifts it.
+	EmailBlocked       string
+	EmailBlockedReason string
+	EmailBlockedAt     time.Time
 }
+
+// MailBlocked reports whether the guest's current address must not be
+// mailed (shared/delivery).
+func (g *Guest) MailBlocked() bool { return g.EmailBlocked != "" && g.EmailBlocked == g.Email }
 
 // StatusAt tells the guest's status at now. A period that has ended counts as
 // deactivated even before the sweep records it.

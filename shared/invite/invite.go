@@ -323,7 +323,16 @@ func (s *Service) links(g *guest.Guest, org identity.Org, inviter string, scope 
 	}
 	var links []guest.Invitation
 	var msgs []outbox.Message
+	if g.MailBlocked() && !contains(g.Channels, outbox.SMS) {
+		return nil, nil, ErrEmailBlocked
+	}
 	for _, ch := range g.Channels {
+		if ch == outbox.Email && g.MailBlocked() {
+			// The other channels still go out; the guest list says why
+			// this one did not.
+			g.Deliveries[ch] = outbox.Delivery{Status: outbox.Suppressed, Reason: "not sent: " + g.EmailBlockedReason, UpdatedAt: now}
+			continue
+		}
 		tok, err := secret.NewToken()
 		if err != nil {
 			return nil, nil, err
@@ -524,6 +533,9 @@ func (s *Service) End(ctx context.Context, p *access.Principal, orgID, guestID s
 // ReinviteRequest gives a re-invited guest a new period.
 type ReinviteRequest struct {
 	Period *guest.PeriodRequest `json:"period"`
+	// Email, when given and different, moves the guest to a new address
+	// (one that bounced is the usual reason); left out, it stays.
+	Email *string `json:"email,omitempty"`
 	// Language, "de" or "en", replaces the guest's; left out, it stays.
 	Language *string `json:"language,omitempty"`
 }
@@ -541,6 +553,17 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	if req.Language != nil {
 		if err := locale.CheckLang("language", *req.Language); err != nil || *req.Language == "" {
 			return View{}, apperr.InvalidField("language", `language must be "de" or "en"`)
+		}
+	}
+	email := g.Email
+	if req.Email != nil {
+		if email, err = guest.NormalizeEmail("email", *req.Email); err != nil {
+			return View{}, err
+		}
+		if email != g.Email {
+			if err := s.notYetAGuest(ctx, orgID, email); err != nil {
+				return View{}, err
+			}
 		}
 	}
 	org, err := s.store.Org(ctx, orgID)
@@ -579,14 +602,21 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 		cases = append(cases, c)
 	}
 	acct := identity.User{ID: g.UserID}
-	if g.UserID != "" {
+	if g.UserID != "" && email == g.Email {
 		if acct, err = s.store.User(ctx, g.UserID); err != nil {
 			return View{}, err
 		}
-	} else if acct, err = s.verifiedAccount(ctx, g.Email); err != nil {
+	} else if acct, err = s.verifiedAccount(ctx, email); err != nil {
 		return View{}, err
 	}
 	next := g
+	if email != g.Email {
+		// A new address is a new person as far as accounts go: whoever
+		// accepted before keeps their account, the new address accepts
+		// afresh. The block was the old address's, so it goes with it.
+		next.Email, next.UserID = email, ""
+		next.EmailBlocked, next.EmailBlockedReason, next.EmailBlockedAt = "", "", time.Time{}
+	}
 	next.OrgName = org.Name
 	next.ValidUntil, next.Active, next.Validated = until, true, false
 	if req.Language != nil {
@@ -598,6 +628,9 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 		next.UserID = ""
 	}
 	next.UpdatedAt = now
+	if next.MailBlocked() && !contains(next.Channels, outbox.SMS) {
+		return View{}, ErrEmailBlocked
+	}
 	if err := s.charge(ctx, p, orgID, g.Phone, g.Channels); err != nil {
 		return View{}, err
 	}
@@ -605,13 +638,22 @@ func (s *Service) Reinvite(ctx context.Context, p *access.Principal, orgID, gues
 	if err != nil {
 		return View{}, err
 	}
+	details := map[string]string{"validUntil": until.Format(time.RFC3339)}
+	if next.Email != g.Email {
+		details["emailFrom"], details["emailTo"] = g.Email, next.Email
+	}
 	w := Reinvitation{Previous: g, Guest: next, Links: links, Messages: msgs,
-		Audit: s.entry(p, audit.GuestReinvited, g.ID, map[string]string{"validUntil": until.Format(time.RFC3339)}).Naming(g.Name)}
+		Audit: s.entry(p, audit.GuestReinvited, g.ID, details).Naming(g.Name)}
 	if err := s.store.Reinvite(ctx, w); err != nil {
 		return View{}, err
 	}
 	return ViewOf(next, now), nil
 }
+
+// ErrEmailBlocked refuses an invitation that could only go to an address
+// that bounced for good or whose owner reported the mail as spam.
+var ErrEmailBlocked = &apperr.Error{Kind: apperr.Conflict, Code: "email_blocked", Field: "email",
+	Message: "Mail to this address bounced or was reported as spam, so it is not sent again. Change the guest's email address or invite by SMS."}
 
 func contains(chs []outbox.Channel, c outbox.Channel) bool {
 	for _, x := range chs {

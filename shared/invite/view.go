@@ -34,6 +34,15 @@ type View struct {
 	InvitedBy  string             `json:"invitedBy"`
 	CreatedAt  time.Time          `json:"createdAt"`
 	Invitation InvitationView     `json:"invitation"`
+	// EmailBlocked is set while the guest's address is not mailed because
+	// it bounced for good or its owner complained.
+	EmailBlocked *EmailBlockView `json:"emailBlocked,omitempty"`
+}
+
+// EmailBlockView says why and since when the guest's address is not mailed.
+type EmailBlockView struct {
+	Reason string    `json:"reason"`
+	Since  time.Time `json:"since"`
 }
 
 // InvitationView is the current invitation and its delivery per channel.
@@ -54,6 +63,9 @@ func ViewOf(g guest.Guest, now time.Time) View {
 	}
 	v.Active = g.Active && v.Status != guest.Deactivated
 	v.Kind, v.Language = g.Kind, g.Language
+	if g.MailBlocked() {
+		v.EmailBlocked = &EmailBlockView{Reason: g.EmailBlockedReason, Since: g.EmailBlockedAt}
+	}
 	if g.IsCompanyGuest() {
 		ws := g.Workspace
 		v.RoleID, v.Workspace, v.Privileges = g.RoleID, &ws, g.Privileges

@@ -25,30 +25,43 @@ import (
 
 // Mailer sends email with SES v2.
 type Mailer struct {
-	client *sesv2.Client
-	from   string
+	client    *sesv2.Client
+	from      string
+	configSet string
 }
 
 var _ outbox.Mailer = (*Mailer)(nil)
 
-// NewMailer returns a mailer sending from the verified address from.
-func NewMailer(c *sesv2.Client, from string) *Mailer { return &Mailer{client: c, from: from} }
+// NewMailer returns a mailer sending from the verified address from, through
+// the SES configuration set configSet when it is not empty.
+func NewMailer(c *sesv2.Client, from, configSet string) *Mailer {
+	return &Mailer{client: c, from: from, configSet: configSet}
+}
 
 // SendEmail implements outbox.Mailer.
-func (m *Mailer) SendEmail(ctx context.Context, to, subject, text, html string) error {
+func (m *Mailer) SendEmail(ctx context.Context, to, subject, text, html string) (string, error) {
 	body := &sestypes.Body{Text: &sestypes.Content{Data: aws.String(text), Charset: aws.String("UTF-8")}}
 	if html != "" {
 		body.Html = &sestypes.Content{Data: aws.String(html), Charset: aws.String("UTF-8")}
 	}
-	_, err := m.client.SendEmail(ctx, &sesv2.SendEmailInput{
+	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(m.from),
 		Destination:      &sestypes.Destination{ToAddresses: []string{to}},
 		Content: &sestypes.EmailContent{Simple: &sestypes.Message{
 			Subject: &sestypes.Content{Data: aws.String(subject), Charset: aws.String("UTF-8")},
 			Body:    body,
 		}},
-	})
-	return classify("ses", err, permanentSES)
+	}
+	if m.configSet != "" {
+		// The configuration set publishes the delivery, bounce and complaint
+		// events of the message (shared/delivery).
+		in.ConfigurationSetName = aws.String(m.configSet)
+	}
+	out, err := m.client.SendEmail(ctx, in)
+	if err != nil {
+		return "", classify("ses", err, permanentSES)
+	}
+	return aws.ToString(out.MessageId), nil
 }
 
 // SES errors that retrying does not fix.
@@ -70,15 +83,18 @@ func NewTexter(c *sns.Client, senderID string) *Texter { return &Texter{client: 
 
 // SendSMS implements outbox.Texter. Messages are transactional: invitations
 // must arrive even on numbers that opted out of promotional texts.
-func (t *Texter) SendSMS(ctx context.Context, to, body string) error {
+func (t *Texter) SendSMS(ctx context.Context, to, body string) (string, error) {
 	attrs := map[string]snstypes.MessageAttributeValue{
 		"AWS.SNS.SMS.SMSType": {DataType: aws.String("String"), StringValue: aws.String("Transactional")},
 	}
 	if t.senderID != "" {
 		attrs["AWS.SNS.SMS.SenderID"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(t.senderID)}
 	}
-	_, err := t.client.Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String(to), Message: aws.String(body), MessageAttributes: attrs})
-	return classify("sns", err, permanentSNS)
+	out, err := t.client.Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String(to), Message: aws.String(body), MessageAttributes: attrs})
+	if err != nil {
+		return "", classify("sns", err, permanentSNS)
+	}
+	return aws.ToString(out.MessageId), nil
 }
 
 var permanentSNS = map[string]bool{
@@ -125,6 +141,6 @@ func NewSender(cfg config.Config, db *dynamodb.Client, ac aws.Config, c clock.Cl
 	if err != nil {
 		return nil, err
 	}
-	return outbox.NewSender(store.New(db, cfg.Table), NewMailer(NewSES(ac, cfg.SESEndpoint), cfg.MailFrom),
+	return outbox.NewSender(store.New(db, cfg.Table), NewMailer(NewSES(ac, cfg.SESEndpoint), cfg.MailFrom, cfg.SESConfigurationSet),
 		NewTexter(NewSNS(ac, cfg.SNSEndpoint), cfg.SMSSenderID), c, keys.Seal, cfg.PublicURL, log), nil
 }

@@ -25,6 +25,15 @@ const (
 	Queued Status = "queued"
 	Sent   Status = "sent"
 	Failed Status = "failed"
+	// What the provider reported after it accepted the message
+	// (shared/delivery): the recipient's server took it, refused it, or the
+	// recipient marked it as spam.
+	Delivered  Status = "delivered"
+	Bounced    Status = "bounced"
+	Complained Status = "complained"
+	// Suppressed: the message was not sent because the address bounced
+	// before and has not been changed since.
+	Suppressed Status = "suppressed"
 )
 
 // Kind names what a message says; the sender renders it.

@@ -12,14 +12,16 @@ import (
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
 
-// Mailer sends one email.
+// Mailer sends one email and returns the provider's id of the message, which
+// the provider's later delivery, bounce and complaint events carry.
 type Mailer interface {
-	SendEmail(ctx context.Context, to, subject, text, html string) error
+	SendEmail(ctx context.Context, to, subject, text, html string) (providerID string, err error)
 }
 
-// Texter sends one SMS.
+// Texter sends one SMS and returns the provider's id of the message, which
+// the provider's delivery status records carry.
 type Texter interface {
-	SendSMS(ctx context.Context, to, body string) error
+	SendSMS(ctx context.Context, to, body string) (providerID string, err error)
 }
 
 // ErrPermanent marks a delivery failure that retrying cannot fix, such as a
@@ -39,9 +41,14 @@ type Store interface {
 	// Claim takes a queued message for one attempt until leaseUntil; it fails
 	// with ErrClaimed if another sender got there first.
 	Claim(ctx context.Context, m Message, leaseUntil, now time.Time) (Message, error)
-	Delivered(ctx context.Context, m Message, at time.Time) error
+	// Delivered records the handover to the provider; providerID ties the
+	// provider's later events to the message.
+	Delivered(ctx context.Context, m Message, providerID string, at time.Time) error
 	Retry(ctx context.Context, m Message, next time.Time, reason string, at time.Time) error
 	Fail(ctx context.Context, m Message, reason string, at time.Time, entry audit.Entry) error
+	// Backlog counts the messages not yet handed to a provider and returns
+	// the creation time of the oldest (zero when there are none).
+	Backlog(ctx context.Context) (n int, oldest time.Time, err error)
 }
 
 // Sender delivers outbox messages.
@@ -109,11 +116,11 @@ func (s *Sender) deliver(ctx context.Context, m Message) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	sendErr := s.send(ctx, m)
+	providerID, sendErr := s.send(ctx, m)
 	now = s.clock.Now()
 	if sendErr == nil {
 		s.log.InfoContext(ctx, "message delivered", "message", m.ID, "channel", m.Channel, "kind", m.Kind, "attempt", m.Attempts)
-		return true, s.store.Delivered(ctx, m, now)
+		return true, s.store.Delivered(ctx, m, providerID, now)
 	}
 	reason := sendErr.Error()
 	if errors.Is(sendErr, ErrPermanent) || m.Attempts >= MaxAttempts {
@@ -128,18 +135,18 @@ func (s *Sender) deliver(ctx context.Context, m Message) (bool, error) {
 	return false, s.store.Retry(ctx, m, next, reason, now)
 }
 
-func (s *Sender) send(ctx context.Context, m Message) error {
+func (s *Sender) send(ctx context.Context, m Message) (string, error) {
 	link := ""
 	if m.SealedToken != "" {
 		tok, err := secret.Open(s.sealKey, m.SealedToken)
 		if err != nil {
-			return fmt.Errorf("%w: the sealed link cannot be opened with this key", ErrPermanent)
+			return "", fmt.Errorf("%w: the sealed link cannot be opened with this key", ErrPermanent)
 		}
 		link = s.publicURL + m.Kind.LinkPath() + "#" + tok
 	}
 	r, err := Render(m.Channel, m.Kind, m.Data, link)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPermanent, err)
+		return "", fmt.Errorf("%w: %v", ErrPermanent, err)
 	}
 	switch m.Channel {
 	case Email:
@@ -147,5 +154,16 @@ func (s *Sender) send(ctx context.Context, m Message) error {
 	case SMS:
 		return s.text.SendSMS(ctx, m.To, r.Text)
 	}
-	return fmt.Errorf("%w: unknown channel %q", ErrPermanent, m.Channel)
+	return "", fmt.Errorf("%w: unknown channel %q", ErrPermanent, m.Channel)
+}
+
+// Backlog is the queue the sender has not worked off: how many messages wait
+// for a provider and since when the oldest has waited. The scheduled run
+// publishes it as a metric, so an alarm fires when mail stops going out.
+func (s *Sender) Backlog(ctx context.Context) (n int, oldestAge time.Duration, err error) {
+	n, oldest, err := s.store.Backlog(ctx)
+	if err != nil || oldest.IsZero() {
+		return n, 0, err
+	}
+	return n, s.clock.Now().Sub(oldest), nil
 }

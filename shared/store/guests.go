@@ -87,6 +87,20 @@ func (s *Store) Reinvite(ctx context.Context, w invite.Reinvitation) error {
 		items = append(items, putNew(s.table, newOutboxItem(m)))
 	}
 	items = append(items, putNew(s.table, newAuditItem(w.Audit)))
+	if w.Guest.Email != w.Previous.Email {
+		// The company's email lookup moves with the address; the new one
+		// must be free, as for a new invitation.
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+			TableName: &s.table, Key: key(orgPK(w.Guest.OrgID), guestEmailSK(w.Previous.Email)),
+			ConditionExpression:       aws.String("GuestID = :g"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":g": str(w.Guest.ID)},
+		}}, putNew(s.table, guestEmailItem{PK: orgPK(w.Guest.OrgID), SK: guestEmailSK(w.Guest.Email), Type: "guest-email", GuestID: w.Guest.ID}))
+		err := s.transact(ctx, "reinvite guest", items, conflictChanged)
+		if failedAt(cancelReasons(err), len(items)-1) {
+			return guest.ErrExists
+		}
+		return err
+	}
 	return s.transact(ctx, "reinvite guest", items, conflictChanged)
 }
 

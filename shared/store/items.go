@@ -140,6 +140,11 @@ type guestItem struct {
 	Deliveries     map[string]outbox.Delivery
 	ReminderFor    time.Time
 	GrantID        string `dynamodbav:",omitempty"`
+	// Written by ApplyDelivery (delivery.go); a full put of the guest keeps
+	// them.
+	EmailBlocked       string `dynamodbav:",omitempty"`
+	EmailBlockedReason string `dynamodbav:",omitempty"`
+	EmailBlockedAt     time.Time
 }
 
 func newGuestItem(g guest.Guest) guestItem {
@@ -150,6 +155,7 @@ func newGuestItem(g guest.Guest) guestItem {
 		RoleID:   g.RoleID, Workspace: g.Workspace, Privileges: privStrings(g.Privileges), ValidUntil: g.ValidUntil, Active: g.Active, Validated: g.Validated, EndedAt: g.EndedAt, EndReason: g.EndReason,
 		InvitedBy: g.InvitedBy, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt, InvitationID: g.InvitationID,
 		InvitedAt: g.InvitedAt, ReminderFor: g.ReminderFor, GrantID: g.GrantID,
+		EmailBlocked: g.EmailBlocked, EmailBlockedReason: g.EmailBlockedReason, EmailBlockedAt: g.EmailBlockedAt,
 		Deliveries: map[string]outbox.Delivery{},
 	}
 	for _, c := range g.Channels {
@@ -180,6 +186,7 @@ func (it guestItem) toGuest() guest.Guest {
 		Privileges: privileges(it.Privileges), ValidUntil: it.ValidUntil, Active: it.Active, Validated: it.Validated, EndedAt: it.EndedAt,
 		EndReason: it.EndReason, InvitedBy: it.InvitedBy, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt,
 		InvitationID: it.InvitationID, InvitedAt: it.InvitedAt, ReminderFor: it.ReminderFor, GrantID: it.GrantID,
+		EmailBlocked: it.EmailBlocked, EmailBlockedReason: it.EmailBlockedReason, EmailBlockedAt: it.EmailBlockedAt,
 		Deliveries: map[outbox.Channel]outbox.Delivery{},
 	}
 	if g.Kind == "" {
@@ -324,8 +331,10 @@ type outboxItem struct {
 	Attempts       int
 	NextAttemptAt  time.Time
 	LastError      string `dynamodbav:",omitempty"`
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// ProviderID is SES's or SNS's id of the sent message (delivery.go).
+	ProviderID string `dynamodbav:",omitempty"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 func newOutboxItem(m outbox.Message) outboxItem {

@@ -73,17 +73,60 @@ func (s *Store) Claim(ctx context.Context, m outbox.Message, leaseUntil, now tim
 }
 
 // Delivered marks a message sent, drops its sealed token and shows the status
-// on the guest.
-func (s *Store) Delivered(ctx context.Context, m outbox.Message, at time.Time) error {
+// on the guest. A provider id is kept on the message with a reference item
+// under it, so the provider's later events find the message in one read.
+func (s *Store) Delivered(ctx context.Context, m outbox.Message, providerID string, at time.Time) error {
+	var extra []types.TransactWriteItem
+	if providerID != "" {
+		extra = append(extra, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: marshal(newProviderRefItem(m, providerID, at)),
+		}})
+	}
 	return s.finish(ctx, m, &types.Update{
 		TableName:                &s.table,
 		Key:                      key(outboxPK(m.ID), skOutbox),
-		UpdateExpression:         aws.String("SET #st = :sent, UpdatedAt = :at REMOVE GSI2PK, GSI2SK, SealedToken"),
+		UpdateExpression:         aws.String("SET #st = :sent, UpdatedAt = :at, ProviderID = :pid REMOVE GSI2PK, GSI2SK, SealedToken"),
 		ExpressionAttributeNames: map[string]string{"#st": "Status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sent": str(string(outbox.Sent)), ":at": marshalTime(at),
+			":sent": str(string(outbox.Sent)), ":at": marshalTime(at), ":pid": str(providerID),
 		},
-	}, outbox.Delivery{Status: outbox.Sent, Attempts: m.Attempts, UpdatedAt: at}, nil)
+	}, outbox.Delivery{Status: outbox.Sent, Attempts: m.Attempts, UpdatedAt: at}, extra)
+}
+
+// Backlog counts the queued messages (GSI2's due partition holds exactly
+// those) and finds the oldest. It reads only the creation times; a backlog
+// large enough to make this slow is what the alarm on it is for.
+func (s *Store) Backlog(ctx context.Context) (int, time.Time, error) {
+	var n int
+	var oldest time.Time
+	var start map[string]types.AttributeValue
+	for {
+		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			IndexName:                 aws.String(index2),
+			KeyConditionExpression:    aws.String("GSI2PK = :pk"),
+			ProjectionExpression:      aws.String("CreatedAt"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(gsiOutboxDue)},
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return 0, time.Time{}, fmt.Errorf("outbox backlog: %w", err)
+		}
+		for _, item := range res.Items {
+			var it struct{ CreatedAt time.Time }
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return 0, time.Time{}, err
+			}
+			n++
+			if oldest.IsZero() || it.CreatedAt.Before(oldest) {
+				oldest = it.CreatedAt
+			}
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return n, oldest, nil
+		}
+		start = res.LastEvaluatedKey
+	}
 }
 
 // Retry puts a message back in the queue for a later attempt.

@@ -121,7 +121,12 @@ func (s *Sweeper) reminders(ctx context.Context, g guest.Guest, now time.Time) [
 			OrgID: g.OrgID, GuestID: g.ID, Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
 	}
 	// The guest reads their own language; the inviter, a member, the company's.
-	msgs := []outbox.Message{msg(g.Email, outbox.GuestReminder, g.Language.Or(org.Lang()))}
+	var msgs []outbox.Message
+	if !g.MailBlocked() {
+		// An address that bounced for good is not mailed again; the
+		// inviter's notice still goes out.
+		msgs = append(msgs, msg(g.Email, outbox.GuestReminder, g.Language.Or(org.Lang())))
+	}
 	if err == nil && inviter.Email != "" {
 		msgs = append(msgs, msg(inviter.Email, outbox.InviterNotice, org.Lang()))
 	}
