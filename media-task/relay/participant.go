@@ -38,6 +38,8 @@ type Participant struct {
 	lastLimited time.Time
 
 	closeOnce sync.Once
+	// net holds the seat through network trouble (resume.go).
+	net netState
 }
 
 // ID returns the participant id.
@@ -53,7 +55,7 @@ func (p *Participant) Kind() toolmatrix.Kind { return p.kind }
 func (p *Participant) Tools() []toolmatrix.Tool { return slices.Clone(*p.tools.Load()) }
 
 func (p *Participant) info() proto.Participant {
-	return proto.Participant{ID: p.id, Kind: p.kind, Name: p.name}
+	return proto.Participant{ID: p.id, Kind: p.kind, Name: p.name, State: p.presence()}
 }
 
 func (p *Participant) has(t toolmatrix.Tool) bool { return slices.Contains(*p.tools.Load(), t) }
@@ -91,6 +93,8 @@ func (p *Participant) HandleSignal(s proto.Signal) {
 		if err := p.peer.AddCandidate(*s.Candidate); err != nil {
 			p.srv.log.Debug("candidate refused", "participant", p.id, "err", err)
 		}
+	case proto.TypeRestart:
+		p.restartICE()
 	case proto.TypeClose:
 		p.Leave(proto.ReasonLeft)
 	}
@@ -105,6 +109,7 @@ func (p *Participant) Leave(reason string) { p.close(reason) }
 func (p *Participant) close(reason string) {
 	p.closeOnce.Do(func() {
 		s := p.srv
+		p.netClosed(reason)
 		p.client.Close(reason)
 
 		p.mu.Lock()
@@ -363,6 +368,9 @@ func (e peerEvents) Data(msg []byte) { e.p.handleTool(msg) }
 func (e peerEvents) Failed(err error) {
 	p := e.p
 	p.srv.log.Info("media failed", "participant", p.id, "err", err)
+	if p.holdSeat() {
+		return
+	}
 	p.srv.goTracked(func() { p.close(proto.ReasonMediaFailed) })
 }
 

@@ -93,6 +93,10 @@ type Config struct {
 	// ToolRate and ToolBurst limit each participant's tool messages per
 	// second; zero means 100 and 300.
 	ToolRate, ToolBurst float64
+	// ReconnectGrace is how long a participant's seat is held after their
+	// connection drops (resume.go); zero means DefaultReconnectGrace, a
+	// negative value holds no seat.
+	ReconnectGrace time.Duration
 }
 
 // revocation is what the control calls decided about one session. It
@@ -178,6 +182,10 @@ type Server struct {
 
 	count atomic.Int64
 	wg    sync.WaitGroup
+
+	// resumes finds a participant by the id of its resume secret
+	// (resume.go); guarded by mu.
+	resumes map[string]*Participant
 }
 
 // NewServer returns a Server.
@@ -248,6 +256,8 @@ func Reason(err error) string {
 		return proto.ReasonDraining
 	case errors.Is(err, ErrClosed):
 		return proto.ReasonShutdown
+	case errors.Is(err, ErrResume):
+		return proto.ReasonResumeRefused
 	}
 	return proto.ReasonInternal
 }
@@ -329,7 +339,7 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 		kind:   t.Kind,
 		name:   t.Name,
 		seat:   t.Seat,
-		client: client,
+		client: &seatClient{c: client},
 		subs:   make(map[*publication]media.Subscription),
 		bucket: bucket{rate: s.cfg.ToolRate, burst: s.cfg.ToolBurst, tokens: s.cfg.ToolBurst, last: now},
 	}
@@ -413,6 +423,8 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 		Participant:  &self,
 		Participants: roster,
 		Tools:        tools,
+		Resume:       s.issueResume(p),
+		GraceMs:      s.grace().Milliseconds(),
 	})
 	if h := s.historyFor(t.SessionID, p); len(h) > 0 {
 		client.Send(proto.Signal{Type: proto.TypeHistory, History: h})

@@ -68,6 +68,8 @@ type Peer struct {
 	wg        sync.WaitGroup
 	failed    atomic.Bool
 	connected atomic.Bool
+	// q gathers the figures Stats reports (quality.go).
+	q peerQuality
 }
 
 var _ media.Peer = (*Peer)(nil)
@@ -106,6 +108,16 @@ func (e *Engine) NewPeer(cfg media.PeerConfig, ev media.PeerEvents) (media.Peer,
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
 			p.connected.Store(true)
+			// A failure after an ICE restart brought the peer back is a
+			// new one, reported again.
+			p.failed.Store(false)
+			if se, ok := ev.(media.StateEvents); ok {
+				se.Connected()
+			}
+		case webrtc.PeerConnectionStateDisconnected:
+			if se, ok := ev.(media.StateEvents); ok && p.connected.Load() {
+				se.Disconnected()
+			}
 		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 			p.fail(fmt.Errorf("rtc: connection %s", s))
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/logging"
@@ -60,7 +61,12 @@ type Options struct {
 }
 
 // API is a pion API configured for loopback clients, shared by clients.
-type API struct{ api *webrtc.API }
+type API struct {
+	api *webrtc.API
+	// est is set when the API adapts the camera to a bandwidth estimate
+	// (NewAPIWith, GCC).
+	est *estimators
+}
 
 // NewAPI returns an API suited to loopback clients: UDP4 on loopback only,
 // no mDNS, a NACK generator and responder, RTCP reports.
@@ -164,6 +170,13 @@ type Client struct {
 	isClosed    bool
 
 	offers atomic.Int64
+	// Network resilience (resume.go): the seat's resume token, whether
+	// the socket was dropped on purpose, transport-cc feedback received.
+	resume       atomic.Pointer[string]
+	dropped      atomic.Bool
+	twccFeedback atomic.Int64
+	// est sizes the synthetic camera when the API adapts it.
+	est cc.BandwidthEstimator
 }
 
 // Dial connects and sends the join message. The relay's answer arrives
@@ -182,7 +195,17 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if opts.KeyframeInterval <= 0 {
 		opts.KeyframeInterval = 3 * time.Second
 	}
-	pc, err := api.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+	var est cc.BandwidthEstimator
+	pc, err := func() (*webrtc.PeerConnection, error) {
+		if api.est == nil {
+			return api.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+		}
+		api.est.dial.Lock()
+		defer api.est.dial.Unlock()
+		pc, err := api.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+		est = api.est.take()
+		return pc, err
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +221,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		messages: make(chan []byte, 4096),
 		dcOpen:   make(chan struct{}),
 		closed:   make(chan struct{}),
+		est:      est,
 	}
 	if opts.Publish || opts.PublishAudioOnly {
 		if opts.Publish {
@@ -254,7 +278,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		return nil, err
 	}
 	c.wg.Add(1)
-	go c.readLoop()
+	go c.readLoop(ws)
 	return c, nil
 }
 
@@ -277,11 +301,14 @@ func (c *Client) finish(reason string) {
 	})
 }
 
-func (c *Client) readLoop() {
+func (c *Client) readLoop(ws *websocket.Conn) {
 	defer c.wg.Done()
 	for {
-		_, data, err := c.ws.Read(c.ctx)
+		_, data, err := ws.Read(c.ctx)
 		if err != nil {
+			if c.dropped.Load() {
+				return
+			}
 			c.finish("")
 			return
 		}
@@ -289,13 +316,17 @@ func (c *Client) readLoop() {
 		if err := json.Unmarshal(data, &s); err != nil {
 			continue
 		}
+		if s.Resume != "" {
+			tok := s.Resume
+			c.resume.Store(&tok)
+		}
 		switch s.Type {
 		case proto.TypeJoined:
 			c.joinedOnce.Do(func() { c.joined <- s })
 		case proto.TypeOffer:
 			if err := c.answer(s.SDP); err != nil {
 				c.finish("answer: " + err.Error())
-				_ = c.ws.CloseNow()
+				_ = ws.CloseNow()
 				return
 			}
 		case proto.TypeCandidate:
@@ -384,6 +415,8 @@ func (c *Client) readSenderRTCP(s *webrtc.RTPSender) {
 			switch p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				c.keyframeReq.Store(true)
+			case *rtcp.TransportLayerCC:
+				c.twccFeedback.Add(1)
 			}
 		}
 	}
@@ -572,7 +605,7 @@ func (c *Client) Close() error {
 	c.isClosed = true
 	c.mu.Unlock()
 	_ = c.send(proto.Signal{Type: proto.TypeClose, Reason: proto.ReasonLeft})
-	_ = c.ws.Close(websocket.StatusNormalClosure, "left")
+	_ = c.socket().Close(websocket.StatusNormalClosure, "left")
 	c.cancel()
 	err := c.pc.GracefulClose()
 	c.wg.Wait()
@@ -590,7 +623,7 @@ func (c *Client) Abort() {
 	}
 	c.isClosed = true
 	c.mu.Unlock()
-	_ = c.ws.CloseNow()
+	_ = c.socket().CloseNow()
 	c.cancel()
 	_ = c.pc.GracefulClose()
 	c.wg.Wait()
