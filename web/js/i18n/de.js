@@ -699,4 +699,17 @@ export default {
 
   'api.offline': 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   'api.failed': 'Die Anfrage ist fehlgeschlagen (HTTP {status}).',
+  // Netz: Neuverbindung, Verbindungswerte, Verbindungsbalken, Zusammenfassung in den Sitzungsdetails.
+  'net.reconnecting': 'Verbindet neu …',
+  'net.reconnectingWho': '{name} hat die Verbindung verloren und verbindet sich neu …',
+  'net.backWho': '{name} ist wieder verbunden.',
+  'net.figures': 'Umlaufzeit {rtt} ms · Verlust {loss} % · {kbps} kbit/s empfangen',
+  'net.bar': 'Verbindung: {level}',
+  'net.good': 'gut',
+  'net.fair': 'mittel',
+  'net.poor': 'schwach',
+  'net.reconnects': 'Neuverbindungen',
+  'net.worst': 'Schlechteste Verbindung',
+  'net.worstFigures': 'Umlaufzeit {rtt} ms · Verlust {loss} %',
+  'net.worstWithRate': 'Umlaufzeit {rtt} ms · Verlust {loss} % · niedrigste Rate {kbps} kbit/s',
 };

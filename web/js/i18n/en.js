@@ -699,4 +699,17 @@ export default {
 
   'api.offline': 'The server cannot be reached. Check your connection and try again.',
   'api.failed': 'The request failed (HTTP {status}).',
+  // Network: reconnecting, connection figures, the connection bar, the session details' summary.
+  'net.reconnecting': 'Reconnecting…',
+  'net.reconnectingWho': '{name} lost the connection and is reconnecting…',
+  'net.backWho': '{name} is connected again.',
+  'net.figures': 'Round trip {rtt} ms · loss {loss} % · {kbps} kbit/s received',
+  'net.bar': 'Connection: {level}',
+  'net.good': 'good',
+  'net.fair': 'fair',
+  'net.poor': 'poor',
+  'net.reconnects': 'Reconnects',
+  'net.worst': 'Worst connection',
+  'net.worstFigures': 'round trip {rtt} ms · loss {loss} %',
+  'net.worstWithRate': 'round trip {rtt} ms · loss {loss} % · lowest {kbps} kbit/s',
 };
