@@ -7,8 +7,8 @@ import { t, getLang } from './i18n.js';
 
 const num = (x) => new Intl.NumberFormat(getLang(), { maximumFractionDigits: 1 }).format(x || 0);
 
-/** qualityText is one participant's figures in words: round trip, loss, bitrate the relay receives. */
-export const qualityText = (q) => (q.state === 'reconnecting' ? t('net.reconnecting')
+/** qualityText is one participant's figures in words: round trip, loss, bitrate the relay receives (none while reconnecting: the state says it). */
+export const qualityText = (q) => (q.state === 'reconnecting' ? ''
   : t('net.figures', { rtt: num(q.rttMs), loss: num(q.lossPct), kbps: num(q.kbps) }));
 
 /** level rates figures good, fair or poor: loss hurts a picture first, then delay. */

@@ -150,8 +150,20 @@ export function connectRelay({ getJoining, local = () => null, on }) {
     lostAt = 0;
   }
 
+  // The device says its network went away (Wi-Fi lost, a network switch):
+  // the socket is as good as dead, so the seat's hold starts now rather
+  // than after a ping times out; back online, the resume goes at once.
+  const offline = () => { if (ws && resume) ws.close(); };
+  const online = () => {
+    if (!stopped && !ws && resume && pc) { clearTimeout(timer); resumes = 0; open({ type: 'resume', resume }); }
+  };
+  window.addEventListener('offline', offline);
+  window.addEventListener('online', online);
+
   function end(x) {
     if (stopped) return;
+    window.removeEventListener('offline', offline);
+    window.removeEventListener('online', online);
     teardown();
     if (x.retry) { on.closed?.(x); return; } // reconnect() may try again
     stopped = true;
