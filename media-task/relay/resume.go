@@ -420,11 +420,27 @@ func (e peerEvents) Connected() {
 	p.net.mediaDown = false
 	p.net.mu.Unlock()
 	if again {
+		// Both ways a picture needs a key frame after a gap: the
+		// participant's own camera, and what they watch.
 		for _, pub := range p.ownPubs() {
+			pub.track.RequestKeyframe()
+		}
+		for _, pub := range p.watched() {
 			pub.track.RequestKeyframe()
 		}
 	}
 	p.settle()
+}
+
+// watched returns the publications the participant is subscribed to.
+func (p *Participant) watched() []*publication {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]*publication, 0, len(p.subs))
+	for pub := range p.subs {
+		out = append(out, pub)
+	}
+	return out
 }
 
 // ownPubs returns the participant's publications.

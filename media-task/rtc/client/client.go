@@ -120,6 +120,10 @@ type TrackStats struct {
 	// StartsWithKeyframe reports whether the lowest sequence number
 	// received started a key frame: the stream began at a key frame.
 	StartsWithKeyframe bool
+	// LastKeyframe is when the latest VP8 key frame arrived (video).
+	LastKeyframe time.Time
+	// Frames counts frames whose every packet arrived (video).
+	Frames uint64
 }
 
 type trackState struct {
@@ -131,6 +135,13 @@ type trackState struct {
 	started          bool
 	lowest, keySeq   uint16
 	firstKeyframe    time.Time
+	lastKeyframe     time.Time
+	// frames counts complete frames: a marker packet whose frame's
+	// packets since the previous marker all arrived.
+	frames      uint64
+	markerSeq   uint16
+	sinceMarker uint16
+	markerSeen  bool
 }
 
 // Client is one participant's connection to the relay.
@@ -476,7 +487,26 @@ func (c *Client) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 			st.firstKeyframe = time.Now()
 			st.keySeq = h.SequenceNumber
 		}
+		if key {
+			st.lastKeyframe = time.Now()
+		}
+		gap := false
+		if video {
+			st.sinceMarker++
+			if h.Marker {
+				if st.markerSeen && h.SequenceNumber-st.markerSeq == st.sinceMarker {
+					st.frames++
+				}
+				gap = st.markerSeen && h.SequenceNumber-st.markerSeq > 100
+				st.markerSeq, st.sinceMarker, st.markerSeen = h.SequenceNumber, 0, true
+			}
+		}
 		st.mu.Unlock()
+		if gap {
+			// A gap no retransmission fills: ask for a key frame, as a
+			// browser's decoder does.
+			_ = c.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}})
+		}
 	}
 }
 
@@ -588,6 +618,7 @@ func (c *Client) Tracks() []TrackStats {
 		out = append(out, TrackStats{
 			Kind: t.kind, Packets: t.packets.Load(), Bytes: t.bytes.Load(), Expected: exp,
 			FirstKeyframe: t.firstKeyframe, StartsWithKeyframe: !t.firstKeyframe.IsZero() && t.keySeq == t.lowest,
+			LastKeyframe: t.lastKeyframe, Frames: t.frames,
 		})
 		t.mu.Unlock()
 	}
