@@ -338,4 +338,3 @@ func until(ctx context.Context, limit time.Duration, cond func() bool) error {
 	}
 	return nil
 }
-

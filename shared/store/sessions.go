@@ -93,7 +93,7 @@ func (it participantItem) participant() session.Participant {
 		UserID: it.UserID, Email: it.Email, Name: it.Name, InvitedAt: it.InvitedAt, JoinedAt: it.JoinedAt,
 		LeftAt: it.LeftAt, Removed: it.Removed, RemovedWhy: it.RemovedWhy, RemovedNote: it.RemovedNote,
 		Tools: []toolmatrix.Tool{},
-		Net: session.NetSummary{Reconnects: it.NetReconnects, WorstRTTMs: it.NetWorstRTTMs, WorstLossPct: it.NetWorstLossPct, LowestKbps: it.NetLowestKbps}}
+		Net:   session.NetSummary{Reconnects: it.NetReconnects, WorstRTTMs: it.NetWorstRTTMs, WorstLossPct: it.NetWorstLossPct, LowestKbps: it.NetLowestKbps}}
 	for _, t := range it.Tools {
 		p.Tools = append(p.Tools, toolmatrix.Tool(t))
 	}
