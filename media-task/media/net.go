@@ -1,6 +1,9 @@
 package media
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // StateEvents is implemented by PeerEvents that follow a peer's media
 // connection after it first connected: an interruption is not the end of a
@@ -18,7 +21,14 @@ type StateEvents interface {
 // signaling connection.
 type Restarter interface {
 	Reoffer(iceRestart bool) error
+	// RestartICE sends an ICE restart offer now, or right after the
+	// answer to the offer still pending.
+	RestartICE() error
 }
+
+// ErrNoOffer is returned by SetAnswer for an answer when no offer is
+// pending: a late answer to an offer a restart already followed.
+var ErrNoOffer = errors.New("media: no offer pending")
 
 // Stats are a peer's connection figures since the previous call.
 type Stats struct {

@@ -70,6 +70,10 @@ type Options struct {
 	Blackout time.Duration
 	// Grace is the relay's reconnect grace; zero means 30 s.
 	Grace time.Duration
+	// RelayICEFailed shortens the relay's ICE timeouts (disconnected after
+	// half of it, failed after it), so that a blackout makes the relay's
+	// side of the connection fail; zero keeps the engine's 5 s and 15 s.
+	RelayICEFailed time.Duration
 }
 
 // Result is what the technician received.
@@ -170,7 +174,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	cleanups = append(cleanups, func() { _ = wan.Stop() })
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine, err := rtc.NewEngine(rtc.Config{UDPIP: relayIP, UDPPort: 3478, Net: relayNet, Logger: log, DisableTWCC: !o.TWCC})
+	engine, err := rtc.NewEngine(rtc.Config{UDPIP: relayIP, UDPPort: 3478, Net: relayNet, Logger: log, DisableTWCC: !o.TWCC,
+		DisconnectedTimeout: o.RelayICEFailed / 2, FailedTimeout: o.RelayICEFailed})
 	if err != nil {
 		return Result{}, err
 	}

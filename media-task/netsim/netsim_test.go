@@ -35,3 +35,20 @@ func TestBadNetwork(t *testing.T) {
 		t.Errorf("video back %v after the network", r.VideoBack)
 	}
 }
+
+// TestMediaFailureKeepsSeat: a blackout longer than the relay's ICE failure
+// timeout makes the relay's side fail; the seat is held, ICE restarted over
+// the live signaling, and the technician watches again without a leave.
+func TestMediaFailureKeepsSeat(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	r, err := Run(ctx, Options{TWCC: true, Warmup: time.Second, Measure: time.Second,
+		Blackout: 4 * time.Second, RelayICEFailed: 2 * time.Second})
+	t.Logf("%s", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SeatsKept != 2 || r.Leaves != 0 {
+		t.Errorf("after the media failure %d seats kept, %d leaves", r.SeatsKept, r.Leaves)
+	}
+}

@@ -78,7 +78,10 @@ func (p *Participant) HandleSignal(s proto.Signal) {
 		if dropped > 0 {
 			p.srv.log.Debug("answer candidates ignored", "participant", p.id, "dropped", dropped)
 		}
-		if err := p.peer.SetAnswer(sdp); err != nil {
+		if err := p.peer.SetAnswer(sdp); errors.Is(err, media.ErrNoOffer) {
+			// A late answer to an offer a resume replaced.
+			p.srv.log.Debug("answer without an offer ignored", "participant", p.id)
+		} else if err != nil {
 			p.srv.log.Warn("answer refused", "participant", p.id, "err", err)
 			p.Leave(proto.ReasonProtocolError)
 		}

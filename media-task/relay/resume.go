@@ -296,7 +296,7 @@ func (p *Participant) mediaLost(failed bool) {
 // down the resume sends one instead.
 func (p *Participant) restartICE() {
 	if r, ok := p.peer.(media.Restarter); ok {
-		if err := r.Reoffer(true); err != nil {
+		if err := r.RestartICE(); err != nil {
 			p.srv.log.Debug("ice restart failed", "participant", p.id, "err", err)
 		}
 	}

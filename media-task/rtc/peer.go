@@ -20,7 +20,7 @@ import (
 // Peer errors.
 var (
 	// ErrNoOfferPending is returned for an answer when no offer was sent.
-	ErrNoOfferPending = errors.New("rtc: no offer pending")
+	ErrNoOfferPending = media.ErrNoOffer
 	// ErrDataNotOpen is returned by SendData before the channel opens.
 	ErrDataNotOpen = errors.New("rtc: data channel not open")
 	// ErrDataBackedUp is returned by SendData when the receiver lags.
@@ -54,7 +54,9 @@ type Peer struct {
 	started        bool
 	awaitingAnswer bool
 	needNeg        bool
-	remoteSet      bool
+	// restartNext makes the next offer an ICE restart (restart.go).
+	restartNext bool
+	remoteSet   bool
 	pendingCands   []webrtc.ICECandidateInit
 
 	// candMu holds local candidates back until the first offer is sent.
@@ -234,7 +236,12 @@ func (p *Peer) negotiateLocked() error {
 		return nil
 	}
 	p.needNeg = false
-	offer, err := p.pc.CreateOffer(nil)
+	var opts *webrtc.OfferOptions
+	if p.restartNext {
+		p.restartNext = false
+		opts = &webrtc.OfferOptions{ICERestart: true}
+	}
+	offer, err := p.pc.CreateOffer(opts)
 	if err != nil {
 		return fmt.Errorf("rtc: create offer: %w", err)
 	}

@@ -32,3 +32,13 @@ func (p *Peer) Reoffer(iceRestart bool) error {
 	p.ev.Offer(offer.SDP)
 	return nil
 }
+
+// RestartICE sends an ICE restart offer, after the answer to a pending
+// offer when there is one: replacing that offer would leave its answer,
+// still on its way over the live socket, to meet the restart offer.
+func (p *Peer) RestartICE() error {
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	p.restartNext = true
+	return p.negotiateLocked()
+}
