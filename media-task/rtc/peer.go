@@ -55,9 +55,9 @@ type Peer struct {
 	awaitingAnswer bool
 	needNeg        bool
 	// restartNext makes the next offer an ICE restart (restart.go).
-	restartNext bool
-	remoteSet   bool
-	pendingCands   []webrtc.ICECandidateInit
+	restartNext  bool
+	remoteSet    bool
+	pendingCands []webrtc.ICECandidateInit
 
 	// candMu holds local candidates back until the first offer is sent.
 	candMu    sync.Mutex
