@@ -223,7 +223,8 @@ func TestResumeAfterSocketDrop(t *testing.T) {
 	}
 }
 
-// TestResumeRefused: a resume after a removal or an end is told why, and
+// TestResumeRefused: a resume after a removal, an account end or a session
+// end is told why, and
 // after the grace ran out the seat is gone (one leave, reason left).
 func TestResumeRefused(t *testing.T) {
 	h := newHarnessWith(t, withNet(700*time.Millisecond, time.Hour))
@@ -240,6 +241,17 @@ func TestResumeRefused(t *testing.T) {
 	}
 	if typ, reason := rawResume(t, h.url, tok); reason != proto.ReasonRemoved {
 		t.Fatalf("resume after removal: %s %q", typ, reason)
+	}
+
+	gone := h.join(toolmatrix.Guest, "rf", "gone", false)
+	tok = gone.ResumeToken()
+	gone.DropSignal()
+	pw.next("reconnecting", presenceOf("gone", proto.PresenceReconnecting))
+	if _, err := h.app.Relay().RemoveParticipant("rf", "gone", proto.ReasonAccountEnded); err != nil {
+		t.Fatal(err)
+	}
+	if typ, reason := rawResume(t, h.url, tok); reason != proto.ReasonAccountEnded {
+		t.Fatalf("resume after the account ended: %s %q", typ, reason)
 	}
 
 	late := h.join(toolmatrix.Secondary, "rf", "late", false)

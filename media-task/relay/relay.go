@@ -239,6 +239,9 @@ func (s *Server) Draining() bool {
 
 // Reason maps an error of Join to the close reason sent to the client.
 func Reason(err error) string {
+	if sc := (SeatClosed{}); errors.As(err, &sc) {
+		return sc.Reason
+	}
 	switch {
 	case errors.Is(err, ticket.ErrUsed):
 		return proto.ReasonTicketUsed

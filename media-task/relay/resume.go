@@ -248,15 +248,17 @@ func (s *Server) Resume(token string, client Client) (*Participant, error) {
 	return p, nil
 }
 
+// SeatClosed is the error of a resume after the participant left for a
+// reason the client must hear as such (removed, session_ended,
+// account_ended, ...): it is the close reason the refusal carries.
+type SeatClosed struct{ Reason string }
+
+func (e SeatClosed) Error() string { return "seat closed: " + e.Reason }
+
 // closedErr is the error of a resume after the participant left for reason.
 func closedErr(reason string) error {
-	switch reason {
-	case proto.ReasonRemoved, proto.ReasonMemberRemoved, proto.ReasonAccountInactive:
-		return ErrRemoved
-	case proto.ReasonSessionEnded, proto.ReasonAccountEnded:
-		return ErrSessionEnded
-	case proto.ReasonExpired:
-		return ErrExpired
+	if endReasons[reason] {
+		return SeatClosed{Reason: reason}
 	}
 	return ErrResume
 }
