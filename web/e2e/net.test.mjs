@@ -3,7 +3,8 @@
 // the session with video, the primary saw them reconnecting and never leave
 // or join again, and their single-use link still refuses a second device.
 // Along the way: the primary's connection figures per participant and the
-// customer's connection bar.
+// customer's connection bar; afterwards the session details keep the
+// guest's reconnect.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,6 +124,16 @@ test('a guest technician\'s network drops for 5 s and they stay in the session',
     const second = await ctx.second.context.newPage();
     await second.goto(link);
     await second.getByRole('heading', { name: 'Your link has expired.' }).waitFor();
+
+    // The guest leaves for real: the session details keep their reconnect.
+    await guest.getByRole('button', { name: 'Leave session', exact: true }).click();
+    await guest.getByRole('dialog', { name: 'Leave the session?' }).getByRole('button', { name: 'Leave session', exact: true }).click();
+    await activity(page).getByText('Hana Hotel (Guest technician) left.').waitFor();
+    await page.locator('details.details > summary').click();
+    await page.waitForFunction(() => [...document.querySelectorAll('.details table tr')].some((tr) => {
+      const cells = [...tr.children].map((c) => c.textContent.trim());
+      return cells[0] === 'Hana Hotel' && cells[6] === '1';
+    }), null, { timeout: 15_000 });
 
     const problems = ['primary', 'customer', 'guest'].flatMap((n) => ctx[n].problems)
       // While offline the page's own reconnection attempts fail loudly in the console.
