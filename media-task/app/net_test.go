@@ -375,3 +375,25 @@ func TestQualityFigures(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainReleasesHeldSeats: a drain does not wait out the grace of a seat
+// whose socket is gone (a resume is refused while draining anyway).
+func TestDrainReleasesHeldSeats(t *testing.T) {
+	h := newHarnessWith(t, withNet(time.Minute, time.Hour))
+	prim := h.join(toolmatrix.Primary, "dr", "prim", false)
+	held := h.join(toolmatrix.Guest, "dr", "held", false)
+	held.DropSignal()
+	(&watcher{t: t, c: prim}).next("the seat held", presenceOf("held", proto.PresenceReconnecting))
+	_ = prim.Close()
+	waitFor(t, "the primary gone", func() bool { return h.app.Relay().Load() == 1 })
+	done := make(chan struct{})
+	go func() { defer close(done); h.app.Relay().Drain(time.Now().Add(20 * time.Second)) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the drain waits for a held seat")
+	}
+	if typ, reason := rawResume(t, h.url, held.ResumeToken()); reason != proto.ReasonDraining {
+		t.Fatalf("resume while draining: %s %q", typ, reason)
+	}
+}

@@ -597,6 +597,7 @@ func (s *Server) Drain(deadline time.Time) {
 	for _, p := range all {
 		p.client.Send(proto.Signal{Type: proto.TypeDraining, DeadlineMs: ms})
 	}
+	s.releaseHeldSeats(all)
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	for s.count.Load() > 0 {

@@ -271,6 +271,13 @@ func (p *Participant) Dropped(client Client) {
 		p.Leave(proto.ReasonLeft)
 		return
 	}
+	if p.srv.Draining() {
+		// No resume while draining: the seat is not worth holding.
+		if p.seatConn().detach(client) {
+			p.Leave(proto.ReasonDraining)
+		}
+		return
+	}
 	if !p.seatConn().detach(client) {
 		return // replaced by a resume, or the participant is gone
 	}
@@ -450,4 +457,19 @@ func (p *Participant) ownPubs() []*publication {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]*publication(nil), p.pubs...)
+}
+
+// releaseHeldSeats ends the seats waiting for a resume when the relay
+// starts draining: a resume is refused from now on, so their holders join
+// another relay with a new ticket, and the drain need not wait out the
+// grace.
+func (s *Server) releaseHeldSeats(all []*Participant) {
+	for _, p := range all {
+		p.net.mu.Lock()
+		held := p.net.wsDown
+		p.net.mu.Unlock()
+		if held {
+			s.goTracked(func() { p.close(proto.ReasonDraining) })
+		}
+	}
 }
