@@ -74,6 +74,14 @@ test('a guest technician\'s network drops for 5 s and they stay in the session',
     await page.getByLabel('Customer name').fill('Nina Network');
     await page.getByRole('button', { name: 'Start session' }).click();
     await page.waitForURL(/\/session\//);
+    // The customer's peer connection, kept where the test can read it.
+    await ctx.customer.context.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      window.__pcs = [];
+      window.RTCPeerConnection = class extends Native {
+        constructor(...a) { super(...a); window.__pcs.push(this); }
+      };
+    });
     const cust = await ctx.customer.context.newPage();
     await cust.goto(await page.getByLabel('Customer link').inputValue());
     await videoAdvances(page, 'the primary');
@@ -97,6 +105,21 @@ test('a guest technician\'s network drops for 5 s and they stay in the session',
     // the bitrate received from the customer; the customer sees a bar.
     await page.locator('.people .quality').filter({ hasText: /Round trip \d+ ms · loss [\d.]+ % · [1-9][\d,]* kbit\/s received/ }).first().waitFor();
     await cust.getByRole('status').filter({ hasText: /^Connection: (good|fair|poor)$/ }).waitFor();
+
+    // Chromium negotiated transport-wide congestion feedback for the camera
+    // only, and sends the voice at high priority.
+    const neg = await cust.evaluate(() => {
+      const pc = window.__pcs.at(-1);
+      const sections = pc.remoteDescription.sdp.split(/\r?\nm=/).slice(1);
+      const audio = pc.getSenders().find((x) => x.track?.kind === 'audio');
+      return {
+        video: sections.filter((x) => x.startsWith('video') && /a=recvonly/.test(x)).some((x) => /transport-wide-cc/.test(x) && /transport-cc/.test(x)),
+        audio: sections.filter((x) => x.startsWith('audio')).some((x) => /transport-wide-cc/.test(x)),
+        answer: /transport-wide-cc/.test(pc.localDescription.sdp),
+        priority: audio?.getParameters().encodings?.[0]?.priority,
+      };
+    });
+    assert.deepEqual(neg, { video: true, audio: false, answer: true, priority: 'high' });
 
     // The guest's network goes away for 5 s: the scenario's length, not a
     // wait for a condition.

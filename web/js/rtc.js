@@ -54,6 +54,20 @@ export function connectRelay({ getJoining, local = () => null, on }) {
     }
   }
 
+  // voiceFirst gives the microphone's sender the high priority: on a
+  // congested uplink the browser keeps the voice and lets the camera's
+  // bitrate (which follows the relay's transport-cc feedback) give way.
+  async function voiceFirst(me) {
+    for (const t of me.getTransceivers()) {
+      if (t.slot !== 'audio') continue;
+      const p = t.sender.getParameters();
+      if (!p.encodings?.length || p.encodings[0].priority === 'high') continue;
+      p.encodings[0].priority = 'high';
+      p.encodings[0].networkPriority = 'high';
+      await t.sender.setParameters(p).catch(() => {});
+    }
+  }
+
   // What this page already shows, so the history a reconnect brings again
   // is not shown twice: messages are told apart by sender and client id.
   const seen = new Set();
@@ -113,6 +127,7 @@ export function connectRelay({ getJoining, local = () => null, on }) {
       }
       await me.setLocalDescription(await me.createAnswer());
       if (me === pc) tx({ type: 'answer', sdp: me.localDescription.sdp });
+      await voiceFirst(me);
     } catch (err) {
       if (me === pc) throw err; // else: this connection was left meanwhile
     }
