@@ -256,12 +256,17 @@ func TestResumeRefused(t *testing.T) {
 
 	late := h.join(toolmatrix.Secondary, "rf", "late", false)
 	tok = late.ResumeToken()
+	dropped := time.Now()
 	late.DropSignal()
 	left := pw.next("left after the grace", leftOf("late"))
 	if left.Reason != proto.ReasonLeft {
 		t.Fatalf("left with %q", left.Reason)
 	}
 	waitFor(t, "left event", func() bool { return h.events.has(events.TypeLeft, "rf", "late") })
+	// The API records the leave at the drop, not at the grace's end.
+	if ev, _ := h.events.find(events.TypeLeft, "rf", "late"); ev.At.Sub(dropped) > 400*time.Millisecond {
+		t.Fatalf("left at %v, %v after the drop", ev.At, ev.At.Sub(dropped))
+	}
 	if typ, reason := rawResume(t, h.url, tok); reason != proto.ReasonResumeRefused {
 		t.Fatalf("resume after the grace: %s %q", typ, reason)
 	}

@@ -163,7 +163,7 @@ func (p *Participant) close(reason string) {
 		default:
 		}
 		if announced {
-			s.cfg.Events.Left(p.sid, p.id, s.now())
+			s.cfg.Events.Left(p.sid, p.id, p.leftAt())
 		}
 		s.log.Info("left", "session", p.sid, "participant", p.id, "reason", reason)
 

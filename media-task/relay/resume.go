@@ -57,6 +57,9 @@ type netState struct {
 	wsDown, mediaDown bool
 	everConnected     bool
 	grace             *time.Timer
+	// since is when the interruption the grace waits out began: a seat
+	// given up after the grace was left then, not when the grace ended.
+	since time.Time
 	// announced is the presence state the others were last told.
 	announced string
 	// closedReason is why the participant left, once it has: a resume
@@ -317,6 +320,7 @@ func (p *Participant) startGraceLocked() {
 	if p.net.grace != nil {
 		return
 	}
+	p.net.since = p.srv.now()
 	p.net.grace = time.AfterFunc(p.srv.grace(), func() {
 		p.net.mu.Lock()
 		reason := proto.ReasonLeft
@@ -338,6 +342,7 @@ func (p *Participant) settle() {
 	} else if p.net.grace != nil {
 		p.net.grace.Stop()
 		p.net.grace = nil
+		p.net.since = time.Time{}
 	}
 	changed := p.net.announced != state && !(p.net.announced == "" && state == proto.PresenceConnected)
 	p.net.announced = state
@@ -472,4 +477,15 @@ func (s *Server) releaseHeldSeats(all []*Participant) {
 			s.goTracked(func() { p.close(proto.ReasonDraining) })
 		}
 	}
+}
+
+// leftAt is when the participant left: when the interruption began if the
+// seat was given up after it, else now.
+func (p *Participant) leftAt() time.Time {
+	p.net.mu.Lock()
+	defer p.net.mu.Unlock()
+	if !p.net.since.IsZero() {
+		return p.net.since
+	}
+	return p.srv.now()
 }
