@@ -143,9 +143,9 @@ bench: deps ## run the API benchmark against the local stack
 	@echo "==> go run ./tools/bench"
 	$(GO) run ./tools/bench
 
-bench-relay: ## run the relay load generator
-	@echo "==> go run ./media-task/cmd/loadgen"
-	$(GO) run ./media-task/cmd/loadgen
+bench-relay: ## run the relay load generator (NET=1: the bad-network mode, with and without TWCC)
+	@echo "==> go run ./media-task/cmd/loadgen $(if $(NET),-net)"
+	$(GO) run ./media-task/cmd/loadgen $(if $(NET),-net)
 
 synth: deps build ## synthesize the CDK app into cdk.out/ (offline)
 	@echo "==> cdk synth"

@@ -115,6 +115,7 @@ func run() int {
 	hbCtx, hbCancel := context.WithCancel(context.Background())
 	wg.Go(func() { a.RunHeartbeat(hbCtx) })
 	wg.Go(func() { a.RunRevocationCheck(hbCtx) })
+	wg.Go(func() { a.RunQuality(hbCtx) })
 	revocationInterval := cfg.RevocationInterval
 	if opts.Sessions == nil {
 		revocationInterval = 0

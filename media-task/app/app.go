@@ -114,6 +114,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		Now:     opts.Now,
 
 		RelayOnLoopback: cfg.OnLoopback(),
+		ReconnectGrace:  graceOf(cfg.ReconnectGrace),
 	})
 	if err != nil {
 		_ = engine.Close()
@@ -181,6 +182,19 @@ func (a *App) RunRevocationCheck(ctx context.Context) {
 	}
 	a.checker.Run(ctx)
 }
+
+// graceOf maps the configured grace to relay.Config's: there zero means the
+// default, and holding no seat is negative.
+func graceOf(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
+// RunQuality sends the participants' connection figures every
+// QualityInterval until ctx ends.
+func (a *App) RunQuality(ctx context.Context) { a.relay.RunQuality(ctx, a.cfg.QualityInterval) }
 
 // Drain marks the relay draining in the registry, refuses new joins, tells
 // the clients and waits for them to leave until the drain timeout, when the

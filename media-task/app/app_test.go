@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/guestbridge/guestbridge/media-task/config"
 	"github.com/guestbridge/guestbridge/media-task/proto"
 	"github.com/guestbridge/guestbridge/media-task/rtc/client"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
@@ -409,7 +410,9 @@ func TestUntilExpiry(t *testing.T) {
 // relay or the clients.
 func TestJoinLeaveCycles(t *testing.T) {
 	base := runtime.NumGoroutine()
-	h := newHarness(t)
+	// An aborted client's seat is held for the reconnect grace; a short
+	// one lets the cycles end.
+	h := newHarnessWith(t, func(c *config.Config, _ *Options) { c.ReconnectGrace = 300 * time.Millisecond })
 	cust := h.join(toolmatrix.Customer, "cyc", "cust", true)
 	prim := h.join(toolmatrix.Primary, "cyc", "prim", false)
 	receivesMedia(t, "primary", prim)

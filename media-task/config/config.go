@@ -72,6 +72,13 @@ type Config struct {
 	// StatsAddr serves /debug/stats and pprof on an internal address; empty
 	// disables it (RELAY_STATS_ADDR).
 	StatsAddr string
+	// ReconnectGrace is how long a participant's seat is held after their
+	// connection drops, waiting for a resume or an ICE restart
+	// (RELAY_RECONNECT_GRACE, default 30s; "0s" holds no seat).
+	ReconnectGrace time.Duration
+	// QualityInterval is how often connection figures are measured and
+	// sent to the participants (RELAY_QUALITY_INTERVAL, default 3s).
+	QualityInterval time.Duration
 }
 
 // Defaults returns the configuration before the environment is applied.
@@ -90,6 +97,8 @@ func Defaults() Config {
 		MaxPendingPerAddr: 8,
 
 		RevocationInterval: 5 * time.Second,
+		ReconnectGrace:     30 * time.Second,
+		QualityInterval:    3 * time.Second,
 	}
 }
 
@@ -169,6 +178,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.MaxPendingPerAddr = n
 	}
 	str("RELAY_STATS_ADDR", &c.StatsAddr)
+	for key, dst := range map[string]*time.Duration{"RELAY_RECONNECT_GRACE": &c.ReconnectGrace, "RELAY_QUALITY_INTERVAL": &c.QualityInterval} {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				errs = append(errs, fmt.Errorf("%s %q: not a duration of zero or more", key, v))
+			}
+			*dst = d
+		}
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
 	}

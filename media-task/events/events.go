@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/guestbridge/guestbridge/media-task/proto"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
@@ -34,6 +35,9 @@ const (
 	TypeLeft   = "left"
 	// TypeTool is a chat line or tool message for the session's record.
 	TypeTool = "tool"
+	// TypeQuality is a participant's connection summary, sent once as
+	// they leave, before their left event.
+	TypeQuality = "quality"
 )
 
 // Event is one participant event as posted. ID and SentAt sit inside the
@@ -46,10 +50,12 @@ type Event struct {
 	At            time.Time `json:"at"`
 	// Tool and Text are set on tool events: which tool, and the chat line
 	// or the message's plain fields.
-	Tool   string    `json:"tool,omitempty"`
-	Text   string    `json:"text,omitempty"`
-	ID     string    `json:"id"`
-	SentAt time.Time `json:"sentAt"`
+	Tool string `json:"tool,omitempty"`
+	Text string `json:"text,omitempty"`
+	// Quality is set on quality events.
+	Quality *proto.QualitySummary `json:"quality,omitempty"`
+	ID      string                `json:"id"`
+	SentAt  time.Time             `json:"sentAt"`
 }
 
 // newID returns 128 random bits in hex.
@@ -132,6 +138,11 @@ func (p *Poster) Left(sid, pid string, at time.Time) { p.emit(TypeLeft, sid, pid
 // Tool queues a chat line or tool message for the session's record.
 func (p *Poster) Tool(sid, pid string, tool toolmatrix.Tool, text string, at time.Time) {
 	p.emitEvent(Event{Type: TypeTool, SessionID: sid, ParticipantID: pid, At: at.UTC(), Tool: string(tool), Text: text, ID: newID()})
+}
+
+// Quality queues a participant's connection summary.
+func (p *Poster) Quality(sid, pid string, q proto.QualitySummary, at time.Time) {
+	p.emitEvent(Event{Type: TypeQuality, SessionID: sid, ParticipantID: pid, At: at.UTC(), Quality: &q, ID: newID()})
 }
 
 func (p *Poster) emit(typ, sid, pid string, at time.Time) {

@@ -44,6 +44,13 @@ const (
 	// TypeHistory carries, after joined, the session's earlier chat and
 	// tool messages the participant may receive, oldest first.
 	TypeHistory = "history"
+	// Network resilience (resume.go): resume, restart (client to relay);
+	// resumed, presence, quality (relay to client).
+	TypeResume   = "resume"
+	TypeRestart  = "restart"
+	TypeResumed  = "resumed"
+	TypePresence = "presence"
+	TypeQuality  = "quality"
 )
 
 // Close reasons sent in a close message. The first four are the contract's;
@@ -98,6 +105,9 @@ type Participant struct {
 	ID   string          `json:"id"`
 	Kind toolmatrix.Kind `json:"kind"`
 	Name string          `json:"name,omitempty"`
+	// State is PresenceReconnecting while the seat waits for its holder
+	// to come back; empty means connected.
+	State string `json:"state,omitempty"`
 }
 
 // Error is the body of an error, shaped like the API's errors.
@@ -128,6 +138,17 @@ type Signal struct {
 	// DeadlineMs is, in a draining message, how long until the relay
 	// closes the connection.
 	DeadlineMs int64 `json:"deadlineMs,omitempty"`
+	// Resume is, in joined and resumed, the seat's resume secret for the
+	// next reconnection, and in a resume message the secret presented.
+	Resume string `json:"resume,omitempty"`
+	// GraceMs is, in joined and resumed, how long the seat is held after
+	// the connection drops.
+	GraceMs int64 `json:"graceMs,omitempty"`
+	// State is, in a presence message, the participant's new state.
+	State string `json:"state,omitempty"`
+	// Quality is, in a quality message, the figures of the participants
+	// the receiver may see.
+	Quality []Quality `json:"quality,omitzero"`
 }
 
 // DecodeSignal decodes and validates one message sent by a client.
@@ -158,6 +179,14 @@ func DecodeSignal(b []byte) (Signal, error) {
 		if len(s.Candidate.Candidate) > MaxCandidateSize {
 			return Signal{}, fmt.Errorf("%w: candidate", ErrTooLarge)
 		}
+	case TypeResume:
+		if s.Resume == "" {
+			return Signal{}, fmt.Errorf("%w: resume", ErrMissingField)
+		}
+		if len(s.Resume) > MaxTicketSize {
+			return Signal{}, fmt.Errorf("%w: resume", ErrTooLarge)
+		}
+	case TypeRestart:
 	case TypeClose:
 		if len(s.Reason) > MaxReasonSize {
 			return Signal{}, fmt.Errorf("%w: reason", ErrTooLarge)

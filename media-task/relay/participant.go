@@ -38,6 +38,8 @@ type Participant struct {
 	lastLimited time.Time
 
 	closeOnce sync.Once
+	// net holds the seat through network trouble (resume.go).
+	net netState
 }
 
 // ID returns the participant id.
@@ -53,7 +55,7 @@ func (p *Participant) Kind() toolmatrix.Kind { return p.kind }
 func (p *Participant) Tools() []toolmatrix.Tool { return slices.Clone(*p.tools.Load()) }
 
 func (p *Participant) info() proto.Participant {
-	return proto.Participant{ID: p.id, Kind: p.kind, Name: p.name}
+	return proto.Participant{ID: p.id, Kind: p.kind, Name: p.name, State: p.presence()}
 }
 
 func (p *Participant) has(t toolmatrix.Tool) bool { return slices.Contains(*p.tools.Load(), t) }
@@ -76,7 +78,10 @@ func (p *Participant) HandleSignal(s proto.Signal) {
 		if dropped > 0 {
 			p.srv.log.Debug("answer candidates ignored", "participant", p.id, "dropped", dropped)
 		}
-		if err := p.peer.SetAnswer(sdp); err != nil {
+		if err := p.peer.SetAnswer(sdp); errors.Is(err, media.ErrNoOffer) {
+			// A late answer to an offer a resume replaced.
+			p.srv.log.Debug("answer without an offer ignored", "participant", p.id)
+		} else if err != nil {
 			p.srv.log.Warn("answer refused", "participant", p.id, "err", err)
 			p.Leave(proto.ReasonProtocolError)
 		}
@@ -91,6 +96,8 @@ func (p *Participant) HandleSignal(s proto.Signal) {
 		if err := p.peer.AddCandidate(*s.Candidate); err != nil {
 			p.srv.log.Debug("candidate refused", "participant", p.id, "err", err)
 		}
+	case proto.TypeRestart:
+		p.restartICE()
 	case proto.TypeClose:
 		p.Leave(proto.ReasonLeft)
 	}
@@ -105,6 +112,7 @@ func (p *Participant) Leave(reason string) { p.close(reason) }
 func (p *Participant) close(reason string) {
 	p.closeOnce.Do(func() {
 		s := p.srv
+		p.netClosed(reason)
 		p.client.Close(reason)
 
 		p.mu.Lock()
@@ -155,7 +163,7 @@ func (p *Participant) close(reason string) {
 		default:
 		}
 		if announced {
-			s.cfg.Events.Left(p.sid, p.id, s.now())
+			s.cfg.Events.Left(p.sid, p.id, p.leftAt())
 		}
 		s.log.Info("left", "session", p.sid, "participant", p.id, "reason", reason)
 
@@ -366,6 +374,9 @@ func (e peerEvents) Data(msg []byte) { e.p.handleTool(msg) }
 func (e peerEvents) Failed(err error) {
 	p := e.p
 	p.srv.log.Info("media failed", "participant", p.id, "err", err)
+	if p.holdSeat() {
+		return
+	}
 	p.srv.goTracked(func() { p.close(proto.ReasonMediaFailed) })
 }
 

@@ -93,6 +93,10 @@ type Config struct {
 	// ToolRate and ToolBurst limit each participant's tool messages per
 	// second; zero means 100 and 300.
 	ToolRate, ToolBurst float64
+	// ReconnectGrace is how long a participant's seat is held after their
+	// connection drops (resume.go); zero means DefaultReconnectGrace, a
+	// negative value holds no seat.
+	ReconnectGrace time.Duration
 }
 
 // revocation is what the control calls decided about one session. It
@@ -180,6 +184,9 @@ type Server struct {
 	wg    sync.WaitGroup
 
 	camera cameraStore
+	// resumes finds a participant by the id of its resume secret
+	// (resume.go); guarded by mu.
+	resumes map[string]*Participant
 }
 
 // NewServer returns a Server.
@@ -233,6 +240,9 @@ func (s *Server) Draining() bool {
 
 // Reason maps an error of Join to the close reason sent to the client.
 func Reason(err error) string {
+	if sc := (SeatClosed{}); errors.As(err, &sc) {
+		return sc.Reason
+	}
 	switch {
 	case errors.Is(err, ticket.ErrUsed):
 		return proto.ReasonTicketUsed
@@ -250,6 +260,8 @@ func Reason(err error) string {
 		return proto.ReasonDraining
 	case errors.Is(err, ErrClosed):
 		return proto.ReasonShutdown
+	case errors.Is(err, ErrResume):
+		return proto.ReasonResumeRefused
 	}
 	return proto.ReasonInternal
 }
@@ -331,7 +343,7 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 		kind:   t.Kind,
 		name:   t.Name,
 		seat:   t.Seat,
-		client: client,
+		client: &seatClient{c: client},
 		subs:   make(map[*publication]media.Subscription),
 		bucket: bucket{rate: s.cfg.ToolRate, burst: s.cfg.ToolBurst, tokens: s.cfg.ToolBurst, last: now},
 	}
@@ -415,6 +427,8 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 		Participant:  &self,
 		Participants: roster,
 		Tools:        tools,
+		Resume:       s.issueResume(p),
+		GraceMs:      s.grace().Milliseconds(),
 	})
 	if h := s.historyFor(t.SessionID, p); len(h) > 0 {
 		client.Send(proto.Signal{Type: proto.TypeHistory, History: h})
@@ -586,6 +600,7 @@ func (s *Server) Drain(deadline time.Time) {
 	for _, p := range all {
 		p.client.Send(proto.Signal{Type: proto.TypeDraining, DeadlineMs: ms})
 	}
+	s.releaseHeldSeats(all)
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	for s.count.Load() > 0 {

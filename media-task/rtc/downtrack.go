@@ -211,6 +211,10 @@ func (d *DownTrack) handleRTCP(b []byte) {
 		pkt := b[:length]
 		b = b[length:]
 		switch pt {
+		case 201: // receiver report: the subscriber's loss
+			if rrBlocks(pt, pkt) {
+				d.peer.q.noteRR(pkt)
+			}
 		case 206: // payload-specific feedback
 			if format == 1 || format == 4 { // PLI, FIR
 				d.up.RequestKeyframe()

@@ -21,6 +21,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/guestbridge/guestbridge/media-task/media"
@@ -57,6 +58,13 @@ type Config struct {
 	// ConnectTimeout is how long a peer may take from its first offer to a
 	// connected ICE and DTLS transport before it fails; zero means 30 s.
 	ConnectTimeout time.Duration
+	// DisableTWCC leaves transport-wide congestion feedback out of the
+	// publishers' negotiation (twcc.go); only the bench's comparison run
+	// sets it.
+	DisableTWCC bool
+	// Net replaces the host's network, for tests on a virtual network
+	// (pion's vnet); nil means the host's sockets.
+	Net transport.Net
 }
 
 // Stats are the engine's counters since start.
@@ -131,6 +139,14 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	for _, ip := range ips {
+		if cfg.Net != nil {
+			vc, err := cfg.Net.ListenPacket("udp4", netip.AddrPortFrom(ip, uint16(cfg.UDPPort)).String())
+			if err != nil {
+				return fail(fmt.Errorf("rtc: listen udp: %w", err))
+			}
+			muxes = append(muxes, ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: vc, Net: cfg.Net, Logger: pionLogs{cfg.Logger}.NewLogger("udpmux")}))
+			continue
+		}
 		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(cfg.UDPPort))))
 		if err != nil {
 			return fail(fmt.Errorf("rtc: listen udp: %w", err))
@@ -198,6 +214,11 @@ func newAPI(cfg Config, mux ice.UDPMux, loopback, nacks bool) (*webrtc.API, erro
 		}
 		ir.Add(gen)
 	}
+	if nacks && !cfg.DisableTWCC {
+		if err := enableTWCC(m, ir); err != nil {
+			return nil, err
+		}
+	}
 	rr, err := report.NewReceiverInterceptor()
 	if err != nil {
 		return nil, fmt.Errorf("rtc: receiver reports: %w", err)
@@ -210,6 +231,9 @@ func newAPI(cfg Config, mux ice.UDPMux, loopback, nacks bool) (*webrtc.API, erro
 	ir.Add(sr)
 
 	s := webrtc.SettingEngine{LoggerFactory: pionLogs{cfg.Logger}}
+	if cfg.Net != nil {
+		s.SetNet(cfg.Net)
+	}
 	s.SetICEUDPMux(mux)
 	s.DetachDataChannels()
 	s.SetSCTPMaxMessageSize(MaxDataMessage)

@@ -20,7 +20,7 @@ import (
 // Peer errors.
 var (
 	// ErrNoOfferPending is returned for an answer when no offer was sent.
-	ErrNoOfferPending = errors.New("rtc: no offer pending")
+	ErrNoOfferPending = media.ErrNoOffer
 	// ErrDataNotOpen is returned by SendData before the channel opens.
 	ErrDataNotOpen = errors.New("rtc: data channel not open")
 	// ErrDataBackedUp is returned by SendData when the receiver lags.
@@ -54,8 +54,10 @@ type Peer struct {
 	started        bool
 	awaitingAnswer bool
 	needNeg        bool
-	remoteSet      bool
-	pendingCands   []webrtc.ICECandidateInit
+	// restartNext makes the next offer an ICE restart (restart.go).
+	restartNext  bool
+	remoteSet    bool
+	pendingCands []webrtc.ICECandidateInit
 
 	// candMu holds local candidates back until the first offer is sent.
 	candMu    sync.Mutex
@@ -68,6 +70,8 @@ type Peer struct {
 	wg        sync.WaitGroup
 	failed    atomic.Bool
 	connected atomic.Bool
+	// q gathers the figures Stats reports (quality.go).
+	q peerQuality
 }
 
 var _ media.Peer = (*Peer)(nil)
@@ -106,6 +110,16 @@ func (e *Engine) NewPeer(cfg media.PeerConfig, ev media.PeerEvents) (media.Peer,
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
 			p.connected.Store(true)
+			// A failure after an ICE restart brought the peer back is a
+			// new one, reported again.
+			p.failed.Store(false)
+			if se, ok := ev.(media.StateEvents); ok {
+				se.Connected()
+			}
+		case webrtc.PeerConnectionStateDisconnected:
+			if se, ok := ev.(media.StateEvents); ok && p.connected.Load() {
+				se.Disconnected()
+			}
 		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 			p.fail(fmt.Errorf("rtc: connection %s", s))
 		}
@@ -222,7 +236,12 @@ func (p *Peer) negotiateLocked() error {
 		return nil
 	}
 	p.needNeg = false
-	offer, err := p.pc.CreateOffer(nil)
+	var opts *webrtc.OfferOptions
+	if p.restartNext {
+		p.restartNext = false
+		opts = &webrtc.OfferOptions{ICERestart: true}
+	}
+	offer, err := p.pc.CreateOffer(opts)
 	if err != nil {
 		return fmt.Errorf("rtc: create offer: %w", err)
 	}

@@ -141,6 +141,7 @@ func (u *UpTrack) forward() {
 	e := u.peer.e
 	st := &e.stats
 	video := u.kind == media.Video
+	rx := &u.peer.q.rx[u.kind]
 	for {
 		n, _, err := u.remote.Read(buf)
 		if err != nil {
@@ -163,6 +164,7 @@ func (u *UpTrack) forward() {
 		}
 		payload := pkt[hl:end]
 		st.packetsIn.Add(1)
+		rx.add(h.SequenceNumber, n)
 		keyframe := false
 		if video {
 			u.cache.store(h.SequenceNumber, pkt)

@@ -40,6 +40,9 @@ const (
 // Relay is what the handler needs of the relay.
 type Relay interface {
 	Join(token string, c relay.Client) (*relay.Participant, error)
+	// Resume puts a participant whose connection dropped back on its
+	// seat.
+	Resume(token string, c relay.Client) (*relay.Participant, error)
 }
 
 var _ Relay = (*relay.Server)(nil)
@@ -194,11 +197,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg, err := proto.DecodeSignal(data)
-	if err != nil || msg.Type != proto.TypeJoin {
+	if err != nil || (msg.Type != proto.TypeJoin && msg.Type != proto.TypeResume) {
 		c.Close(proto.ReasonProtocolError)
 		return
 	}
-	p, err := h.relay.Join(msg.Ticket, c)
+	var p *relay.Participant
+	if msg.Type == proto.TypeResume {
+		p, err = h.relay.Resume(msg.Resume, c)
+	} else {
+		p, err = h.relay.Join(msg.Ticket, c)
+	}
 	// From here the connection either holds a verified ticket or ends.
 	unreserve()
 	if err != nil {
@@ -215,7 +223,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for {
 		_, data, err := conn.Read(ctx)
 		if err != nil {
-			p.Leave(proto.ReasonLeft)
+			// Without a close message this is a drop, not a leave: the
+			// seat waits for a resume (relay/resume.go).
+			p.Dropped(c)
 			return
 		}
 		msg, err := proto.DecodeSignal(data)
@@ -228,7 +238,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.Send(proto.Signal{Type: "error", Error: &proto.Error{Code: "bad_message", Message: "message refused"}})
 			continue
 		}
-		if msg.Type == proto.TypeJoin {
+		if msg.Type == proto.TypeJoin || msg.Type == proto.TypeResume {
 			continue
 		}
 		p.HandleSignal(msg)

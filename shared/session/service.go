@@ -591,6 +591,8 @@ type ParticipantView struct {
 	Reason    string            `json:"removedReason,omitempty"`
 	// Note is the primary's words to the removed person.
 	Note string `json:"removedNote,omitempty"`
+	// Connection is what their connection was like (netquality.go).
+	Connection *NetSummary `json:"connection,omitempty"`
 }
 
 func opt(t time.Time) *time.Time {
@@ -607,7 +609,14 @@ func viewOf(p Participant) ParticipantView {
 	}
 	return ParticipantView{ID: p.ID, Kind: p.Kind, UserID: p.UserID, Email: p.Email, Name: p.Name, Tools: tools,
 		InvitedAt: p.InvitedAt, JoinedAt: opt(p.JoinedAt), LeftAt: opt(p.LeftAt), Removed: p.Removed, Reason: p.RemovedWhy,
-		Note: p.RemovedNote}
+		Note: p.RemovedNote, Connection: netOpt(p.Net)}
+}
+
+func netOpt(n NetSummary) *NetSummary {
+	if n.IsZero() {
+		return nil
+	}
+	return &n
 }
 
 func (s *Service) view(sess Session, parts []Participant) View {
@@ -829,13 +838,15 @@ type Event struct {
 	ID string `json:"id"`
 	// SentAt is when this delivery attempt was signed.
 	SentAt time.Time `json:"sentAt"`
+	// Quality is a quality event's connection summary (netquality.go).
+	Quality *NetSummary `json:"quality,omitempty"`
 }
 
 // Record stores a relay event on the participant, and in the audit log,
 // once, and only while the event is fresh (CheckEvent).
 func (s *Service) Record(ctx context.Context, ev Event) error {
-	if ev.Type != "joined" && ev.Type != "left" && ev.Type != "tool" {
-		return apperr.InvalidField("type", `type must be "joined", "left" or "tool"`)
+	if ev.Type != "joined" && ev.Type != "left" && ev.Type != "tool" && ev.Type != "quality" {
+		return apperr.InvalidField("type", `type must be "joined", "left", "tool" or "quality"`)
 	}
 	now := s.clock.Now()
 	if err := CheckEvent(ev, now); err != nil {
@@ -848,6 +859,9 @@ func (s *Service) Record(ctx context.Context, ev Event) error {
 	at := ev.At
 	if at.IsZero() {
 		at = s.clock.Now()
+	}
+	if ev.Type == "quality" {
+		return s.recordQuality(ctx, sess, ev, now)
 	}
 	if ev.Type == "tool" {
 		// The record is not audited line by line: it is the session's

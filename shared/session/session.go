@@ -59,6 +59,8 @@ type Participant struct {
 	RemovedWhy string
 	// RemovedNote is the primary's optional words to the removed person.
 	RemovedNote string
+	// Net is what their connection was like, as the relay reported it.
+	Net NetSummary
 }
 
 // Link is a single-use join link for a guest technician or the customer.

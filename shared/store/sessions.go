@@ -63,13 +63,21 @@ type participantItem struct {
 	Removed        bool
 	RemovedWhy     string `dynamodbav:",omitempty"`
 	RemovedNote    string `dynamodbav:",omitempty"`
+	// Net* are the connection summary (netquality.go); NetUpdates counts
+	// its writes, the condition of the next.
+	NetReconnects   int     `dynamodbav:",omitempty"`
+	NetWorstRTTMs   int64   `dynamodbav:",omitempty"`
+	NetWorstLossPct float64 `dynamodbav:",omitempty"`
+	NetLowestKbps   int64   `dynamodbav:",omitempty"`
+	NetUpdates      int     `dynamodbav:",omitempty"`
 }
 
 func newParticipantItem(p session.Participant) participantItem {
 	it := participantItem{PK: sessionPK(p.SessionID), SK: participantSK(p.ID), Type: "participant", ID: p.ID,
 		SessionID: p.SessionID, OrgID: p.OrgID, Kind: string(p.Kind), UserID: p.UserID, Email: p.Email, Name: p.Name,
 		InvitedAt: p.InvitedAt, JoinedAt: p.JoinedAt, LeftAt: p.LeftAt, Removed: p.Removed, RemovedWhy: p.RemovedWhy,
-		RemovedNote: p.RemovedNote, Tools: toolStrings(p.Tools)}
+		RemovedNote: p.RemovedNote, Tools: toolStrings(p.Tools),
+		NetReconnects: p.Net.Reconnects, NetWorstRTTMs: p.Net.WorstRTTMs, NetWorstLossPct: p.Net.WorstLossPct, NetLowestKbps: p.Net.LowestKbps}
 	switch {
 	case p.Removed:
 	case p.Email != "":
@@ -84,7 +92,8 @@ func (it participantItem) participant() session.Participant {
 	p := session.Participant{ID: it.ID, SessionID: it.SessionID, OrgID: it.OrgID, Kind: toolmatrix.Kind(it.Kind),
 		UserID: it.UserID, Email: it.Email, Name: it.Name, InvitedAt: it.InvitedAt, JoinedAt: it.JoinedAt,
 		LeftAt: it.LeftAt, Removed: it.Removed, RemovedWhy: it.RemovedWhy, RemovedNote: it.RemovedNote,
-		Tools: []toolmatrix.Tool{}}
+		Tools: []toolmatrix.Tool{},
+		Net:   session.NetSummary{Reconnects: it.NetReconnects, WorstRTTMs: it.NetWorstRTTMs, WorstLossPct: it.NetWorstLossPct, LowestKbps: it.NetLowestKbps}}
 	for _, t := range it.Tools {
 		p.Tools = append(p.Tools, toolmatrix.Tool(t))
 	}

@@ -95,7 +95,7 @@ test('dates are formatted in the page language and the company time zone', () =>
 // The views converted to the catalog: every key they use exists, and no
 // English sentence is left as a literal.
 const VIEWS = ['app.js', 'ui.js', 'invite.js', 'verify.js', 'guest.js', 'companies.js', 'devices.js', 'roles.js',
-  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js', 'tools/scan.js', 'tools/ocr.js',
+  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js', 'net.js', 'tools/scan.js', 'tools/ocr.js',
   'tools/camera.js', 'tools/annotate.js', 'tools/view.js', 'tools/freeze.js', 'tools/zoom.js', 'tools/flash.js'];
 const LITERALS_CHECKED = new Set(VIEWS);
 
@@ -119,7 +119,9 @@ test('the converted views use only keys in the catalog and no literal sentences'
     // tools/camera.js: how the customer's device zoomed.
     'zoom.': ['optical', 'digital'],
     // member.js's tabs (tab.<name>) and audit filters' hints (audit.<name>Hint).
-    'tab.': ['cases', 'devices', 'guests', 'roles', 'audit', 'settings'], 'audit.': ['actorHint', 'actionHint', 'targetHint'] };
+    'tab.': ['cases', 'devices', 'guests', 'roles', 'audit', 'settings'], 'audit.': ['actorHint', 'actionHint', 'targetHint'],
+    // net.js's connection levels (net.<level>).
+    'net.': ['good', 'fair', 'poor'] };
   for (const f of VIEWS) {
     const src = readFileSync(join(JS, f), 'utf8');
     const code = src.replace(/\/\*[\s\S]*?\*\//g, '').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');

@@ -10,6 +10,7 @@ import { scanTools } from './tools/scan.js';
 import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 import { t, tl, getLang } from './i18n.js';
 import { cameraTools } from './tools/camera.js';
+import { qualityBar, presenceText } from './net.js';
 
 const MARK = 'guestbridge.joined'; // the kind this tab joined as, for a reload without the token
 
@@ -108,7 +109,8 @@ function customerPage(j, getJoining) {
   chat.enable(j.tools.includes('chat'));
   const screen = h('div', { class: 'screen' }, preview, camNote);
   const cam = cameraTools({ video: preview, link: { send: (m) => link.send(m) }, log, camera: () => preview.srcObject?.getVideoTracks()[0] });
-  const stage = h('div', { class: 'stage' }, screen,
+  const bar = qualityBar();
+  const stage = h('div', { class: 'stage' }, bar.el, screen,
     h('p', { class: 'muted small', ...tl('join.yourCamera') }), cam.panel, media.sound, media.box);
   const { status, leave, live } = shell('join.customerTitle', 'join.customerIntro',
     stage, h('div', { class: 'side' }, chat, log), 'join.leave');
@@ -135,6 +137,16 @@ function customerPage(j, getJoining) {
         joined: (m) => { chat.self = m.participant?.id || ''; cam.joined(m.participant); (m.participants || []).forEach(cam.roster); chat.enable((m.tools || []).includes('chat')); announce(t('join.connected')); },
         tools: (list) => { chat.enable(list.includes('chat')); },
         roster: (type, p) => { cam.roster(p); log.add('', rosterText(type, p)); },
+        presence: (p, state) => log.add('', presenceText(p, state)),
+        // Back on the same seat: the list keeps who was there and since when.
+      resumed: (m) => {
+        const here = new Set((m.participants || []).map((p) => p.id));
+        for (const [id, p] of roster) if (!p.self && !here.has(id) && !p.leftAt) p.leftAt = at();
+        (m.participants || []).forEach((p) => roster.set(p.id, { joinedAt: at(), ...roster.get(p.id), ...p, leftAt: undefined }));
+        showPeople();
+        setTools(m.tools || []);
+      },
+      quality: (list) => list[0] && bar.set(list[0]),
         track: media.track,
         message: (m) => {
           if (m.error) log.add('', refusedText(m.error), 'error');
@@ -164,7 +176,8 @@ function guestPage(j, getJoining) {
   const details = h('details', { class: 'panel details' }, h('summary', { ...tl('tool.session_details') }),
     h('h3', { ...tl('join.yourTools') }), mine, h('p', { class: 'muted small', ...tl('join.guestLimits') }));
   const roster = new Map();
-  const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
+  const bar = qualityBar();
+  const stage = h('div', { class: 'stage' }, bar.el, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
   const cam = cameraTools({ video, link: relay, log: activity });
   tools.before(cam.panel);
   const { status, leave, live } = shell('live.title', 'join.guestIntro',
@@ -172,7 +185,7 @@ function guestPage(j, getJoining) {
 
   const showPeople = () => people.replaceChildren(...[...roster.values()].map((p) => h('li', {},
     h('div', { class: 'who' }, h('strong', { text: p.self ? t('live.nameYou', { name: p.name }) : p.name || '—' }), h('span', { class: 'tag', text: kindLabel(p.kind) }),
-      h('span', { class: 'muted small', text: p.leftAt ? t('join.leftAt', { at: p.leftAt }) : t('join.since', { at: p.joinedAt }) })))));
+      h('span', { class: 'muted small', text: p.leftAt ? t('join.leftAt', { at: p.leftAt }) : p.state === 'reconnecting' ? t('net.reconnecting') : t('join.since', { at: p.joinedAt }) })))));
   // The clock time seen here, in the page language: a guest has no company time zone to go by.
   const at = () => new Date().toLocaleTimeString(getLang(), { hour: '2-digit', minute: '2-digit' });
   function setTools(list) {
@@ -206,6 +219,12 @@ function guestPage(j, getJoining) {
         else if (roster.has(p.id)) roster.get(p.id).leftAt = at();
         showPeople();
       },
+      presence: (p, state) => {
+        if (roster.has(p.id)) roster.get(p.id).state = state;
+        activity.add('', presenceText(p, state));
+        showPeople();
+      },
+      quality: (list) => list[0] && bar.set(list[0]),
       track: media.track,
       message: (m) => {
         if (m.error) { if (!cam.refused(m.error)) tools.refused(m.error); }

@@ -1,13 +1,20 @@
 // rtc.js — one participant's connection to the session relay (media-task):
 // WebSocket signaling (the relay always offers, the client answers), the peer
-// connection, the "tools" data channel, and reconnection with a fresh ticket.
+// connection, the "tools" data channel, and reconnection: a blip keeps the
+// seat (an ICE restart when only media failed, a resume with the seat's
+// secret when the socket dropped), and only after the relay's grace does the
+// page join again with a fresh ticket.
 
 import { t } from './i18n.js';
 
 // Close reasons after which joining again is pointless.
 const FINAL = new Set(['session_ended', 'removed', 'account_ended', 'expired', 'replaced', 'seat_taken', 'left']);
 const DELAYS = [500, 1500, 4000, 8000];
-
+// Resume attempts while the seat is held: quick at first, so media is back
+// within a second or two of the network.
+const RESUME_DELAYS = [0, 250, 500, 1000];
+// How long ICE may stay "disconnected" before the page asks for a restart.
+const ICE_PATIENCE = 2500;
 let active = null;
 /** closeLive leaves the live session shown, if any (navigation, sign-out). */
 export function closeLive() { active?.close(); active = null; }
@@ -33,6 +40,9 @@ function publishSlots(sdp) {
 export function connectRelay({ getJoining, local = () => null, on }) {
   let ws = null, pc = null, dc = null, timer = 0, tries = 0, stopped = false;
   let stream = null, ready = null;
+  // The seat's resume secret lives in this closure only (never storage):
+  // it works for this page, this device, during the relay's grace.
+  let resume = '', graceMs = 0, lostAt = 0, relayUrl = '', resumes = 0, iceTimer = 0;
 
   const tx = (m) => { if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m)); };
 
@@ -41,6 +51,20 @@ export function connectRelay({ getJoining, local = () => null, on }) {
     for (const t of pc.getTransceivers()) {
       const track = t.slot && stream.getTracks().find((x) => x.kind === t.slot);
       if (track && t.sender.track !== track) await t.sender.replaceTrack(track).catch(() => {});
+    }
+  }
+
+  // voiceFirst gives the microphone's sender the high priority: on a
+  // congested uplink the browser keeps the voice and lets the camera's
+  // bitrate (which follows the relay's transport-cc feedback) give way.
+  async function voiceFirst(me) {
+    for (const t of me.getTransceivers()) {
+      if (t.slot !== 'audio') continue;
+      const p = t.sender.getParameters();
+      if (!p.encodings?.length || p.encodings[0].priority === 'high') continue;
+      p.encodings[0].priority = 'high';
+      p.encodings[0].networkPriority = 'high';
+      await t.sender.setParameters(p).catch(() => {});
     }
   }
 
@@ -61,6 +85,15 @@ export function connectRelay({ getJoining, local = () => null, on }) {
     me.onicecandidate = (e) => { if (e.candidate && me === pc) tx({ type: 'candidate', candidate: e.candidate.toJSON() }); };
     me.ontrack = (e) => on.track?.(e.track, e.streams[0]);
     me.onconnectionstatechange = () => { if (me === pc && me.connectionState === 'connected') { tries = 0; on.state?.(''); } };
+    // Media failed while signaling lives: ask the relay for an ICE restart
+    // (the relay offers; its restart offer carries new credentials).
+    me.oniceconnectionstatechange = () => {
+      if (me !== pc) return;
+      clearTimeout(iceTimer);
+      const st = me.iceConnectionState;
+      if (st === 'failed') tx({ type: 'restart' });
+      else if (st === 'disconnected') iceTimer = setTimeout(() => { if (me === pc && me.iceConnectionState !== 'connected') tx({ type: 'restart' }); }, ICE_PATIENCE);
+    };
     me.ondatachannel = (e) => {
       if (e.channel.label !== 'tools') return;
       dc = e.channel;
@@ -94,6 +127,7 @@ export function connectRelay({ getJoining, local = () => null, on }) {
       }
       await me.setLocalDescription(await me.createAnswer());
       if (me === pc) tx({ type: 'answer', sdp: me.localDescription.sdp });
+      await voiceFirst(me);
     } catch (err) {
       if (me === pc) throw err; // else: this connection was left meanwhile
     }
@@ -101,7 +135,14 @@ export function connectRelay({ getJoining, local = () => null, on }) {
 
   function handle(m) {
     switch (m.type) {
-      case 'joined': self = m.participant?.id || ''; on.joined?.(m); return null;
+      case 'joined': self = m.participant?.id || ''; resume = m.resume || ''; graceMs = m.graceMs || 0; on.joined?.(m); return null;
+      case 'resumed':
+        resume = m.resume || ''; graceMs = m.graceMs || graceMs; lostAt = 0; resumes = 0; tries = 0;
+        on.state?.('');
+        (on.resumed || on.joined)?.(m);
+        return null;
+      case 'presence': on.presence?.(m.participant, m.state); return null;
+      case 'quality': on.quality?.(m.quality || []); return null;
       case 'offer': return onOffer(m.sdp);
       case 'candidate': return pc?.addIceCandidate(m.candidate).catch(() => {});
       case 'tools': on.tools?.(m.tools || []); return null;
@@ -116,13 +157,28 @@ export function connectRelay({ getJoining, local = () => null, on }) {
 
   function teardown() {
     clearTimeout(timer);
+    clearTimeout(iceTimer);
     if (ws) { ws.onclose = ws.onmessage = null; ws.close(); }
     pc?.close();
     ws = pc = dc = null;
+    resume = '';
+    lostAt = 0;
   }
+
+  // The device says its network went away (Wi-Fi lost, a network switch):
+  // the socket is as good as dead, so the seat's hold starts now rather
+  // than after a ping times out; back online, the resume goes at once.
+  const offline = () => { if (ws && resume) ws.close(); };
+  const online = () => {
+    if (!stopped && !ws && resume && pc) { clearTimeout(timer); resumes = 0; open({ type: 'resume', resume }); }
+  };
+  window.addEventListener('offline', offline);
+  window.addEventListener('online', online);
 
   function end(x) {
     if (stopped) return;
+    window.removeEventListener('offline', offline);
+    window.removeEventListener('online', online);
     teardown();
     if (x.retry) { on.closed?.(x); return; } // reconnect() may try again
     stopped = true;
@@ -140,12 +196,18 @@ export function connectRelay({ getJoining, local = () => null, on }) {
       else { stream = x; attach(); }
     });
     on.state?.(t('rtc.connecting'));
-    const socket = new WebSocket(j.relayUrl);
+    relayUrl = j.relayUrl;
+    open({ type: 'join', ticket: j.ticket });
+  }
+
+  // open connects the signaling socket and sends first (a join or a resume).
+  function open(first) {
+    const socket = new WebSocket(relayUrl);
     ws = socket;
     let reason = '';
     let note = '';
     let queue = Promise.resolve();
-    socket.onopen = () => socket.send(JSON.stringify({ type: 'join', ticket: j.ticket }));
+    socket.onopen = () => socket.send(JSON.stringify(first));
     socket.onmessage = (e) => {
       let m;
       try { m = JSON.parse(e.data); } catch { return; }
@@ -154,8 +216,18 @@ export function connectRelay({ getJoining, local = () => null, on }) {
     };
     socket.onclose = () => {
       if (ws !== socket) return;
+      if (FINAL.has(reason)) { teardown(); end(note ? { reason, message: note } : { reason }); return; }
+      // A drop without a final reason: while the relay holds the seat, come
+      // back on it with the same peer connection.
+      if (reason) resume = ''; // the relay closed the seat (or refused the resume)
+      lostAt ||= Date.now();
+      if (resume && pc && Date.now() - lostAt < graceMs) {
+        ws = null;
+        on.state?.(t('rtc.reconnecting'));
+        timer = setTimeout(() => open({ type: 'resume', resume }), RESUME_DELAYS[Math.min(resumes++, RESUME_DELAYS.length - 1)]);
+        return;
+      }
       teardown();
-      if (FINAL.has(reason)) { end(note ? { reason, message: note } : { reason }); return; }
       if (++tries > DELAYS.length) { end({ reason: reason || 'connection_lost', retry: true }); return; }
       on.state?.(t('rtc.reconnecting'));
       timer = setTimeout(attempt, DELAYS[tries - 1]);

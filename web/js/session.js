@@ -9,6 +9,7 @@ import { scanTools } from './tools/scan.js';
 import { TOOLS, KINDS, WHY, whyText, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 import { t, tl, tx } from './i18n.js';
 import { cameraTools } from './tools/camera.js';
+import { qualityText, presenceText, worstText } from './net.js';
 
 let handoff = null; // the start answer, kept in memory for the page it opens
 
@@ -67,6 +68,9 @@ export async function renderSession(ctx, id) {
   const isPrimary = s.primaryUserId === ctx.me.user.id;
   const base = `/sessions/${encodeURIComponent(id)}`;
   const online = new Set();
+  // Seats held through a blip, and the relay's latest figures per participant.
+  const reconnecting = new Set();
+  const figures = new Map();
 
   const back = h('a', { href: `/cases/${encodeURIComponent(s.caseId)}`, 'data-nav': true, class: 'back', text: `← ${t('session.backToCase')}` });
   const status = h('p', { class: 'live-status', role: 'status' });
@@ -101,6 +105,7 @@ export async function renderSession(ctx, id) {
   function participant(p) {
     const now = online.has(p.id);
     const state = p.removed ? h('span', { class: 'badge s-ended', text: t('session.removed') })
+      : now && reconnecting.has(p.id) ? h('span', { class: 'ind warn' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), t('net.reconnecting'))
       : now ? h('span', { class: 'ind on' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), t('session.inSession'))
         : p.leftAt ? h('span', { class: 'muted' }, tx('session.leftAt', { at: when(p.leftAt) }))
           : p.joinedAt ? h('span', { class: 'muted' }, tx('session.joinedAt', { at: when(p.joinedAt) })) : h('span', { class: 'muted', text: t('session.notJoined') });
@@ -108,18 +113,21 @@ export async function renderSession(ctx, id) {
       { label: t('session.toolsMenu'), run: (b) => toolsDialog(p, b) },
       { label: t('session.removeMenu'), danger: true, run: (b) => removeDialog(p, b) },
     ]) : null;
+    const q = now && figures.get(p.id);
     return h('li', {}, h('div', { class: 'who' }, h('strong', { text: p.userId === ctx.me.user.id ? t('live.nameYou', { name: p.name }) : p.name }),
-      h('span', { class: 'tag', text: kindLabel(p.kind) }), state), menu);
+      h('span', { class: 'tag', text: kindLabel(p.kind) }), state,
+      h('span', { class: 'muted small quality', 'data-quality': p.id, text: q ? qualityText(q) : '' })), menu);
   }
 
   function showDetails() {
     const rows = s.participants.map((p) => [h('span', { text: p.name }), h('span', { text: kindLabel(p.kind) }),
-      when(p.invitedAt), when(p.joinedAt), when(p.leftAt), h('span', { text: removedText(p) })]);
+      when(p.invitedAt), when(p.joinedAt), when(p.leftAt), h('span', { text: removedText(p) }),
+      h('span', { text: p.connection ? String(p.connection.reconnects) : '—' }), h('span', { text: worstText(p.connection) })]);
     details.replaceChildren(h('dl', { class: 'facts' }, h('dt', { text: t('session.started') }), h('dd', {}, when(s.createdAt)),
       h('dt', { text: t('session.state') }), h('dd', { text: s.state === 'live' ? t('session.live') : t('status.ended') }),
       s.endedAt ? [h('dt', { text: t('session.ended') }), h('dd', {}, when(s.endedAt))] : null),
     h('h3', { text: t('session.participants') }), table(t('session.participants'), [t('session.name'), t('session.kind'),
-      t('session.invited'), t('session.joined'), t('session.left'), t('session.removed')], rows),
+      t('session.invited'), t('session.joined'), t('session.left'), t('session.removed'), t('net.reconnects'), t('net.worst')], rows),
     h('h3', { text: t('session.toolsByKind') }), h('div', { class: 'table-wrap' }, matrixTable(s.matrix || {})));
   }
 
@@ -186,13 +194,27 @@ export async function renderSession(ctx, id) {
         cam.joined(m.participant);
         (m.participants || []).forEach(cam.roster);
         online.clear();
+        reconnecting.clear();
         [m.participant, ...(m.participants || [])].forEach((p) => p && online.add(p.id));
+        (m.participants || []).forEach((p) => p.state === 'reconnecting' && reconnecting.add(p.id));
         setTools(m.tools || []);
         refresh(800);
       },
       tools: (list) => { setTools(list); activity.add('', t('live.toolsChanged', { tools: toolList(list) })); },
+      presence: (p, state) => {
+        if (state === 'reconnecting') reconnecting.add(p.id); else reconnecting.delete(p.id);
+        activity.add('', presenceText(p, state));
+        show();
+      },
+      quality: (list) => {
+        list.forEach((q) => figures.set(q.id, q));
+        people.querySelectorAll('[data-quality]').forEach((el) => {
+          const q = online.has(el.dataset.quality) && figures.get(el.dataset.quality);
+          el.textContent = q ? qualityText(q) : '';
+        });
+      },
       roster: (type, p, reason) => {
-        if (type === 'participant_joined') online.add(p.id); else online.delete(p.id);
+        if (type === 'participant_joined') online.add(p.id); else { online.delete(p.id); reconnecting.delete(p.id); figures.delete(p.id); }
         cam.roster(p);
         activity.add('', rosterText(type, p, reason));
         show();

@@ -82,7 +82,11 @@ func run() error {
 	flag.DurationVar(&o.joinTimeout, "join-timeout", 60*time.Second, "time for all N subscribers to join")
 	flag.StringVar(&o.profile, "profile", "", "write the relay's CPU profile of the last N's window to this file")
 	flag.StringVar(&o.memprofile, "memprofile", "", "record every allocation; write the relay's heap profile after the last N to this file and its goroutines to file.goroutines")
+	netMode := flag.Bool("net", false, "network mode: a camera through loss, delay, a narrow uplink and a blackout, with and without TWCC (net.go)")
 	flag.Parse()
+	if *netMode {
+		return runNet(o.duration)
+	}
 	for _, f := range strings.Split(ns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {

@@ -19,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/logging"
@@ -60,7 +61,12 @@ type Options struct {
 }
 
 // API is a pion API configured for loopback clients, shared by clients.
-type API struct{ api *webrtc.API }
+type API struct {
+	api *webrtc.API
+	// est is set when the API adapts the camera to a bandwidth estimate
+	// (NewAPIWith, GCC).
+	est *estimators
+}
 
 // NewAPI returns an API suited to loopback clients: UDP4 on loopback only,
 // no mDNS, a NACK generator and responder, RTCP reports.
@@ -114,6 +120,10 @@ type TrackStats struct {
 	// StartsWithKeyframe reports whether the lowest sequence number
 	// received started a key frame: the stream began at a key frame.
 	StartsWithKeyframe bool
+	// LastKeyframe is when the latest VP8 key frame arrived (video).
+	LastKeyframe time.Time
+	// Frames counts frames whose every packet arrived (video).
+	Frames uint64
 }
 
 type trackState struct {
@@ -125,6 +135,13 @@ type trackState struct {
 	started          bool
 	lowest, keySeq   uint16
 	firstKeyframe    time.Time
+	lastKeyframe     time.Time
+	// frames counts complete frames: a marker packet whose frame's
+	// packets since the previous marker all arrived.
+	frames      uint64
+	markerSeq   uint16
+	sinceMarker uint16
+	markerSeen  bool
 }
 
 // Client is one participant's connection to the relay.
@@ -164,6 +181,13 @@ type Client struct {
 	isClosed    bool
 
 	offers atomic.Int64
+	// Network resilience (resume.go): the seat's resume token, whether
+	// the socket was dropped on purpose, transport-cc feedback received.
+	resume       atomic.Pointer[string]
+	dropped      atomic.Bool
+	twccFeedback atomic.Int64
+	// est sizes the synthetic camera when the API adapts it.
+	est cc.BandwidthEstimator
 }
 
 // Dial connects and sends the join message. The relay's answer arrives
@@ -182,7 +206,17 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if opts.KeyframeInterval <= 0 {
 		opts.KeyframeInterval = 3 * time.Second
 	}
-	pc, err := api.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+	var est cc.BandwidthEstimator
+	pc, err := func() (*webrtc.PeerConnection, error) {
+		if api.est == nil {
+			return api.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+		}
+		api.est.dial.Lock()
+		defer api.est.dial.Unlock()
+		pc, err := api.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+		est = api.est.take()
+		return pc, err
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +232,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		messages: make(chan []byte, 4096),
 		dcOpen:   make(chan struct{}),
 		closed:   make(chan struct{}),
+		est:      est,
 	}
 	if opts.Publish || opts.PublishAudioOnly {
 		if opts.Publish {
@@ -254,7 +289,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		return nil, err
 	}
 	c.wg.Add(1)
-	go c.readLoop()
+	go c.readLoop(ws)
 	return c, nil
 }
 
@@ -277,11 +312,14 @@ func (c *Client) finish(reason string) {
 	})
 }
 
-func (c *Client) readLoop() {
+func (c *Client) readLoop(ws *websocket.Conn) {
 	defer c.wg.Done()
 	for {
-		_, data, err := c.ws.Read(c.ctx)
+		_, data, err := ws.Read(c.ctx)
 		if err != nil {
+			if c.dropped.Load() {
+				return
+			}
 			c.finish("")
 			return
 		}
@@ -289,13 +327,17 @@ func (c *Client) readLoop() {
 		if err := json.Unmarshal(data, &s); err != nil {
 			continue
 		}
+		if s.Resume != "" {
+			tok := s.Resume
+			c.resume.Store(&tok)
+		}
 		switch s.Type {
 		case proto.TypeJoined:
 			c.joinedOnce.Do(func() { c.joined <- s })
 		case proto.TypeOffer:
 			if err := c.answer(s.SDP); err != nil {
 				c.finish("answer: " + err.Error())
-				_ = c.ws.CloseNow()
+				_ = ws.CloseNow()
 				return
 			}
 		case proto.TypeCandidate:
@@ -384,6 +426,8 @@ func (c *Client) readSenderRTCP(s *webrtc.RTPSender) {
 			switch p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				c.keyframeReq.Store(true)
+			case *rtcp.TransportLayerCC:
+				c.twccFeedback.Add(1)
 			}
 		}
 	}
@@ -443,7 +487,26 @@ func (c *Client) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 			st.firstKeyframe = time.Now()
 			st.keySeq = h.SequenceNumber
 		}
+		if key {
+			st.lastKeyframe = time.Now()
+		}
+		gap := false
+		if video {
+			st.sinceMarker++
+			if h.Marker {
+				if st.markerSeen && h.SequenceNumber-st.markerSeq == st.sinceMarker {
+					st.frames++
+				}
+				gap = st.markerSeen && h.SequenceNumber-st.markerSeq > 100
+				st.markerSeq, st.sinceMarker, st.markerSeen = h.SequenceNumber, 0, true
+			}
+		}
 		st.mu.Unlock()
+		if gap {
+			// A gap no retransmission fills: ask for a key frame, as a
+			// browser's decoder does.
+			_ = c.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}})
+		}
 	}
 }
 
@@ -555,6 +618,7 @@ func (c *Client) Tracks() []TrackStats {
 		out = append(out, TrackStats{
 			Kind: t.kind, Packets: t.packets.Load(), Bytes: t.bytes.Load(), Expected: exp,
 			FirstKeyframe: t.firstKeyframe, StartsWithKeyframe: !t.firstKeyframe.IsZero() && t.keySeq == t.lowest,
+			LastKeyframe: t.lastKeyframe, Frames: t.frames,
 		})
 		t.mu.Unlock()
 	}
@@ -572,7 +636,7 @@ func (c *Client) Close() error {
 	c.isClosed = true
 	c.mu.Unlock()
 	_ = c.send(proto.Signal{Type: proto.TypeClose, Reason: proto.ReasonLeft})
-	_ = c.ws.Close(websocket.StatusNormalClosure, "left")
+	_ = c.socket().Close(websocket.StatusNormalClosure, "left")
 	c.cancel()
 	err := c.pc.GracefulClose()
 	c.wg.Wait()
@@ -590,7 +654,7 @@ func (c *Client) Abort() {
 	}
 	c.isClosed = true
 	c.mu.Unlock()
-	_ = c.ws.CloseNow()
+	_ = c.socket().CloseNow()
 	c.cancel()
 	_ = c.pc.GracefulClose()
 	c.wg.Wait()

@@ -43,6 +43,10 @@ func (c *Client) generate() {
 			return
 		case now := <-frameTick.C:
 			key := lastKey.IsZero() || c.keyframeReq.Swap(false) || now.Sub(lastKey) >= c.opts.KeyframeInterval
+			if c.est != nil {
+				// The encoder follows the estimate, as a browser's does.
+				frameBytes = min(c.opts.VideoBitrate, c.est.GetTargetBitrate()) / 8 / frameRate
+			}
 			size := frameBytes
 			if key {
 				lastKey = now

@@ -755,4 +755,17 @@ export default {
   'scan.copyFailed': 'Kopieren ist hier nicht erlaubt: Der Text ist markiert, kopieren Sie ihn mit Strg+C.',
   'scan.shared': 'Ergebnis ({tool}) an die Sitzung gegeben.',
   'scan.notShared': 'Gelesen, aber nicht verbunden: Das Ergebnis wurde nicht an die Sitzung gegeben.',
+  // Netz: Neuverbindung, Verbindungswerte, Verbindungsbalken, Zusammenfassung in den Sitzungsdetails.
+  'net.reconnecting': 'Verbindet neu …',
+  'net.reconnectingWho': '{name} hat die Verbindung verloren und verbindet sich neu …',
+  'net.backWho': '{name} ist wieder verbunden.',
+  'net.figures': 'Umlaufzeit {rtt} ms · Verlust {loss} % · {kbps} kbit/s empfangen',
+  'net.bar': 'Verbindung: {level}',
+  'net.good': 'gut',
+  'net.fair': 'mittel',
+  'net.poor': 'schwach',
+  'net.reconnects': 'Neuverbindungen',
+  'net.worst': 'Schlechteste Verbindung',
+  'net.worstFigures': 'Umlaufzeit {rtt} ms · Verlust {loss} %',
+  'net.worstWithRate': 'Umlaufzeit {rtt} ms · Verlust {loss} % · niedrigste Rate {kbps} kbit/s',
 };

@@ -755,4 +755,17 @@ export default {
   'scan.copyFailed': 'Copying is not allowed here: the text is selected, copy it with Ctrl+C.',
   'scan.shared': '{tool} result shared with the session.',
   'scan.notShared': 'Read, but not connected: the result was not shared with the session.',
+  // Network: reconnecting, connection figures, the connection bar, the session details' summary.
+  'net.reconnecting': 'Reconnecting…',
+  'net.reconnectingWho': '{name} lost the connection and is reconnecting…',
+  'net.backWho': '{name} is connected again.',
+  'net.figures': 'Round trip {rtt} ms · loss {loss} % · {kbps} kbit/s received',
+  'net.bar': 'Connection: {level}',
+  'net.good': 'good',
+  'net.fair': 'fair',
+  'net.poor': 'poor',
+  'net.reconnects': 'Reconnects',
+  'net.worst': 'Worst connection',
+  'net.worstFigures': 'round trip {rtt} ms · loss {loss} %',
+  'net.worstWithRate': 'round trip {rtt} ms · loss {loss} % · lowest {kbps} kbit/s',
 };
