@@ -29,6 +29,12 @@ func commandPayload(tool toolmatrix.Tool, id string) string {
 		return `"op":"set","level":2,"x":0.5,"y":0.5,`
 	case toolmatrix.Flash:
 		return `"op":"set","state":"on",`
+	case toolmatrix.QR:
+		return `"format":"QRCode","text":"PUMP-4711",`
+	case toolmatrix.Barcode:
+		return `"format":"Code128","text":"4711",`
+	case toolmatrix.LiveText:
+		return `"text":"PUMP SERIAL 4711",`
 	}
 	return ""
 }
