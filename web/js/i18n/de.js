@@ -652,6 +652,9 @@ export default {
   'auditAction.session.tools_changed': 'Sitzungswerkzeuge geändert',
   'auditAction.session.participant_removed': 'Aus der Sitzung entfernt',
   'auditAction.session.ended': 'Sitzung beendet',
+  'auditAction.session.snapshot_taken': 'Schnappschuss aufgenommen',
+  'auditAction.session.recording_started': 'Aufnahme gestartet',
+  'auditAction.session.recording_stopped': 'Aufnahme beendet',
   'auditAction.device.command': 'Befehl an ein Gerät gesendet',
   'auditAction.device.created': 'Gerät hinzugefügt',
   'auditAction.device.updated': 'Gerät geändert',
@@ -691,6 +694,8 @@ export default {
   'auditDetail.via': 'Über',
   'auditDetail.language': 'Sprache',
   'auditDetail.timeZone': 'Zeitzone',
+  'auditDetail.size': 'Größe (Bytes)',
+  'auditDetail.durationMs': 'Dauer (ms)',
 
   'ui.dismiss': 'Meldung schließen',
   'ui.updated': '{what} aktualisiert: {names}.',

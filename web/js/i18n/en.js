@@ -652,6 +652,9 @@ export default {
   'auditAction.session.tools_changed': 'Session tools changed',
   'auditAction.session.participant_removed': 'Removed from the session',
   'auditAction.session.ended': 'Session ended',
+  'auditAction.session.snapshot_taken': 'Snapshot taken',
+  'auditAction.session.recording_started': 'Recording started',
+  'auditAction.session.recording_stopped': 'Recording stopped',
   'auditAction.device.command': 'Command sent to a device',
   'auditAction.device.created': 'Device added',
   'auditAction.device.updated': 'Device changed',
@@ -691,6 +694,8 @@ export default {
   'auditDetail.via': 'Via',
   'auditDetail.language': 'Language',
   'auditDetail.timeZone': 'Time zone',
+  'auditDetail.size': 'Size (bytes)',
+  'auditDetail.durationMs': 'Duration (ms)',
 
   'ui.dismiss': 'Dismiss message',
   'ui.updated': '{what} updated: {names}.',
