@@ -593,7 +593,7 @@ type ParticipantView struct {
 	Email     string            `json:"email,omitempty"`
 	Name      string            `json:"name"`
 	Tools     []toolmatrix.Tool `json:"tools"`
-	InvitedAt time.Time         `json:"invitedAt"`
+	InvitedAt time.Time         `json:"invitedAt,omitzero"`
 	JoinedAt  *time.Time        `json:"joinedAt,omitempty"`
 	LeftAt    *time.Time        `json:"leftAt,omitempty"`
 	Removed   bool              `json:"removed"`
