@@ -95,11 +95,11 @@ test('dates are formatted in the page language and the company time zone', () =>
 // The views converted to the catalog: every key they use exists, and no
 // English sentence is left as a literal.
 const VIEWS = ['app.js', 'ui.js', 'invite.js', 'verify.js', 'guest.js', 'companies.js', 'devices.js', 'roles.js',
-  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js', 'net.js', 'tools/scan.js', 'tools/ocr.js',
+  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js', 'net.js', 'keep.js', 'tools/scan.js', 'tools/ocr.js',
   'tools/camera.js', 'tools/annotate.js', 'tools/view.js', 'tools/freeze.js', 'tools/zoom.js', 'tools/flash.js'];
 const LITERALS_CHECKED = new Set(VIEWS);
 
-const KEYS_AS_ARGS = new Set(['live.js', 'join.js']);
+const KEYS_AS_ARGS = new Set(['live.js', 'join.js', 'keep.js']);
 const PREFIXES = new Set(Object.keys(en).map((k) => k.split('.')[0]));
 
 // [file, list, key prefix]: the lists of codes a view turns into keys.
@@ -121,7 +121,9 @@ test('the converted views use only keys in the catalog and no literal sentences'
     // member.js's tabs (tab.<name>) and audit filters' hints (audit.<name>Hint).
     'tab.': ['cases', 'devices', 'guests', 'roles', 'audit', 'settings'], 'audit.': ['actorHint', 'actionHint', 'targetHint'],
     // net.js's connection levels (net.<level>).
-    'net.': ['good', 'fair', 'poor'] };
+    'net.': ['good', 'fair', 'poor'],
+    // keep.js names an attachment by its kind.
+    'keep.kind.': ['snapshot', 'recording'], 'keep.open.': ['snapshot', 'recording'] };
   for (const f of VIEWS) {
     const src = readFileSync(join(JS, f), 'utf8');
     const code = src.replace(/\/\*[\s\S]*?\*\//g, '').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');

@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { h, setMain, loading, failure, announce, confirmDialog } from './ui.js';
 import { connectRelay } from './rtc.js';
 import { scanTools } from './tools/scan.js';
+import { customerSnapshots } from './keep.js';
 import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
 import { t, tl, getLang } from './i18n.js';
 import { cameraTools } from './tools/camera.js';
@@ -124,6 +125,7 @@ function customerPage(j, getJoining) {
     }
     return null;
   })();
+  const snaps = customerSnapshots({ send: (m) => link.send(m) }, () => camera, preview, log);
   camera.then((s) => {
     if (s?.getVideoTracks().length) { preview.srcObject = s; camNote.hidden = true; preview.play().catch(() => {}); }
     else { camNote.dataset.i18n = 'join.noCamera'; camNote.textContent = t('join.noCamera'); }
@@ -152,7 +154,7 @@ function customerPage(j, getJoining) {
           if (m.error) log.add('', refusedText(m.error), 'error');
           else if (cam.receive(m)) { /* shown over the picture */ }
           else if (m.tool === 'chat') chat.receive(m);
-          else log.add(sender(m), describe(m));
+          else if (snaps.receive(m)) { /* a snapshot of the camera */ } else log.add(sender(m), describe(m));
         },
         draining: () => { status.textContent = t('live.draining'); },
         closed: (x) => (x.retry ? live.before(reconnectNotice(x, () => link)) : ended(x, 'customer')),

@@ -138,12 +138,11 @@ export const activityPanel = (title = 'live.activity') => logPanel(title, 'live.
 
 const SKIP = new Set(['tool', 'id', 'from', 'fromKind', 'fromName', 'points', 'earlier']);
 // The tool forms: [name, choices | input type]. Each sends {tool, id, ...values};
+// snapshot and notes have their own controls (keep.js).
 // a field's label is toolField.<name>, a choice's words toolChoice.<value>.
 const FORMS = {
   // annotation, zoom, freeze and flash: tools/camera.js.
   qr: [], barcode: [], live_text: [],
-  snapshot: [['caption', 'text']],
-  notes: [['text', 'text']],
   record: [['state', ['start', 'stop']]],
 };
 export const FIELDS = ['shape', 'label', 'level', 'state', 'caption', 'text'];

@@ -10,6 +10,7 @@ import { TOOLS, KINDS, WHY, whyText, kindLabel, toolLabel, toolList, rosterText,
 import { t, tl, tx } from './i18n.js';
 import { cameraTools } from './tools/camera.js';
 import { qualityText, presenceText, worstText } from './net.js';
+import { snapshotButton, notesPanel } from './keep.js';
 
 let handoff = null; // the start answer, kept in memory for the page it opens
 
@@ -86,6 +87,8 @@ export async function renderSession(ctx, id) {
   const relay = { send: (m) => link.send(m) };
   const chat = chatPanel(relay);
   const tools = toolPanel(relay, activity, scanTools(video, relay, activity));
+  const snap = snapshotButton(id, relay, activity);
+  const notes = isPrimary ? notesPanel(id) : null;
   const people = h('ul', { class: 'people' });
   const inviteBtn = isPrimary ? h('button', { type: 'button', class: 'btn small', ...tl('tool.invite'), onclick: (e) => inviteDialog(e.currentTarget) }) : null;
   const details = h('div');
@@ -94,11 +97,11 @@ export async function renderSession(ctx, id) {
   const links = h('section', { class: 'panel' }, h('h2', { ...tl('session.links') }),
     customerLink ? copyField(t('session.customerLink'), customerLink) : h('p', { class: 'muted small', text: t('session.customerLinkGone') }),
     copyField(t('session.teamPage'), `${location.origin}/session/${encodeURIComponent(id)}`));
-  const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
+  const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, snap, tools, media.box);
   const cam = cameraTools({ video, link: relay, log: activity });
   tools.before(cam.panel);
   const side = h('div', { class: 'side' }, h('section', { class: 'panel' },
-    h('div', { class: 'panel-head' }, h('h2', { ...tl('session.participants') }), inviteBtn), people), links, chat, activity);
+    h('div', { class: 'panel-head' }, h('h2', { ...tl('session.participants') }), inviteBtn), people), links, notes, chat, activity);
   const live = h('div', { class: 'live' }, stage, side);
   setMain(h('section', { class: 'section' }, back, head, status, live, detailsBox));
 
@@ -169,8 +172,10 @@ export async function renderSession(ctx, id) {
   function setTools(list) {
     tools.setTools(list);
     cam.setTools(list);
+    snap.enable(list.includes('snapshot'));
+    notes?.enable(list.includes('notes'));
     chat.enable(list.includes('chat'));
-    detailsBox.hidden = !list.includes('session_details');
+    detailsBox.hidden = !list.includes('session_details') || !!s.detailsHidden;
     if (inviteBtn) inviteBtn.hidden = !list.includes('invite');
     const mic = link.local?.getAudioTracks()[0];
     if (mic) mic.enabled = list.includes('mic');
@@ -225,7 +230,7 @@ export async function renderSession(ctx, id) {
         if (m.error) { if (!cam.refused(m.error)) tools.refused(m.error); }
         else if (cam.receive(m)) { /* shown over the picture */ }
         else if (m.tool === 'chat') chat.receive(m);
-        else activity.add(sender(m), describe(m));
+        else if (snap.receive(m)) { /* the snapshot exchange */ } else activity.add(sender(m), describe(m));
       },
       draining: () => { status.textContent = t('live.draining'); },
       closed: finish,
