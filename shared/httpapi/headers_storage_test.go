@@ -13,7 +13,7 @@ func TestCSPStorageOrigins(t *testing.T) {
 		"img-src 'self' blob: data: https://b.s3.eu-central-1.amazonaws.com;",
 		"media-src 'self' blob: https://b.s3.eu-central-1.amazonaws.com;",
 		"connect-src 'self' wss://relay.example.com https://b.s3.eu-central-1.amazonaws.com;",
-		"script-src 'self';", "default-src 'self';",
+		"script-src 'self' 'wasm-unsafe-eval';", "default-src 'self';",
 	} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
