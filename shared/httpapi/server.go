@@ -160,6 +160,7 @@ func (a *API) routes() []route {
 		pub("POST", "/v1/internal/relay/events", a.relayEvent),
 		auth("GET", "/v1/orgs/{org}", a.getOrg),
 		auth("PATCH", "/v1/orgs/{org}", a.patchOrg),
+		pub("GET", "/v1/openapi.json", a.openAPIDoc),
 	}
 }
 
