@@ -6,8 +6,8 @@ package openapi
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	_ "embed"
+	"encoding/base64"
 )
 
 // JSON is the document as served at GET /v1/openapi.json.
