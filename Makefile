@@ -12,18 +12,22 @@ ROOT        := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 FUNCTIONS   := api sender sweep
 LOCAL_TOOLS := tools/local
 NPM_STAMP   := $(LOCAL_TOOLS)/node_modules/.stamp
+# The API reference viewer's files (make apidocs).
+APIDOCS_NPM   ?= $(LOCAL_TOOLS)/node_modules
+APIDOCS_DIR   := web/vendor/apidocs
+APIDOCS_STAMP := $(APIDOCS_DIR)/.stamp
 CDK         := $(LOCAL_TOOLS)/node_modules/.bin/cdk
 # apt-get runs through sudo unless make runs as root.
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # When this make started, for the total time `make test` prints.
 START       := $(shell date +%s)
 
-.PHONY: help deps system-tools build dev dev-reset test test-browser test-browser-run bench bench-relay synth fmt lint
+.PHONY: help deps system-tools apidocs build dev dev-reset test test-browser test-browser-run bench bench-relay synth fmt lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-deps: system-tools $(NPM_STAMP) ## install what builds, tests and `make dev` need
+deps: system-tools $(NPM_STAMP) $(APIDOCS_STAMP) ## install what builds, tests and `make dev` need
 	@echo "==> go mod download"
 	$(GO) mod download
 	@echo "==> deps ready ($$($(GO) version | cut -d' ' -f3), java $$(java -version 2>&1 | head -1 | cut -d'"' -f2), node $$(node --version))"
@@ -65,6 +69,19 @@ $(NPM_STAMP): $(LOCAL_TOOLS)/package-lock.json $(LOCAL_TOOLS)/package.json | sys
 	@echo "==> npm ci --prefix $(LOCAL_TOOLS)"
 	npm ci --prefix $(LOCAL_TOOLS) --no-audit --no-fund
 	@touch $@
+
+# The API reference at /docs: Swagger UI's browser bundle and stylesheet, copied from npm
+# into web/vendor/apidocs/ (gitignored), served from the site itself under its strict CSP.
+# APIDOCS_NPM (top of the file) may point at another npm install.
+$(APIDOCS_STAMP): $(NPM_STAMP) Makefile
+	@echo "==> $(APIDOCS_DIR) (swagger-ui-dist)"
+	rm -rf $(APIDOCS_DIR)
+	mkdir -p $(APIDOCS_DIR)
+	cp $(APIDOCS_NPM)/swagger-ui-dist/swagger-ui-bundle.js $(APIDOCS_NPM)/swagger-ui-dist/swagger-ui.css \
+		$(APIDOCS_NPM)/swagger-ui-dist/LICENSE $(APIDOCS_NPM)/swagger-ui-dist/NOTICE $(APIDOCS_DIR)/
+	@touch $@
+
+apidocs: $(APIDOCS_STAMP) ## copy the API reference viewer (Swagger UI) from npm into web/vendor/apidocs/
 
 build: ## build the Lambda bundles into build/lambda/<function>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \
