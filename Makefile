@@ -103,13 +103,14 @@ GO_FILES := find . \( -path ./.git -o -path ./tools/local/node_modules -o -path 
 	-o -path ./build -o -path ./.local \) -prune -o -name '*.go' -print0
 
 # Every step runs even when an earlier one failed, so one run shows every failure;
-# the exit status is that of the whole.
+# the exit status is that of the whole. GB_OPENAPI_VALIDATE checks every request and answer
+# of the flow tests against the OpenAPI document.
 test: deps ## go vet, then all tests (race detector on, except for ./infra/...), then the browser tests
 	@rc=0; \
 	echo "==> go vet ./..."; \
 	$(GO) vet ./... || rc=1; \
 	echo "==> go test -race (all packages except ./infra/...)"; \
-	$(GO) test -race -count=1 -timeout 12m $$($(GO) list ./... | grep -vE '/infra(/|$$)') || rc=1; \
+	GB_OPENAPI_VALIDATE=1 $(GO) test -race -count=1 -timeout 12m $$($(GO) list ./... | grep -vE '/infra(/|$$)') || rc=1; \
 	if [ -d infra ]; then \
 		echo "==> go test ./infra/..."; \
 		$(GO) test -count=1 -timeout 10m ./infra/... || rc=1; \
