@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -38,19 +39,67 @@ var (
 	contractErr    error
 )
 
+// loadContract loads the document for checking exchanges. kin-openapi's
+// JSON Schema 2020-12 validator, which it uses for 3.1 documents, compiles
+// the schema again on every call (about 5 ms an exchange, minutes over the
+// flow suite); its schema walker checks the same answer in about 40 µs. The
+// walker reads every keyword the document uses (type lists with null, enum,
+// required, additionalProperties, oneOf, items, format; $ref siblings are
+// merged when the 3.1 document is loaded), so the loaded document is marked
+// 3.0 for the walker, and a document that starts using a keyword only the
+// 2020-12 validator reads is refused here rather than checked loosely.
 func loadContract() (routers.Router, error) {
 	contractOnce.Do(func() {
 		doc, err := openapi3.NewLoader().LoadFromData(openapi.JSON)
 		if err == nil {
 			err = doc.Validate(context.Background())
 		}
+		if err == nil {
+			err = onlyWalkerKeywords(openapi.JSON)
+		}
 		if err != nil {
 			contractErr = fmt.Errorf("openapi.json: %w", err)
 			return
 		}
+		doc.OpenAPI = "3.0.3"
 		contractRouter, contractErr = gorillamux.NewRouter(doc)
 	})
 	return contractRouter, contractErr
+}
+
+// only2020 are the schema keywords kin-openapi's 3.0 walker does not read.
+var only2020 = []string{"const", "prefixItems", "contains", "patternProperties", "dependentSchemas", "propertyNames",
+	"unevaluatedItems", "unevaluatedProperties", "if", "then", "else", "dependentRequired", "$defs", "contentSchema"}
+
+// onlyWalkerKeywords refuses a document that uses one of only2020 anywhere
+// but as a property's name.
+func onlyWalkerKeywords(raw []byte) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	var walk func(v any, underProperties bool, at string) error
+	walk = func(v any, underProperties bool, at string) error {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, sub := range x {
+				if !underProperties && slices.Contains(only2020, k) {
+					return fmt.Errorf("%s uses %q, which the contract check cannot read", at, k)
+				}
+				if err := walk(sub, !underProperties && k == "properties", at+"/"+k); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, sub := range x {
+				if err := walk(sub, false, at); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(v, false, "")
 }
 
 // contractChecked serves h and reports each way the exchange departs from
@@ -101,8 +150,13 @@ func checkExchange(router routers.Router, r *http.Request, reqBody []byte, res *
 		MultiError:            true,
 	}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
-	if reqErr := openapi3filter.ValidateRequest(context.Background(), in); reqErr != nil && res.StatusCode < 400 {
-		return fmt.Errorf("the document refuses this request but the server answered %d: %v", res.StatusCode, reqErr)
+	// A refused request fits whatever the document says of it; one the
+	// server took must be one the document accepts. (Each validation
+	// compiles its schema, so the first case is not checked at all.)
+	if res.StatusCode < 400 {
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			return fmt.Errorf("the document refuses this request but the server answered %d: %v", res.StatusCode, err)
+		}
 	}
 	if route.Operation.Responses.Status(res.StatusCode) == nil {
 		return fmt.Errorf("status %d is not documented for this operation", res.StatusCode)

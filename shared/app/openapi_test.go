@@ -131,3 +131,22 @@ func TestOpenAPIContractCheckCatchesMismatches(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenAPIContractCheckRefusesKeywordsItCannotRead: the check would pass
+// what it cannot read, so a document using such a keyword is refused; a
+// property that merely has such a name is not.
+func TestOpenAPIContractCheckRefusesKeywordsItCannotRead(t *testing.T) {
+	for _, c := range []struct {
+		doc     string
+		refused bool
+	}{
+		{`{"components":{"schemas":{"A":{"type":"object","properties":{"if":{"type":"string"}}}}}}`, false},
+		{`{"components":{"schemas":{"A":{"type":"string","const":"x"}}}}`, true},
+		{`{"components":{"schemas":{"A":{"type":"object","properties":{"b":{"type":"array","prefixItems":[{"type":"string"}]}}}}}}`, true},
+		{string(openapi.JSON), false},
+	} {
+		if err := onlyWalkerKeywords([]byte(c.doc)); (err != nil) != c.refused {
+			t.Errorf("%.80s: refused=%v (%v), want %v", c.doc, err != nil, err, c.refused)
+		}
+	}
+}
