@@ -12,18 +12,22 @@ ROOT        := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 FUNCTIONS   := api sender sweep delivery
 LOCAL_TOOLS := tools/local
 NPM_STAMP   := $(LOCAL_TOOLS)/node_modules/.stamp
+# The API reference viewer's files (make apidocs).
+APIDOCS_NPM   ?= $(LOCAL_TOOLS)/node_modules
+APIDOCS_DIR   := web/vendor/apidocs
+APIDOCS_STAMP := $(APIDOCS_DIR)/.stamp
 CDK         := $(LOCAL_TOOLS)/node_modules/.bin/cdk
 # apt-get runs through sudo unless make runs as root.
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # When this make started, for the total time `make test` prints.
 START       := $(shell date +%s)
 
-.PHONY: help deps system-tools web-vendor build dev dev-reset test test-browser test-browser-run bench bench-relay synth fmt lint
+.PHONY: help deps system-tools web-vendor apidocs build dev dev-reset test test-browser test-browser-run bench bench-relay synth fmt lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-deps: system-tools $(NPM_STAMP) $(VENDOR_STAMP) ## install what builds, tests and `make dev` need
+deps: system-tools $(NPM_STAMP) $(VENDOR_STAMP) $(APIDOCS_STAMP) ## install what builds, tests and `make dev` need
 	@echo "==> go mod download"
 	$(GO) mod download
 	@echo "==> deps ready ($$($(GO) version | cut -d' ' -f3), java $$(java -version 2>&1 | head -1 | cut -d'"' -f2), node $$(node --version))"
@@ -76,7 +80,7 @@ WEB_VENDOR   := web/vendor
 VENDOR_STAMP := $(WEB_VENDOR)/.stamp
 $(VENDOR_STAMP): $(NPM_STAMP) Makefile
 	@echo "==> $(WEB_VENDOR) (zxing-wasm, tesseract.js)"
-	rm -rf $(WEB_VENDOR)
+	rm -rf $(WEB_VENDOR)/zxing-wasm $(WEB_VENDOR)/tesseract
 	mkdir -p $(WEB_VENDOR)/zxing-wasm/es/reader $(WEB_VENDOR)/zxing-wasm/reader $(WEB_VENDOR)/tesseract/lang
 	cp $(NODE_MODULES)/zxing-wasm/dist/es/share.js $(WEB_VENDOR)/zxing-wasm/es/
 	cp $(NODE_MODULES)/zxing-wasm/dist/es/reader/index.js $(WEB_VENDOR)/zxing-wasm/es/reader/
@@ -92,6 +96,19 @@ $(VENDOR_STAMP): $(NPM_STAMP) Makefile
 	@touch $@
 
 web-vendor: $(VENDOR_STAMP) ## copy the scanning tools' decoders from npm into web/vendor/
+
+# The API reference at /docs: Swagger UI's browser bundle and stylesheet, copied from npm
+# into web/vendor/apidocs/ (gitignored), served from the site itself under its strict CSP.
+# APIDOCS_NPM (top of the file) may point at another npm install.
+$(APIDOCS_STAMP): $(NPM_STAMP) Makefile
+	@echo "==> $(APIDOCS_DIR) (swagger-ui-dist)"
+	rm -rf $(APIDOCS_DIR)
+	mkdir -p $(APIDOCS_DIR)
+	cp $(APIDOCS_NPM)/swagger-ui-dist/swagger-ui-bundle.js $(APIDOCS_NPM)/swagger-ui-dist/swagger-ui.css \
+		$(APIDOCS_NPM)/swagger-ui-dist/LICENSE $(APIDOCS_NPM)/swagger-ui-dist/NOTICE $(APIDOCS_DIR)/
+	@touch $@
+
+apidocs: $(APIDOCS_STAMP) ## copy the API reference viewer (Swagger UI) from npm into web/vendor/apidocs/
 
 build: ## build the Lambda bundles into build/lambda/<function>/bootstrap (linux/arm64)
 	@for fn in $(FUNCTIONS); do \
@@ -113,13 +130,14 @@ GO_FILES := find . \( -path ./.git -o -path ./tools/local/node_modules -o -path 
 	-o -path ./build -o -path ./.local \) -prune -o -name '*.go' -print0
 
 # Every step runs even when an earlier one failed, so one run shows every failure;
-# the exit status is that of the whole.
+# the exit status is that of the whole. GB_OPENAPI_VALIDATE checks every request and answer
+# of the flow tests against the OpenAPI document.
 test: deps ## go vet, then all tests (race detector on, except for ./infra/...), then the browser tests
 	@rc=0; \
 	echo "==> go vet ./..."; \
 	$(GO) vet ./... || rc=1; \
 	echo "==> go test -race (all packages except ./infra/...)"; \
-	$(GO) test -race -count=1 -timeout 12m $$($(GO) list ./... | grep -vE '/infra(/|$$)') || rc=1; \
+	GB_OPENAPI_VALIDATE=1 $(GO) test -race -count=1 -timeout 12m $$($(GO) list ./... | grep -vE '/infra(/|$$)') || rc=1; \
 	if [ -d infra ]; then \
 		echo "==> go test ./infra/..."; \
 		$(GO) test -count=1 -timeout 10m ./infra/... || rc=1; \

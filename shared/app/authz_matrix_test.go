@@ -57,6 +57,7 @@ type rule struct {
 var rules = map[string]rule{
 	"POST /v1/auth/login":                             {public: 400},
 	"GET /v1/privileges":                              {public: 200},
+	"GET /v1/openapi.json":                            {public: 200},
 	"GET /v1/invitations/{token}":                     {public: 404},
 	"POST /v1/invitations/{token}/accept":             {public: 404},
 	"POST /v1/invitations/{token}/decline":            {public: 404},
@@ -473,6 +474,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"POST", "/v1/auth/login", map[string]string{"email": "bad"}, ""}
 		case "GET /v1/privileges":
 			return request{"GET", "/v1/privileges", nil, ""}
+		case "GET /v1/openapi.json":
+			return request{"GET", "/v1/openapi.json", nil, ""}
 		case "GET /v1/invitations/{token}", "POST /v1/invitations/{token}/accept", "POST /v1/invitations/{token}/decline",
 			"POST /v1/email-verifications/{token}", "GET /v1/email-verifications/{token}", "POST /v1/email-verifications/{token}/decline":
 			e.clock.Advance(time.Minute) // stay under the per-address redemption limit

@@ -92,7 +92,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	must(t, e.app.SeedOrg(ctx, "other", "Other Corp", []app.DemoAccount{
 		{Email: e.email("otheradmin"), Name: "Oscar Other", Role: "admin"},
 	}, testPassword))
-	e.srv = httptest.NewServer(e.app.Handler())
+	e.srv = httptest.NewServer(checkContract(t, e.app.Handler()))
 	t.Cleanup(e.srv.Close)
 	e.relay = newFakeRelay(t, e.app.Minter.PublicKey())
 	e.registerRelay("task-1", e.relay.signalURL(), 0)

@@ -173,6 +173,7 @@ func (a *API) routes() []route {
 		auth("GET", "/v1/orgs/{org}/cases/{caseId}/notes", a.caseNotes),
 		auth("GET", "/v1/orgs/{org}", a.getOrg),
 		auth("PATCH", "/v1/orgs/{org}", a.patchOrg),
+		pub("GET", "/v1/openapi.json", a.openAPIDoc),
 	}
 }
 
