@@ -22,6 +22,7 @@ import (
 	"github.com/guestbridge/guestbridge/media-task/config"
 	"github.com/guestbridge/guestbridge/media-task/control"
 	"github.com/guestbridge/guestbridge/media-task/events"
+	"github.com/guestbridge/guestbridge/media-task/proxy"
 	"github.com/guestbridge/guestbridge/media-task/registry"
 	"github.com/guestbridge/guestbridge/media-task/relay"
 	"github.com/guestbridge/guestbridge/media-task/rtc"
@@ -40,6 +41,9 @@ type Options struct {
 	// Sessions reads the hosted sessions' stored revocation state for the
 	// periodic check every cfg.RevocationInterval; nil disables the check.
 	Sessions relay.StateReader
+	// Locator finds the task hosting a session, so joins of sessions other
+	// tasks host are forwarded there; nil serves every join here.
+	Locator proxy.Locator
 	// Discovery tunes the STUN discovery of the public address
 	// (cfg.PublicIPSTUN); its LocalIP is cfg.UDPIP.
 	Discovery rtc.DiscoverOptions
@@ -130,6 +134,10 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	}
 	a.heartbeat = registry.NewHeartbeat(opts.Store, cfg.TaskID, cfg.SignalURL, a.relay.Load, log.With("component", "registry"))
 	a.signal = signal.NewHandler(a.relay, cfg.AllowedOrigins, cfg.MaxPendingPerAddr, log.With("component", "signal"))
+	if opts.Locator != nil {
+		a.signal.SetForwarder(proxy.New(proxy.Config{Self: cfg.TaskID, Tickets: tickets, Locator: opts.Locator,
+			Logger: log.With("component", "proxy")}))
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /signal", a.signal)
@@ -167,6 +175,10 @@ func (a *App) healthz(w http.ResponseWriter, _ *http.Request) {
 		"participants": a.relay.Load(),
 	})
 }
+
+// SetPrivateAddr sets the address other tasks forward joins to, written to
+// the registry item; call it before RunHeartbeat.
+func (a *App) SetPrivateAddr(addr string) { a.heartbeat.SetPrivateAddr(addr) }
 
 // RunHeartbeat writes the registry item until ctx ends.
 func (a *App) RunHeartbeat(ctx context.Context) { a.heartbeat.Run(ctx) }

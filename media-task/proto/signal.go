@@ -63,6 +63,9 @@ const (
 	ReasonProtocolError = "protocol_error"
 	ReasonMediaFailed   = "media_failed"
 	ReasonInternal      = "internal_error"
+	// ReasonRelayUnavailable: the task hosting the session could not be
+	// reached from the task the client connected to; the client retries.
+	ReasonRelayUnavailable = "relay_unavailable"
 )
 
 // Close reasons of the contract for a guest of the company switched off and a

@@ -59,6 +59,8 @@ type Handler struct {
 	maxPending int
 	pending    map[netip.Addr]int
 
+	forward Forwarder
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	mu     sync.Mutex
@@ -198,6 +200,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.Close(proto.ReasonProtocolError)
 		return
 	}
+	if h.forward != nil {
+		up, err := h.forward.Route(ctx, msg.Ticket)
+		if err != nil {
+			unreserve()
+			reason := relay.Reason(err)
+			var rr interface{ Reason() string }
+			if errors.As(err, &rr) {
+				reason = rr.Reason()
+			}
+			h.log.Info("join refused", "reason", reason, "err", err)
+			c.Close(reason)
+			return
+		}
+		if up != nil {
+			// The ticket's signature was checked: the connection is no
+			// longer anonymous, and it is carried to the hosting task.
+			unreserve()
+			up.Pipe(ctx, data, forwardConn{c})
+			return
+		}
+	}
 	p, err := h.relay.Join(msg.Ticket, c)
 	// From here the connection either holds a verified ticket or ends.
 	unreserve()
@@ -233,6 +256,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		p.HandleSignal(msg)
 	}
+}
+
+// Forwarder sends joins of sessions another relay task hosts to that task.
+type Forwarder interface {
+	// Route returns nil when this task hosts the ticket's session, or the
+	// connection to the hosting task; an error refuses the join with
+	// relay.Reason(err).
+	Route(ctx context.Context, ticket string) (Upstream, error)
+}
+
+// Upstream is a connection to the task hosting a session.
+type Upstream interface {
+	// Pipe sends join and then carries messages both ways until either
+	// side ends; it closes down with the hosting task's reason.
+	Pipe(ctx context.Context, join []byte, down Conn)
+}
+
+// Conn is the client's side of a forwarded connection.
+type Conn interface {
+	Read(ctx context.Context) ([]byte, error)
+	Send(s proto.Signal)
+	CloseWith(reason, message string)
+}
+
+// SetForwarder makes the handler forward joins of sessions hosted by other
+// tasks; set it before serving.
+func (h *Handler) SetForwarder(f Forwarder) { h.forward = f }
+
+type forwardConn struct{ *client }
+
+func (f forwardConn) Read(ctx context.Context) ([]byte, error) {
+	_, b, err := f.conn.Read(ctx)
+	return b, err
 }
 
 // client is one connection's writer side; it implements relay.Client.
