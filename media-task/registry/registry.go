@@ -58,7 +58,7 @@ type Heartbeat struct {
 
 	draining atomic.Bool
 	private  atomic.Value // string
-	mu       sync.Mutex // serialises writes
+	mu       sync.Mutex   // serialises writes
 	failures atomic.Uint64
 }
 
