@@ -97,6 +97,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		UDPPort:   cfg.UDPPort,
 		UDPIP:     cfg.UDPIP,
 		PublicIPs: cfg.PublicIPs,
+		TCP:       cfg.TCPPort > 0,
+		TCPPort:   cfg.TCPPort,
 		Logger:    log.With("component", "rtc"),
 	})
 	if err != nil {
