@@ -296,6 +296,11 @@ type client struct {
 	conn *websocket.Conn
 	log  *slog.Logger
 	out  chan []byte
+	// presence coalesces participant_joined/left apart from out.
+	presence *presence
+	// writeFn writes one message; the socket's writer unless a test
+	// stands in for a client that does not read.
+	writeFn func(ctx context.Context, b []byte) error
 
 	mu      sync.Mutex
 	closed  bool
@@ -309,17 +314,20 @@ var _ relay.Client = (*client)(nil)
 
 func newClient(ctx context.Context, conn *websocket.Conn, log *slog.Logger) *client {
 	c := &client{
-		conn:    conn,
-		log:     log,
-		out:     make(chan []byte, sendQueue),
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
+		conn:     conn,
+		log:      log,
+		out:      make(chan []byte, sendQueue),
+		presence: newPresence(),
+		closing:  make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	go c.writeLoop(ctx)
 	return c
 }
 
-// Send queues a message; a client too slow to keep up is disconnected.
+// Send queues a message. Presence messages are coalesced per participant
+// and never fill the queue; a client whose queue of other messages
+// (offers, candidates) still overflows is closed with client_too_slow.
 func (c *client) Send(s proto.Signal) {
 	b, err := s.Encode()
 	if err != nil {
@@ -331,13 +339,29 @@ func (c *client) Send(s proto.Signal) {
 		c.mu.Unlock()
 		return
 	}
+	if isPresence(s) {
+		c.presence.put(s.Participant.ID, b)
+		c.mu.Unlock()
+		return
+	}
 	select {
 	case c.out <- b:
 		c.mu.Unlock()
 	default:
 		c.mu.Unlock()
-		c.Close(proto.ReasonInternal)
+		c.log.Warn("signaling queue full: client too slow", "queued", sendQueue)
+		c.CloseWith(proto.ReasonClientTooSlow, "")
 	}
+}
+
+// writePresence writes the coalesced presence messages.
+func (c *client) writePresence(ctx context.Context) error {
+	for _, b := range c.presence.take() {
+		if err := c.write(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close sends {"type":"close","reason":reason} after the queued messages and
@@ -364,6 +388,9 @@ func (c *client) wait() {
 }
 
 func (c *client) write(ctx context.Context, b []byte) error {
+	if c.writeFn != nil {
+		return c.writeFn(ctx, b)
+	}
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	return c.conn.Write(wctx, websocket.MessageText, b)
@@ -373,13 +400,32 @@ func (c *client) writeLoop(ctx context.Context) {
 	defer close(c.done)
 	ping := time.NewTicker(pingInterval)
 	defer ping.Stop()
+	fail := func() {
+		_ = c.conn.CloseNow()
+		c.Close(proto.ReasonLeft)
+		<-c.closing
+	}
 	for {
+		// Queued messages go first, so a presence change is never written
+		// before a message queued ahead of it (the joined welcome).
 		select {
 		case b := <-c.out:
 			if err := c.write(ctx, b); err != nil {
-				_ = c.conn.CloseNow()
-				c.Close(proto.ReasonLeft)
-				<-c.closing
+				fail()
+				return
+			}
+			continue
+		default:
+		}
+		select {
+		case b := <-c.out:
+			if err := c.write(ctx, b); err != nil {
+				fail()
+				return
+			}
+		case <-c.presence.pending:
+			if err := c.writePresence(ctx); err != nil {
+				fail()
 				return
 			}
 		case <-ping.C:
@@ -418,6 +464,10 @@ func (c *client) finish(ctx context.Context) {
 		default:
 		}
 		break
+	}
+	if err := c.writePresence(ctx); err != nil {
+		_ = c.conn.CloseNow()
+		return
 	}
 	if b, err := (proto.Signal{Type: proto.TypeClose, Reason: reason, Message: message}).Encode(); err == nil {
 		_ = c.write(ctx, b)
