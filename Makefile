@@ -143,9 +143,9 @@ bench: deps ## run the API benchmark against the local stack
 	@echo "==> go run ./tools/bench"
 	$(GO) run ./tools/bench
 
-bench-relay: ## run the relay load generator
-	@echo "==> go run ./media-task/cmd/loadgen"
-	$(GO) run ./media-task/cmd/loadgen
+bench-relay: ## run the relay load generator (SESSIONS=10,50,100,200: sessions mode)
+	@echo "==> go run ./media-task/cmd/loadgen $(if $(SESSIONS),-sessions $(SESSIONS))"
+	$(GO) run ./media-task/cmd/loadgen $(if $(SESSIONS),-sessions $(SESSIONS))
 
 synth: deps build ## synthesize the CDK app into cdk.out/ (offline)
 	@echo "==> cdk synth"
