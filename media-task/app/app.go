@@ -144,7 +144,11 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /signal", a.signal)
 	mux.Handle("GET /{$}", a.signal)
-	mux.Handle("/control/", control.NewHandler(tickets, a.relay, log.With("component", "control")))
+	var ctl http.Handler = control.NewHandler(tickets, a.relay, log.With("component", "control"))
+	if opts.Locator != nil {
+		ctl = proxy.Control(ctl, cfg.TaskID, opts.Locator, log.With("component", "proxy"))
+	}
+	mux.Handle("/control/", ctl)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	a.handler = mux
 	return a, nil

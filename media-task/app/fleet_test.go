@@ -126,6 +126,7 @@ func refused(t *testing.T, name string, c *client.Client, want string) {
 func TestFleet(t *testing.T) {
 	f := newFleet(t)
 	t.Run("JoinThroughOtherTask", func(t *testing.T) { fleetJoinThroughOtherTask(t, f) })
+	t.Run("ControlCallThroughOtherTask", func(t *testing.T) { fleetControlThroughOtherTask(t, f) })
 	t.Run("DrainKeepsOtherTasksSessions", func(t *testing.T) { fleetDrainKeepsOtherTasksSessions(t, f) })
 }
 
@@ -164,6 +165,19 @@ func fleetJoinThroughOtherTask(t *testing.T, f *fleet) {
 	// A client leaving through A leaves B's session.
 	_ = tech.Close()
 	waitFor(t, "technician left B", func() bool { return f.b.app.Relay().Load() == 1 })
+}
+
+// fleetControlThroughOtherTask sends the API's "end session" control call
+// to A (as the load balancer may) for a session B hosts: B ends it at once.
+func fleetControlThroughOtherTask(t *testing.T, f *fleet) {
+	f.place("on-b3", "task-b")
+	tech := f.dialVia(f.b, toolmatrix.Primary, "on-b3", "tech", false)
+	joined(t, "technician", tech)
+	status, body := f.a.control("/control/sessions/on-b3/end", map[string]string{"reason": "session_ended"})
+	if status != 200 {
+		t.Fatalf("end through A: %d %v", status, body)
+	}
+	refused(t, "technician of the ended session", tech, proto.ReasonSessionEnded)
 }
 
 // fleetDrainKeepsOtherTasksSessions drains A while a session on B has
