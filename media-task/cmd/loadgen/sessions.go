@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"syscall"
@@ -29,18 +30,29 @@ type sessionsResult struct {
 func runSessions(o *options, api *client.API, priv ed25519.PrivateKey, ss []int) error {
 	fmt.Printf("sessions mode: 1 customer (%d kbit/s VP8 + Opus) + %d technicians per session, window %s\n",
 		o.bitrate/1000, len(techKinds), o.duration)
-	fmt.Printf("%5s %10s %8s %7s %12s %11s %12s %8s %9s %9s %8s\n",
-		"S", "fwd pkt/s", "µs/pkt", "cpu %", "sess/vCPU@70", "RSS/sess KB", "heap/sess KB", "loss %", "kf p50 ms", "kf p99 ms", "gen cpu%")
+	fmt.Printf("nominal forwarded packets per session: %.0f/s (fwd/sess below it: the generator or the machine cannot keep up)\n",
+		nominalPerSession(o.bitrate))
+	fmt.Printf("%5s %10s %8s %8s %7s %12s %11s %12s %8s %9s %9s %8s\n",
+		"S", "fwd pkt/s", "fwd/sess", "µs/pkt", "cpu %", "sess/vCPU@70", "RSS/sess KB", "heap/sess KB", "loss %", "kf p50 ms", "kf p99 ms", "gen cpu%")
 	for _, s := range ss {
 		r, err := measureSessions(o, api, priv, s)
 		if err != nil {
 			return fmt.Errorf("S=%d: %w", s, err)
 		}
-		fmt.Printf("%5d %10.0f %8.2f %7.1f %12.1f %11.1f %12.1f %8.3f %9.0f %9.0f %8.1f\n",
-			s, r.pps, r.usPerPacket, r.cpuPercent, r.sessionsPerVCPU, r.rssPerSession/1024, r.heapPerSess/1024,
+		fmt.Printf("%5d %10.0f %8.0f %8.2f %7.1f %12.1f %11.1f %12.1f %8.3f %9.0f %9.0f %8.1f\n",
+			s, r.pps, r.pps/float64(s), r.usPerPacket, r.cpuPercent, r.sessionsPerVCPU, r.rssPerSession/1024, r.heapPerSess/1024,
 			r.lossPercent, r.kfP50.Seconds()*1000, r.kfP99.Seconds()*1000, r.genCPUPercent)
 	}
 	return nil
+}
+
+// nominalPerSession is the packets per second the relay forwards for one
+// session at full rate: the customer's video (30 frames/s of bitrate/8/30
+// bytes in 1100-byte payloads, as rtc/client sends it) and Opus (50/s), to
+// each technician.
+func nominalPerSession(bitrate int) float64 {
+	perFrame := math.Ceil(float64(bitrate) / 8 / 30 / 1100)
+	return float64(len(techKinds)) * (30*perFrame + 50)
 }
 
 func selfCPU() time.Duration {
@@ -168,12 +180,11 @@ func measureSessions(o *options, api *client.API, priv ed25519.PrivateKey, s int
 	if exp := exp1 - exp0; exp > 0 {
 		r.lossPercent = max(0, float64(int64(exp)-int64(got1-got0))) / float64(exp) * 100
 	}
-	// A session's CPU is its packets at the measured cost per packet; the
-	// packets lost before the relay (a saturated generator) are counted
-	// back, so a loaded machine does not flatter the figure.
-	if fwd > 0 && r.lossPercent < 100 {
-		perSession := r.usPerPacket * (r.pps / (1 - r.lossPercent/100)) / float64(s)
-		r.sessionsPerVCPU = 0.7e6 / perSession
+	// A session's CPU is its nominal packet rate at the measured cost per
+	// packet: a generator that cannot keep up sends fewer packets, which
+	// must not make a session look cheaper.
+	if r.usPerPacket > 0 {
+		r.sessionsPerVCPU = 0.7e6 / (r.usPerPacket * nominalPerSession(o.bitrate))
 	}
 	r.genCPUPercent = (g1 - g0).Seconds() / dt * 100
 	r.rssPerSession = (float64(mem.RSS) - float64(base.RSS)) / float64(s)
