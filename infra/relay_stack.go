@@ -40,6 +40,11 @@ const (
 	relayAppDrain = "110s"
 	// relayStunServer answers the relay's binding request for its public IP.
 	relayStunServer = "stun.l.google.com:19302"
+	// Task size and scaling target follow docs/cost.md ("Relay capacity"):
+	// ~50 sessions of 1 customer + 3 technicians per vCPU at 70 % CPU and
+	// ~3.5 MB per session, so CPU is the limit and 2 GB (Fargate's minimum
+	// for 1 vCPU) is ample; scaling out at 60 % leaves the way to 70 % as
+	// margin while a new task starts.
 	relayCPUTarget  = 60
 	relayTaskCPU    = 1024 // 1 vCPU
 	relayTaskMemory = 2048 // MiB
