@@ -202,11 +202,19 @@ func (a *App) RunRevocationCheck(ctx context.Context) {
 
 // Drain marks the relay draining in the registry, refuses new joins, tells
 // the clients and waits for them to leave until the drain timeout, when the
-// rest are disconnected.
+// rest are disconnected; it also waits, until the same deadline, for the
+// connections it forwards to other tasks to end.
 func (a *App) Drain(ctx context.Context) {
 	a.log.Info("draining", "timeout", a.cfg.DrainTimeout, "participants", a.relay.Load())
 	_ = a.heartbeat.SetDraining(ctx)
-	a.relay.Drain(time.Now().Add(a.cfg.DrainTimeout))
+	deadline := time.Now().Add(a.cfg.DrainTimeout)
+	a.relay.Drain(deadline)
+	// Connections carried to other tasks belong to sessions that live on:
+	// they are kept until the deadline too, not cut as soon as this task's
+	// own participants have left.
+	for a.signal.Forwarding() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // Close disconnects everyone, flushes events until ctx ends, deletes the

@@ -165,6 +165,8 @@ func fleetJoinThroughOtherTask(t *testing.T, f *fleet) {
 	// A client leaving through A leaves B's session.
 	_ = tech.Close()
 	waitFor(t, "technician left B", func() bool { return f.b.app.Relay().Load() == 1 })
+	_ = other.Close()
+	waitFor(t, "on-a's technician left A", func() bool { return f.a.app.Relay().Load() == 0 })
 }
 
 // fleetControlThroughOtherTask sends the API's "end session" control call
@@ -193,8 +195,12 @@ func fleetDrainKeepsOtherTasksSessions(t *testing.T, f *fleet) {
 	joined(t, "technician", tech)
 	receivesMedia(t, "technician", tech)
 
+	if n := f.a.app.Relay().Load(); n != 0 {
+		t.Fatalf("A hosts %d participants before its drain, want none", n)
+	}
 	loadB := f.b.app.Relay().Load()
 	drained := make(chan struct{})
+	drainStart := time.Now()
 	go func() {
 		defer close(drained)
 		f.a.app.Drain(context.Background())
@@ -217,6 +223,11 @@ func fleetDrainKeepsOtherTasksSessions(t *testing.T, f *fleet) {
 	receivesMedia(t, "late technician", late)
 
 	<-drained
+	// A's own participants were gone at once; it still waited out its drain
+	// for the connections it carries to B.
+	if took := time.Since(drainStart); took < f.a.app.cfg.DrainTimeout-200*time.Millisecond {
+		t.Fatalf("A's drain ended after %s with forwarded connections open, want its full %s", took, f.a.app.cfg.DrainTimeout)
+	}
 	for name, c := range map[string]*client.Client{"customer": cust, "technician": tech, "late": late} {
 		select {
 		case <-c.Closed():

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -59,7 +60,8 @@ type Handler struct {
 	maxPending int
 	pending    map[netip.Addr]int
 
-	forward Forwarder
+	forward    Forwarder
+	forwarding atomic.Int64
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -217,6 +219,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// The ticket's signature was checked: the connection is no
 			// longer anonymous, and it is carried to the hosting task.
 			unreserve()
+			h.forwarding.Add(1)
+			defer h.forwarding.Add(-1)
 			up.Pipe(ctx, data, forwardConn{c})
 			return
 		}
@@ -283,6 +287,10 @@ type Conn interface {
 // SetForwarder makes the handler forward joins of sessions hosted by other
 // tasks; set it before serving.
 func (h *Handler) SetForwarder(f Forwarder) { h.forward = f }
+
+// Forwarding returns how many connections are being carried to other
+// tasks.
+func (h *Handler) Forwarding() int { return int(h.forwarding.Load()) }
 
 type forwardConn struct{ *client }
 
