@@ -2,9 +2,13 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
+	"strings"
 	"testing"
 
+	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/guestbridge/guestbridge/media-task/config"
@@ -49,4 +53,37 @@ func TestTCPClientReceivesVideo(t *testing.T) {
 	t.Cleanup(func() { _ = tech.Close() })
 	joined(t, "TCP technician", tech)
 	receivesMedia(t, "TCP technician", tech)
+}
+
+// TestTCPCandidateAnnouncesPublicIP checks the relay's ICE-TCP candidate
+// carries the public address (NAT 1:1, as on Fargate) and the TCP port, so
+// a client reaches the task's own public IP on it, not through the load
+// balancer.
+func TestTCPCandidateAnnouncesPublicIP(t *testing.T) {
+	port := freeTCPPort(t)
+	h := newHarnessWith(t, func(c *config.Config, _ *Options) {
+		c.TCPPort = port
+		c.PublicIPs = []string{"203.0.113.7"}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, h.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	join, _ := json.Marshal(map[string]string{"type": "join", "ticket": h.ticket(ticketOpts{kind: toolmatrix.Primary, sid: "pub", pid: "p"})})
+	if err := conn.Write(ctx, websocket.MessageText, join); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("203.0.113.7 %d typ host tcptype passive", port)
+	for {
+		_, b, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("no candidate %q before: %v", want, err)
+		}
+		if strings.Contains(string(b), want) {
+			return
+		}
+	}
 }
