@@ -161,9 +161,9 @@ bench: deps ## run the API benchmark against the local stack
 	@echo "==> go run ./tools/bench"
 	$(GO) run ./tools/bench
 
-bench-relay: ## run the relay load generator (NET=1: the bad-network mode, with and without TWCC)
-	@echo "==> go run ./media-task/cmd/loadgen $(if $(NET),-net)"
-	$(GO) run ./media-task/cmd/loadgen $(if $(NET),-net)
+bench-relay: ## run the relay load generator (NET=1: the bad-network mode, with and without TWCC; SESSIONS=10,50,100,200: sessions mode)
+	@echo "==> go run ./media-task/cmd/loadgen $(if $(NET),-net) $(if $(SESSIONS),-sessions $(SESSIONS))"
+	$(GO) run ./media-task/cmd/loadgen $(if $(NET),-net) $(if $(SESSIONS),-sessions $(SESSIONS))
 
 synth: deps build ## synthesize the CDK app into cdk.out/ (offline)
 	@echo "==> cdk synth"

@@ -25,6 +25,10 @@ const (
 	// relayHTTPPort is signaling (WebSocket), control calls and /healthz,
 	// reached only through the load balancer.
 	relayHTTPPort = 7880
+	// relayTCPPort is the ICE-TCP port (RELAY_TCP_PORT) for clients whose
+	// network blocks UDP, straight to the task's public IP like UDP; 443
+	// because that is the port such networks leave open.
+	relayTCPPort = 443
 	// relayDrainSeconds is how long a stopping task keeps its connections:
 	// the ECS stop timeout (SIGTERM to SIGKILL; 120 s is Fargate's maximum)
 	// and the target group's deregistration delay.
@@ -37,6 +41,11 @@ const (
 	relayAppDrain = "110s"
 	// relayStunServer answers the relay's binding request for its public IP.
 	relayStunServer = "stun.l.google.com:19302"
+	// Task size and scaling target follow docs/cost.md ("Relay capacity"):
+	// ~50 sessions of 1 customer + 3 technicians per vCPU at 70 % CPU and
+	// ~3.5 MB per session, so CPU is the limit and 2 GB (Fargate's minimum
+	// for 1 vCPU) is ample; scaling out at 60 % leaves the way to 70 % as
+	// margin while a new task starts.
 	relayCPUTarget  = 60
 	relayTaskCPU    = 1024 // 1 vCPU
 	relayTaskMemory = 2048 // MiB
@@ -171,6 +180,10 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 		// relay's periodic read of its sessions' state.
 		"RELAY_REVOCATION_INTERVAL": jsii.String("5s"),
 		"GB_TABLE":                  props.Table.TableName(),
+		// Any task accepts a join and forwards it to the task hosting the
+		// session, at the address this task writes to the registry.
+		"RELAY_PRIVATE_ADDR": jsii.String("auto"),
+		"RELAY_TCP_PORT":     jsii.String(strconv.Itoa(relayTCPPort)),
 	}
 	exclude := make([]*string, 0, len(props.ImageExclude))
 	for _, p := range props.ImageExclude {
@@ -194,7 +207,14 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 		PortMappings: &[]*awsecs.PortMapping{
 			{ContainerPort: jsii.Number(relayHTTPPort), Protocol: awsecs.Protocol_TCP},
 			{ContainerPort: jsii.Number(relayUDPPort), Protocol: awsecs.Protocol_UDP},
+			{ContainerPort: jsii.Number(relayTCPPort), Protocol: awsecs.Protocol_TCP},
 		},
+		// The image runs as nonroot: let it bind the ICE-TCP port 443
+		// (a sysctl of the task's own network namespace).
+		SystemControls: &[]*awsecs.SystemControl{{
+			Namespace: jsii.String("net.ipv4.ip_unprivileged_port_start"),
+			Value:     jsii.String(strconv.Itoa(relayTCPPort)),
+		}},
 		// SIGTERM starts the relay's drain; SIGKILL follows after this.
 		StopTimeout: awscdk.Duration_Seconds(jsii.Number(relayDrainSeconds)),
 		Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
@@ -205,12 +225,15 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 
 	serviceSG := awsec2.NewSecurityGroup(stack, jsii.String("RelaySecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:         vpc,
-		Description: jsii.String("Relay tasks: ICE UDP from anywhere, signaling only from the NLB"),
+		Description: jsii.String("Relay tasks: ICE UDP and TCP from anywhere, signaling from the NLB and the other relay tasks"),
 		// Tasks send media to any client and call DynamoDB, the API and ECR
 		// over the internet gateway.
 		AllowAllOutbound: jsii.Bool(true),
 	})
 	serviceSG.AddIngressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Udp(jsii.Number(relayUDPPort)), jsii.String("ICE UDP mux"), nil)
+	serviceSG.AddIngressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(relayTCPPort)), jsii.String("ICE-TCP for clients without UDP"), nil)
+	// Joins forwarded from the task the NLB picked to the hosting task.
+	serviceSG.Connections().AllowInternally(awsec2.Port_Tcp(jsii.Number(relayHTTPPort)), jsii.String("joins forwarded between relay tasks"))
 
 	service := awsecs.NewFargateService(stack, jsii.String("RelayService"), &awsecs.FargateServiceProps{
 		Cluster:           cluster,

@@ -45,6 +45,7 @@ func TestRelayStack(t *testing.T) {
 					"PortMappings": assertions.Match_ArrayEquals(arr(
 						like(obj{"ContainerPort": relayHTTPPort, "Protocol": "tcp"}),
 						like(obj{"ContainerPort": relayUDPPort, "Protocol": "udp"}),
+						like(obj{"ContainerPort": relayTCPPort, "Protocol": "tcp"}),
 					)),
 					"Secrets": arrayWith(like(obj{"Name": "RELAY_EVENTS_SECRET"})),
 				})),

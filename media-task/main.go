@@ -25,6 +25,7 @@ import (
 
 	"github.com/guestbridge/guestbridge/media-task/app"
 	"github.com/guestbridge/guestbridge/media-task/config"
+	"github.com/guestbridge/guestbridge/media-task/proxy"
 	"github.com/guestbridge/guestbridge/media-task/registry"
 	"github.com/guestbridge/guestbridge/media-task/revocation"
 )
@@ -84,6 +85,9 @@ func run() int {
 		db := dynamodb.NewFromConfig(awsCfg)
 		opts.Store = registry.NewDynamoStore(db, cfg.Table)
 		opts.Sessions = revocation.NewDynamoReader(db, cfg.Table)
+		if cfg.PrivateAddr != "" {
+			opts.Locator = proxy.NewDynamoLocator(db, cfg.Table)
+		}
 	}
 	a, err := app.New(cfg, opts)
 	if err != nil {
@@ -95,6 +99,17 @@ func run() int {
 		log.Error("listen", "err", err)
 		a.Close(context.Background())
 		return 1
+	}
+	if cfg.PrivateAddr != "" {
+		addr, err := proxy.PrivateAddr(cfg.PrivateAddr, ln.Addr())
+		if err != nil {
+			log.Error("private address", "err", err)
+			_ = ln.Close()
+			a.Close(context.Background())
+			return 1
+		}
+		a.SetPrivateAddr(addr)
+		log.Info("joins of other tasks' sessions are forwarded", "privateAddr", addr)
 	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 2)

@@ -22,6 +22,7 @@ import (
 	"github.com/guestbridge/guestbridge/media-task/config"
 	"github.com/guestbridge/guestbridge/media-task/control"
 	"github.com/guestbridge/guestbridge/media-task/events"
+	"github.com/guestbridge/guestbridge/media-task/proxy"
 	"github.com/guestbridge/guestbridge/media-task/registry"
 	"github.com/guestbridge/guestbridge/media-task/relay"
 	"github.com/guestbridge/guestbridge/media-task/rtc"
@@ -40,6 +41,9 @@ type Options struct {
 	// Sessions reads the hosted sessions' stored revocation state for the
 	// periodic check every cfg.RevocationInterval; nil disables the check.
 	Sessions relay.StateReader
+	// Locator finds the task hosting a session, so joins of sessions other
+	// tasks host are forwarded there; nil serves every join here.
+	Locator proxy.Locator
 	// Discovery tunes the STUN discovery of the public address
 	// (cfg.PublicIPSTUN); its LocalIP is cfg.UDPIP.
 	Discovery rtc.DiscoverOptions
@@ -93,6 +97,8 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		UDPPort:   cfg.UDPPort,
 		UDPIP:     cfg.UDPIP,
 		PublicIPs: cfg.PublicIPs,
+		TCP:       cfg.TCPPort > 0,
+		TCPPort:   cfg.TCPPort,
 		Logger:    log.With("component", "rtc"),
 	})
 	if err != nil {
@@ -131,11 +137,19 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	}
 	a.heartbeat = registry.NewHeartbeat(opts.Store, cfg.TaskID, cfg.SignalURL, a.relay.Load, log.With("component", "registry"))
 	a.signal = signal.NewHandler(a.relay, cfg.AllowedOrigins, cfg.MaxPendingPerAddr, log.With("component", "signal"))
+	if opts.Locator != nil {
+		a.signal.SetForwarder(proxy.New(proxy.Config{Self: cfg.TaskID, Tickets: tickets, Locator: opts.Locator,
+			Logger: log.With("component", "proxy")}))
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /signal", a.signal)
 	mux.Handle("GET /{$}", a.signal)
-	mux.Handle("/control/", control.NewHandler(tickets, a.relay, log.With("component", "control")))
+	var ctl http.Handler = control.NewHandler(tickets, a.relay, log.With("component", "control"))
+	if opts.Locator != nil {
+		ctl = proxy.Control(ctl, cfg.TaskID, opts.Locator, log.With("component", "proxy"))
+	}
+	mux.Handle("/control/", ctl)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	a.handler = mux
 	return a, nil
@@ -169,6 +183,10 @@ func (a *App) healthz(w http.ResponseWriter, _ *http.Request) {
 	})
 }
 
+// SetPrivateAddr sets the address other tasks forward joins to, written to
+// the registry item; call it before RunHeartbeat.
+func (a *App) SetPrivateAddr(addr string) { a.heartbeat.SetPrivateAddr(addr) }
+
 // RunHeartbeat writes the registry item until ctx ends.
 func (a *App) RunHeartbeat(ctx context.Context) { a.heartbeat.Run(ctx) }
 
@@ -198,11 +216,19 @@ func (a *App) RunQuality(ctx context.Context) { a.relay.RunQuality(ctx, a.cfg.Qu
 
 // Drain marks the relay draining in the registry, refuses new joins, tells
 // the clients and waits for them to leave until the drain timeout, when the
-// rest are disconnected.
+// rest are disconnected; it also waits, until the same deadline, for the
+// connections it forwards to other tasks to end.
 func (a *App) Drain(ctx context.Context) {
 	a.log.Info("draining", "timeout", a.cfg.DrainTimeout, "participants", a.relay.Load())
 	_ = a.heartbeat.SetDraining(ctx)
-	a.relay.Drain(time.Now().Add(a.cfg.DrainTimeout))
+	deadline := time.Now().Add(a.cfg.DrainTimeout)
+	a.relay.Drain(deadline)
+	// Connections carried to other tasks belong to sessions that live on:
+	// they are kept until the deadline too, not cut as soon as this task's
+	// own participants have left.
+	for a.signal.Forwarding() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // Close disconnects everyone, flushes events until ctx ends, deletes the

@@ -50,6 +50,14 @@ type Config struct {
 	// SignalURL is the WebSocket URL clients use, written to the registry
 	// (RELAY_SIGNAL_URL).
 	SignalURL string
+	// PrivateAddr is host:port where other relay tasks reach this one's
+	// signaling server to forward joins of the sessions it hosts; "auto"
+	// takes the first interface address and the HTTP port; empty forwards
+	// nothing and serves every join here (RELAY_PRIVATE_ADDR).
+	PrivateAddr string
+	// TCPPort is the ICE-TCP port for clients whose network blocks UDP;
+	// zero disables it (RELAY_TCP_PORT).
+	TCPPort int
 	// Table is the DynamoDB table of the registry item (GB_TABLE).
 	Table string
 	// Registry selects the registry: "dynamodb" or "none" (RELAY_REGISTRY).
@@ -153,6 +161,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.EventsSecret = getenv("RELAY_EVENTS_SECRET")
 	str("RELAY_TASK_ID", &c.TaskID)
 	str("RELAY_SIGNAL_URL", &c.SignalURL)
+	str("RELAY_PRIVATE_ADDR", &c.PrivateAddr)
+	if v := strings.TrimSpace(getenv("RELAY_TCP_PORT")); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("RELAY_TCP_PORT %q: not a number", v))
+		}
+		c.TCPPort = p
+	}
 	str("GB_TABLE", &c.Table)
 	str("RELAY_REGISTRY", &c.Registry)
 	if v := strings.TrimSpace(getenv("RELAY_DRAIN_TIMEOUT")); v != "" {
@@ -242,6 +258,14 @@ func (c Config) Validate() error {
 	}
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		errs = append(errs, fmt.Errorf("RELAY_UDP_PORT %d: out of range", c.UDPPort))
+	}
+	if c.TCPPort < 0 || c.TCPPort > 65535 {
+		errs = append(errs, fmt.Errorf("RELAY_TCP_PORT %d: out of range", c.TCPPort))
+	}
+	if c.PrivateAddr != "" && c.PrivateAddr != "auto" {
+		if _, _, err := net.SplitHostPort(c.PrivateAddr); err != nil {
+			errs = append(errs, fmt.Errorf("RELAY_PRIVATE_ADDR %q: want host:port or auto", c.PrivateAddr))
+		}
 	}
 	if c.UDPIP != "" {
 		if _, err := netip.ParseAddr(c.UDPIP); err != nil {

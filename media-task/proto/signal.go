@@ -70,6 +70,12 @@ const (
 	ReasonProtocolError = "protocol_error"
 	ReasonMediaFailed   = "media_failed"
 	ReasonInternal      = "internal_error"
+	// ReasonRelayUnavailable: the task hosting the session could not be
+	// reached from the task the client connected to; the client retries.
+	ReasonRelayUnavailable = "relay_unavailable"
+	// ReasonClientTooSlow: the client did not read its signaling messages
+	// fast enough and its queue overflowed; the client reconnects.
+	ReasonClientTooSlow = "client_too_slow"
 )
 
 // Close reasons of the contract for a guest of the company switched off and a

@@ -53,6 +53,9 @@ func Attributes(it Item) map[string]types.AttributeValue {
 	m["load"] = &types.AttributeValueMemberN{Value: strconv.Itoa(it.Load)}
 	m["draining"] = &types.AttributeValueMemberBOOL{Value: it.Draining}
 	m["heartbeatAt"] = &types.AttributeValueMemberS{Value: it.HeartbeatAt.UTC().Format(time.RFC3339)}
+	if it.PrivateAddr != "" {
+		m["privateAddr"] = &types.AttributeValueMemberS{Value: it.PrivateAddr}
+	}
 	m["ttl"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(it.HeartbeatAt.Add(TTL).Unix(), 10)}
 	return m
 }

@@ -24,6 +24,9 @@ type Item struct {
 	Load        int
 	Draining    bool
 	HeartbeatAt time.Time
+	// PrivateAddr is host:port of the task's signaling server inside the
+	// VPC, where other tasks forward joins of the sessions it hosts.
+	PrivateAddr string
 }
 
 // Store writes registry items.
@@ -54,7 +57,8 @@ type Heartbeat struct {
 	interval  time.Duration
 
 	draining atomic.Bool
-	mu       sync.Mutex // serialises writes
+	private  atomic.Value // string
+	mu       sync.Mutex   // serialises writes
 	failures atomic.Uint64
 }
 
@@ -81,6 +85,7 @@ func (h *Heartbeat) Beat(ctx context.Context) error {
 		Load:        h.load(),
 		Draining:    h.draining.Load(),
 		HeartbeatAt: h.now().UTC(),
+		PrivateAddr: h.PrivateAddr(),
 	})
 	if err != nil {
 		h.failures.Add(1)
@@ -117,4 +122,13 @@ func (h *Heartbeat) Remove(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	return h.store.Delete(ctx, h.taskID)
+}
+
+// SetPrivateAddr sets the address written as the item's privateAddr.
+func (h *Heartbeat) SetPrivateAddr(addr string) { h.private.Store(addr) }
+
+// PrivateAddr returns the address set by SetPrivateAddr.
+func (h *Heartbeat) PrivateAddr() string {
+	s, _ := h.private.Load().(string)
+	return s
 }

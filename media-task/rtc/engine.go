@@ -45,6 +45,10 @@ type Config struct {
 	UDPPort int
 	// UDPIP binds to one local address; empty binds every interface.
 	UDPIP string
+	// TCP opens an ICE-TCP port (TCPPort; 0 picks a free one) for clients
+	// whose network blocks UDP.
+	TCP     bool
+	TCPPort int
 	// PublicIPs replace the local addresses in host candidates (NAT 1:1).
 	PublicIPs []string
 	// Logger logs the engine's events; nil means slog.Default().
@@ -94,6 +98,7 @@ type Engine struct {
 	api    *webrtc.API
 	lean   *webrtc.API
 	mux    ice.UDPMux
+	tcp    ice.TCPMux
 	addrs  []net.Addr
 	conns  []*batchConn
 	stats  counters
@@ -169,19 +174,25 @@ func NewEngine(cfg Config) (*Engine, error) {
 		e.mux = ice.NewMultiUDPMuxDefault(muxes...)
 	}
 	e.addrs = e.mux.GetListenAddresses()
+	if cfg.TCP {
+		if e.tcp, err = tcpMux(cfg); err != nil {
+			_ = e.Close()
+			return nil, err
+		}
+	}
 
-	if e.api, err = newAPI(cfg, e.mux, loopback, true); err != nil {
+	if e.api, err = newAPI(cfg, e.mux, e.tcp, loopback, true); err != nil {
 		_ = e.Close()
 		return nil, err
 	}
-	if e.lean, err = newAPI(cfg, e.mux, loopback, false); err != nil {
+	if e.lean, err = newAPI(cfg, e.mux, e.tcp, loopback, false); err != nil {
 		_ = e.Close()
 		return nil, err
 	}
 	return e, nil
 }
 
-func newAPI(cfg Config, mux ice.UDPMux, loopback, nacks bool) (*webrtc.API, error) {
+func newAPI(cfg Config, mux ice.UDPMux, tcp ice.TCPMux, loopback, nacks bool) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	videoFB := []webrtc.RTCPFeedback{
 		{Type: webrtc.TypeRTCPFBNACK},
@@ -238,6 +249,10 @@ func newAPI(cfg Config, mux ice.UDPMux, loopback, nacks bool) (*webrtc.API, erro
 	s.DetachDataChannels()
 	s.SetSCTPMaxMessageSize(MaxDataMessage)
 	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	if tcp != nil {
+		s.SetICETCPMux(tcp)
+		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4})
+	}
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	s.SetIncludeLoopbackCandidate(loopback)
 	s.SetICETimeouts(cfg.DisconnectedTimeout, cfg.FailedTimeout, 2*time.Second)
@@ -277,6 +292,9 @@ func (e *Engine) Stats() Stats {
 // Close closes the UDP port. Peers must be closed first.
 func (e *Engine) Close() error {
 	err := e.mux.Close()
+	if e.tcp != nil {
+		_ = e.tcp.Close()
+	}
 	for _, c := range e.conns {
 		_ = c.Close()
 	}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -61,6 +62,9 @@ type Handler struct {
 	// without any credential.
 	maxPending int
 	pending    map[netip.Addr]int
+
+	forward    Forwarder
+	forwarding atomic.Int64
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -203,8 +207,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var p *relay.Participant
 	if msg.Type == proto.TypeResume {
+		// A resume is taken by the task that holds the seat; through another
+		// task it is refused and the page joins again.
 		p, err = h.relay.Resume(msg.Resume, c)
 	} else {
+		if h.forward != nil {
+			up, err := h.forward.Route(ctx, msg.Ticket)
+			if err != nil {
+				unreserve()
+				reason := relay.Reason(err)
+				var rr interface{ Reason() string }
+				if errors.As(err, &rr) {
+					reason = rr.Reason()
+				}
+				h.log.Info("join refused", "reason", reason, "err", err)
+				c.Close(reason)
+				return
+			}
+			if up != nil {
+				// The ticket's signature was checked: the connection is no
+				// longer anonymous, and it is carried to the hosting task.
+				unreserve()
+				h.forwarding.Add(1)
+				defer h.forwarding.Add(-1)
+				up.Pipe(ctx, data, forwardConn{c})
+				return
+			}
+		}
 		p, err = h.relay.Join(msg.Ticket, c)
 	}
 	// From here the connection either holds a verified ticket or ends.
@@ -245,11 +274,53 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Forwarder sends joins of sessions another relay task hosts to that task.
+type Forwarder interface {
+	// Route returns nil when this task hosts the ticket's session, or the
+	// connection to the hosting task; an error refuses the join with
+	// relay.Reason(err).
+	Route(ctx context.Context, ticket string) (Upstream, error)
+}
+
+// Upstream is a connection to the task hosting a session.
+type Upstream interface {
+	// Pipe sends join and then carries messages both ways until either
+	// side ends; it closes down with the hosting task's reason.
+	Pipe(ctx context.Context, join []byte, down Conn)
+}
+
+// Conn is the client's side of a forwarded connection.
+type Conn interface {
+	Read(ctx context.Context) ([]byte, error)
+	Send(s proto.Signal)
+	CloseWith(reason, message string)
+}
+
+// SetForwarder makes the handler forward joins of sessions hosted by other
+// tasks; set it before serving.
+func (h *Handler) SetForwarder(f Forwarder) { h.forward = f }
+
+// Forwarding returns how many connections are being carried to other
+// tasks.
+func (h *Handler) Forwarding() int { return int(h.forwarding.Load()) }
+
+type forwardConn struct{ *client }
+
+func (f forwardConn) Read(ctx context.Context) ([]byte, error) {
+	_, b, err := f.conn.Read(ctx)
+	return b, err
+}
+
 // client is one connection's writer side; it implements relay.Client.
 type client struct {
 	conn *websocket.Conn
 	log  *slog.Logger
 	out  chan []byte
+	// presence coalesces participant_joined/left apart from out.
+	presence *presence
+	// writeFn writes one message; the socket's writer unless a test
+	// stands in for a client that does not read.
+	writeFn func(ctx context.Context, b []byte) error
 
 	mu      sync.Mutex
 	closed  bool
@@ -263,17 +334,20 @@ var _ relay.Client = (*client)(nil)
 
 func newClient(ctx context.Context, conn *websocket.Conn, log *slog.Logger) *client {
 	c := &client{
-		conn:    conn,
-		log:     log,
-		out:     make(chan []byte, sendQueue),
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
+		conn:     conn,
+		log:      log,
+		out:      make(chan []byte, sendQueue),
+		presence: newPresence(),
+		closing:  make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	go c.writeLoop(ctx)
 	return c
 }
 
-// Send queues a message; a client too slow to keep up is disconnected.
+// Send queues a message. Presence messages are coalesced per participant
+// and never fill the queue; a client whose queue of other messages
+// (offers, candidates) still overflows is closed with client_too_slow.
 func (c *client) Send(s proto.Signal) {
 	b, err := s.Encode()
 	if err != nil {
@@ -285,13 +359,29 @@ func (c *client) Send(s proto.Signal) {
 		c.mu.Unlock()
 		return
 	}
+	if isPresence(s) {
+		c.presence.put(s.Participant.ID, b)
+		c.mu.Unlock()
+		return
+	}
 	select {
 	case c.out <- b:
 		c.mu.Unlock()
 	default:
 		c.mu.Unlock()
-		c.Close(proto.ReasonInternal)
+		c.log.Warn("signaling queue full: client too slow", "queued", sendQueue)
+		c.CloseWith(proto.ReasonClientTooSlow, "")
 	}
+}
+
+// writePresence writes the coalesced presence messages.
+func (c *client) writePresence(ctx context.Context) error {
+	for _, b := range c.presence.take() {
+		if err := c.write(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close sends {"type":"close","reason":reason} after the queued messages and
@@ -318,6 +408,9 @@ func (c *client) wait() {
 }
 
 func (c *client) write(ctx context.Context, b []byte) error {
+	if c.writeFn != nil {
+		return c.writeFn(ctx, b)
+	}
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	return c.conn.Write(wctx, websocket.MessageText, b)
@@ -327,13 +420,32 @@ func (c *client) writeLoop(ctx context.Context) {
 	defer close(c.done)
 	ping := time.NewTicker(pingInterval)
 	defer ping.Stop()
+	fail := func() {
+		_ = c.conn.CloseNow()
+		c.Close(proto.ReasonLeft)
+		<-c.closing
+	}
 	for {
+		// Queued messages go first, so a presence change is never written
+		// before a message queued ahead of it (the joined welcome).
 		select {
 		case b := <-c.out:
 			if err := c.write(ctx, b); err != nil {
-				_ = c.conn.CloseNow()
-				c.Close(proto.ReasonLeft)
-				<-c.closing
+				fail()
+				return
+			}
+			continue
+		default:
+		}
+		select {
+		case b := <-c.out:
+			if err := c.write(ctx, b); err != nil {
+				fail()
+				return
+			}
+		case <-c.presence.pending:
+			if err := c.writePresence(ctx); err != nil {
+				fail()
 				return
 			}
 		case <-ping.C:
@@ -372,6 +484,10 @@ func (c *client) finish(ctx context.Context) {
 		default:
 		}
 		break
+	}
+	if err := c.writePresence(ctx); err != nil {
+		_ = c.conn.CloseNow()
+		return
 	}
 	if b, err := (proto.Signal{Type: proto.TypeClose, Reason: reason, Message: message}).Encode(); err == nil {
 		_ = c.write(ctx, b)

@@ -21,7 +21,7 @@ export const toolList = (list) => (list.length ? list.map(toolLabel).join(', ') 
 // The relay's close reasons with words of their own (close.*); others are shown by their code.
 export const REASONS = ['session_ended', 'removed', 'account_ended', 'account_inactive', 'member_removed', 'expired',
   'replaced', 'seat_taken', 'left', 'connection_lost', 'relay_draining', 'relay_shutdown', 'media_failed',
-  'ticket_invalid', 'ticket_used'];
+  'ticket_invalid', 'ticket_used', 'relay_unavailable', 'client_too_slow'];
 
 /** closeNote is the primary's words to a removed participant, if any. */
 export const closeNote = (x) => (x && !(x instanceof Error) && x.message

@@ -68,7 +68,8 @@ func main() {
 
 func run() error {
 	var o options
-	var ns string
+	var ns, sessions string
+	flag.StringVar(&sessions, "sessions", "", "comma-separated session counts S: sessions mode (1 customer + 3 technicians each) instead of the fan-out")
 	flag.StringVar(&ns, "n", "1,10,100,500", "comma-separated subscriber counts")
 	flag.DurationVar(&o.duration, "duration", 8*time.Second, "measurement window per N")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "wait after all subscribers have a key frame")
@@ -122,6 +123,17 @@ func run() error {
 	floor, err := sendFloor(100, 100_000)
 	if err != nil {
 		return err
+	}
+	if sessions != "" {
+		var ss []int
+		for _, f := range strings.Split(sessions, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("bad -sessions %q", sessions)
+			}
+			ss = append(ss, n)
+		}
+		return runSessions(&o, api, priv, ss)
 	}
 	fmt.Printf("relay %s, stream %d kbit/s VP8 + Opus, window %s\n", o.url, o.bitrate/1000, o.duration)
 	fmt.Printf("kernel floor on this machine: %.2f µs of CPU per 1200-byte loopback datagram sent with sendmmsg (no relay code)\n\n",
@@ -181,6 +193,8 @@ func startRelay(o *options, pub ed25519.PublicKey) (func(), error) {
 		"RELAY_TASK_ID=loadgen",
 		"RELAY_SIGNAL_URL="+o.url,
 		"RELAY_DRAIN_TIMEOUT=2s",
+		// Every client of the load generator comes from 127.0.0.1.
+		"RELAY_MAX_PENDING_PER_ADDR=1000",
 	)
 	if o.memprofile != "" {
 		cmd.Env = append(cmd.Env, "RELAY_MEMPROFILE_RATE=1")

@@ -70,7 +70,11 @@ type API struct {
 
 // NewAPI returns an API suited to loopback clients: UDP4 on loopback only,
 // no mDNS, a NACK generator and responder, RTCP reports.
-func NewAPI() (*API, error) {
+func NewAPI() (*API, error) { return NewAPIOn(webrtc.NetworkTypeUDP4) }
+
+// NewAPIOn is NewAPI gathering candidates of the given network types only:
+// NetworkTypeTCP4 alone is a client whose network blocks UDP.
+func NewAPIOn(networks ...webrtc.NetworkType) (*API, error) {
 	m := &webrtc.MediaEngine{}
 	fb := []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
@@ -101,7 +105,7 @@ func NewAPI() (*API, error) {
 	quiet := logging.NewDefaultLoggerFactory()
 	quiet.DefaultLogLevel = logging.LogLevelDisabled
 	s := webrtc.SettingEngine{LoggerFactory: quiet}
-	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	s.SetNetworkTypes(networks)
 	s.SetIncludeLoopbackCandidate(true)
 	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

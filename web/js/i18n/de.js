@@ -314,6 +314,8 @@ export default {
   'close.connection_lost': 'Die Verbindung zur Sitzung wurde unterbrochen.',
   'close.relay_draining': 'Der Sitzungsserver wird neu gestartet.',
   'close.relay_shutdown': 'Der Sitzungsserver wurde neu gestartet.',
+  'close.relay_unavailable': 'Der Sitzungsserver war nicht erreichbar. Bitte treten Sie erneut bei.',
+  'close.client_too_slow': 'Ihre Verbindung kam mit der Sitzung nicht mit. Bitte treten Sie erneut bei.',
   'close.media_failed': 'Die Audio- und Videoverbindung ist fehlgeschlagen.',
   'close.ticket_invalid': 'Die Verbindung wurde abgelehnt.',
   'close.ticket_used': 'Die Verbindung wurde abgelehnt.',

@@ -314,6 +314,8 @@ export default {
   'close.connection_lost': 'The connection to the session was lost.',
   'close.relay_draining': 'The session server is restarting.',
   'close.relay_shutdown': 'The session server was restarted.',
+  'close.relay_unavailable': 'The session server could not be reached. Please join again.',
+  'close.client_too_slow': 'Your connection could not keep up with the session. Please join again.',
   'close.media_failed': 'The audio and video connection failed.',
   'close.ticket_invalid': 'The connection was refused.',
   'close.ticket_used': 'The connection was refused.',
