@@ -23,6 +23,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/httpapi"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/relayctl"
 	"github.com/guestbridge/guestbridge/shared/role"
@@ -83,11 +84,15 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 		return errors.Is(err, identity.ErrBadCredentials) || errors.Is(err, guest.ErrWrongPass)
 	})
 	inv.ThrottlePasswords(signIns)
+	cursors, err := page.NewCursors(keys.Cursor)
+	if err != nil {
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Deps{
 		Identity: ids, Invites: inv, Cases: cases, Roles: roles, Devices: device.NewService(st, c), Orgs: identity.NewOrgService(st, c),
 		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem, Browser: BrowserPolicy(cfg),
-		SignIns:     signIns,
+		SignIns: signIns, Cursors: cursors,
 		EmailVerify: emailverify.NewService(st, c, keys.Seal, durable, local, redeem),
 	})
 	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, Sessions: sessions, Minter: minter,

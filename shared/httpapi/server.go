@@ -20,6 +20,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/emailverify"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
@@ -56,6 +57,8 @@ type Deps struct {
 	Local   ratelimit.Limiter
 	// SignIns throttles failed sign-ins per email and client address.
 	SignIns *ratelimit.SignIns
+	// Cursors seal the cursors of list pages.
+	Cursors *page.Cursors
 	Log     *slog.Logger
 }
 

@@ -121,6 +121,12 @@ func (s *Store) validate(orgID, guestID, invitationID, userID, grantID string, a
 	if profile != nil {
 		cond += " AND UpdatedAt = :upd"
 		vals[":upd"] = marshalTime(profile.UpdatedAt)
+		// The profile is unchanged since read, so its status once validated
+		// is known here.
+		after := *profile
+		after.Validated = true
+		set += ", GSI3PK = :gsi3pk"
+		vals[":gsi3pk"] = str(guestStatusPK(orgID, storedStatus(after)))
 	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: key(orgPK(orgID), guestSK(guestID)),
@@ -152,10 +158,11 @@ func (s *Store) DeclineGuest(ctx context.Context, g guest.Guest, at time.Time, e
 		{Update: &types.Update{
 			TableName:           &s.table,
 			Key:                 key(orgPK(g.OrgID), guestSK(g.ID)),
-			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
+			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at, GSI3PK = :gsi3pk REMOVE GSI2PK, GSI2SK"),
 			ConditionExpression: aws.String("InvitationID = :inv AND attribute_not_exists(EndReason) AND Validated = :false"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":false": boolean(false), ":at": t, ":r": str(guest.Declined), ":inv": str(g.InvitationID),
+				":gsi3pk": str(guestStatusPK(g.OrgID, guest.Deactivated)),
 			},
 		}},
 		putNew(s.table, newAuditItem(entry)),
@@ -288,10 +295,11 @@ func (s *Store) Decline(ctx context.Context, l guest.Invitation, at time.Time, e
 		{Update: &types.Update{
 			TableName:           &s.table,
 			Key:                 key(orgPK(l.OrgID), guestSK(l.GuestID)),
-			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
+			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at, GSI3PK = :gsi3pk REMOVE GSI2PK, GSI2SK"),
 			ConditionExpression: aws.String("InvitationID = :inv AND attribute_not_exists(EndReason) AND Validated = :false"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":false": boolean(false), ":at": t, ":r": str(guest.Declined), ":inv": str(l.InvitationID),
+				":gsi3pk": str(guestStatusPK(l.OrgID, guest.Deactivated)),
 			},
 		}},
 		putNew(s.table, newAuditItem(entry)),
@@ -323,11 +331,12 @@ func (s *Store) Expire(ctx context.Context, g guest.Guest, now time.Time, entry 
 func (s *Store) deactivate(ctx context.Context, g guest.Guest, at time.Time, reason, extraCond string, entry audit.Entry) error {
 	cond, vals := guestUnchanged(g)
 	vals[":false"], vals[":at"], vals[":r"] = boolean(false), marshalTime(at), str(reason)
+	vals[":gsi3pk"] = str(guestStatusPK(g.OrgID, guest.Deactivated))
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:                 &s.table,
 			Key:                       key(orgPK(g.OrgID), guestSK(g.ID)),
-			UpdateExpression:          aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
+			UpdateExpression:          aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at, GSI3PK = :gsi3pk REMOVE GSI2PK, GSI2SK"),
 			ConditionExpression:       aws.String(cond + extraCond),
 			ExpressionAttributeValues: vals,
 		}},
@@ -346,13 +355,14 @@ func (s *Store) UpdateGuest(ctx context.Context, prev, next guest.Guest, entry a
 	cond += " AND UpdatedAt = :prevUpd"
 	vals[":prevUpd"] = marshalTime(prev.UpdatedAt)
 	vals[":u"], vals[":sk"], vals[":upd"] = marshalTime(next.ValidUntil), str(activeGuestSK(next.ValidUntil, next.OrgID, next.ID)), marshalTime(next.UpdatedAt)
+	vals[":gsi3pk"], vals[":gsi3sk"] = str(guestStatusPK(next.OrgID, storedStatus(next))), str(guestStatusSK(next.ValidUntil, next.ID))
 	vals[":active"], vals[":role"], vals[":ws"], vals[":privs"] = boolean(next.Active), str(next.RoleID),
 		mustMarshal(next.Workspace), &types.AttributeValueMemberL{Value: strList(privStrings(next.Privileges))}
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:                 &s.table,
 			Key:                       key(orgPK(next.OrgID), guestSK(next.ID)),
-			UpdateExpression:          aws.String("SET ValidUntil = :u, GSI2SK = :sk, UpdatedAt = :upd, Active = :active, RoleID = :role, Workspace = :ws, #privs = :privs"),
+			UpdateExpression:          aws.String("SET ValidUntil = :u, GSI2SK = :sk, GSI3PK = :gsi3pk, GSI3SK = :gsi3sk, UpdatedAt = :upd, Active = :active, RoleID = :role, Workspace = :ws, #privs = :privs"),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#privs": "Privileges"},
 			ExpressionAttributeValues: vals,
