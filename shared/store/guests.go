@@ -510,3 +510,25 @@ func (s *Store) InviteLookup(ctx context.Context, orgID, caseID, email string) (
 	}
 	return l, nil
 }
+
+// SeedGuests writes guests as they are, without links, messages or audit, in
+// batches: for load tools that need a company with many guests quickly.
+func (s *Store) SeedGuests(ctx context.Context, gs []guest.Guest) error {
+	for len(gs) > 0 {
+		n := min(25, len(gs))
+		reqs := make([]types.WriteRequest, 0, n)
+		for _, g := range gs[:n] {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: marshal(newGuestItem(g))}})
+		}
+		pending := map[string][]types.WriteRequest{s.table: reqs}
+		for len(pending) > 0 {
+			res, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return fmt.Errorf("seed guests: %w", err)
+			}
+			pending = res.UnprocessedItems
+		}
+		gs = gs[n:]
+	}
+	return nil
+}

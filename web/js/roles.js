@@ -3,12 +3,12 @@
 // with their role. Needs roles.manage.
 
 import { t, tx } from './i18n.js';
-import { api, orgPath, catalog } from './api.js';
+import { api, apiAll, orgPath, catalog } from './api.js';
 import { h, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce, checklist, capitalize, keepCurrent } from './ui.js';
 
 /** loadRoles returns the roles a guest can be given: the company's, or the built-in ones without roles.manage. */
 export async function loadRoles(ctx) {
-  if (ctx.can('roles.manage')) return (await api('GET', orgPath(ctx.me.actingOrg.orgId, 'roles'))).roles || [];
+  if (ctx.can('roles.manage')) return apiAll(orgPath(ctx.me.actingOrg.orgId, 'roles'), 'roles');
   const { roles = {} } = await catalog();
   return Object.entries(roles).map(([id, privileges]) => ({ id, name: roleName(id), privileges, builtin: true }));
 }
@@ -31,7 +31,8 @@ export function rolesSection(ctx) {
     rolesBox.replaceChildren(loading(t('roles.loading')));
     membersBox.replaceChildren(loading(t('roles.loadingMembers')));
     try {
-      const [cat, r, m] = await Promise.all([catalog(), api('GET', orgPath(org, 'roles')), api('GET', orgPath(org, 'members'))]);
+      const [cat, r, m] = await Promise.all([catalog(), apiAll(orgPath(org, 'roles'), 'roles').then((roles) => ({ roles })),
+        apiAll(orgPath(org, 'members'), 'members').then((members) => ({ members }))]);
       privileges = cat.privileges || [];
       roles = (r.roles || []).map(named);
       rolesBox.replaceChildren(table(t('roles.title'), [t('invite.role'), t('roles.privileges'), t('col.actions')], roles.map(roleRow)));
@@ -117,7 +118,7 @@ export function rolesSection(ctx) {
   }
 
   load();
-  keepCurrent(membersBox, () => orgPath(org, 'members'), load, { what: t('roles.members') });
+  keepCurrent(membersBox, () => `${orgPath(org, 'members')}?limit=200`, load, { what: t('roles.members') });
   return h('section', { class: 'section' },
     h('div', { class: 'section-head' }, h('h1', { text: t('roles.title') }), newBtn),
     h('p', { class: 'muted intro', text: t('roles.intro') }),

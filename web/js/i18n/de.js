@@ -696,6 +696,8 @@ export default {
   'ui.updated': '{what} aktualisiert: {names}.',
   'ui.andMore': { one: '{names} und {count} weiterer', other: '{names} und {count} weitere' },
   'ui.list': 'Liste',
+  'list.more': 'Mehr anzeigen',
+  'list.moreShown': '{count} weitere angezeigt.',
 
   'api.offline': 'Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   'api.failed': 'Die Anfrage ist fehlgeschlagen (HTTP {status}).',

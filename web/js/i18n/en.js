@@ -696,6 +696,8 @@ export default {
   'ui.updated': '{what} updated: {names}.',
   'ui.andMore': { one: '{names} and {count} more', other: '{names} and {count} more' },
   'ui.list': 'list',
+  'list.more': 'Show more',
+  'list.moreShown': 'Showing {count} more.',
 
   'api.offline': 'The server cannot be reached. Check your connection and try again.',
   'api.failed': 'The request failed (HTTP {status}).',
