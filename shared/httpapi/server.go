@@ -20,6 +20,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/emailverify"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
+	"github.com/guestbridge/guestbridge/shared/memberinvite"
 	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/role"
@@ -57,6 +58,8 @@ type Deps struct {
 	Local   ratelimit.Limiter
 	// SignIns throttles failed sign-ins per email and client address.
 	SignIns *ratelimit.SignIns
+	// MemberInvites invites people to join a company as members.
+	MemberInvites *memberinvite.Service
 	// Cursors seal the cursors of list pages.
 	Cursors *page.Cursors
 	Log     *slog.Logger
@@ -138,6 +141,10 @@ func (a *API) routes() []route {
 		auth("GET", "/v1/orgs/{org}/members", a.listMembers),
 		auth("PATCH", "/v1/orgs/{org}/members/{userId}", a.assignRole),
 		auth("DELETE", "/v1/orgs/{org}/members/{userId}", a.removeMember),
+		auth("POST", "/v1/orgs/{org}/member-invitations", a.inviteMember),
+		auth("GET", "/v1/orgs/{org}/member-invitations", a.listMemberInvitations),
+		pub("GET", "/v1/member-invitations/{token}", a.previewMemberInvitation),
+		pub("POST", "/v1/member-invitations/{token}/accept", a.acceptMemberInvitation),
 		auth("GET", "/v1/orgs/{org}/groups", a.listGroups),
 		auth("POST", "/v1/orgs/{org}/groups", a.createGroup),
 		auth("GET", "/v1/orgs/{org}/groups/{groupId}", a.getGroup),
@@ -199,7 +206,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // redactPath keeps link tokens out of the logs.
 func redactPath(p string) string {
-	for _, prefix := range []string{"/v1/invitations/", "/v1/session-invites/", "/v1/email-verifications/"} {
+	for _, prefix := range []string{"/v1/invitations/", "/v1/session-invites/", "/v1/email-verifications/", "/v1/member-invitations/"} {
 		if strings.HasPrefix(p, prefix) {
 			rest := p[len(prefix):]
 			if i := strings.IndexByte(rest, '/'); i >= 0 {

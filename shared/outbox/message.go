@@ -43,6 +43,8 @@ const (
 	SessionCustomer Kind = "session_customer"
 	// EmailVerification carries the link that proves an account's address.
 	EmailVerification Kind = "email_verification"
+	// MemberInvite invites a person to join a company as a member.
+	MemberInvite Kind = "member_invite"
 )
 
 // LinkPath is the web client's path for a message's link: invitations to an
@@ -53,6 +55,9 @@ func (k Kind) LinkPath() string {
 	}
 	if k == EmailVerification {
 		return "/verify-email"
+	}
+	if k == MemberInvite {
+		return "/join-company"
 	}
 	return "/invite"
 }

@@ -25,6 +25,10 @@
 //	                                                     account made from an SMS link, which the mailbox's owner can take)
 //	email proof    EMAILVERIFY#<sha256(token)> INV       ttl = link expiry + 30 days; Used (and Declined) by conditional write
 //	invitation     INV#<sha256(token)> INV               ttl = link expiry + 30 days
+//	member invite  MINV#<sha256(token)> INV              ttl = link expiry + 30 days; State pending|accepted, Used by
+//	                                                     conditional write (memberinvite)
+//	listed member  ORG#<org>          MEMBERINV#<id>     the same invitation, for the members page: State, Deliveries
+//	invitation
 //	outbox message OUTBOX#<id>        OUTBOX             GSI2: OUTBOX#DUE / <nextAttemptAt>#<id> (while queued)
 //	rate counter   RATE#<rule>#<key>  <window start>     ttl = window end; raised all-or-none per request (Limiter.Take)
 //	relay task     RELAY              TASK#<task>        ttl = heartbeat + 60 s (written by the relay)
