@@ -8,6 +8,7 @@ import { renderMember } from './member.js';
 import { renderGuest } from './guest.js';
 import { renderInvite } from './invite.js';
 import { renderVerify } from './verify.js';
+import { renderJoinCompany } from './joinCompany.js';
 import { renderCompanies } from './companies.js';
 import { renderSession } from './session.js';
 import { renderJoin } from './join.js';
@@ -86,6 +87,10 @@ async function route() {
   if (location.pathname === '/verify-email') {
     bare();
     return renderVerify();
+  }
+  if (location.pathname === '/join-company') {
+    bare();
+    return renderJoinCompany({ onAccepted: (s) => startSession(s, '/', t('joinCompany.welcome', { org: s.actingOrg?.orgName || '' })) });
   }
   if (location.pathname === '/invite') {
     bare();

@@ -26,6 +26,8 @@ export function rolesSection(ctx) {
   let roles = [];
   let privileges = [];
   const newBtn = h('button', { type: 'button', class: 'btn primary', text: t('roles.new'), onclick: (e) => roleDialog(null, e.currentTarget) });
+  const inviteBtn = h('button', { type: 'button', class: 'btn primary', text: t('members.invite'), onclick: (e) => inviteMemberDialog(e.currentTarget) });
+  const invitesBox = h('div', { class: 'list member-invitations' });
 
   async function load() {
     rolesBox.replaceChildren(loading(t('roles.loading')));
@@ -37,6 +39,7 @@ export function rolesSection(ctx) {
       roles = (r.roles || []).map(named);
       rolesBox.replaceChildren(table(t('roles.title'), [t('invite.role'), t('roles.privileges'), t('col.actions')], roles.map(roleRow)));
       membersBox.replaceChildren(table(t('roles.membersCaption'), [t('roles.member'), t('invite.role')], (m.members || []).map(memberRow)));
+      loadInvitations();
     } catch (err) {
       if (!err.handled) rolesBox.replaceChildren(failure(err, load));
       membersBox.replaceChildren();
@@ -98,6 +101,39 @@ export function rolesSection(ctx) {
       h('div', { class: 'row-actions' }, select, saved, remove)];
   }
 
+  // The company's member invitations: who was asked to join, as what, and
+  // whether the email went out and was accepted.
+  async function loadInvitations() {
+    try {
+      const invitations = (await apiAll(orgPath(org, 'member-invitations'), 'invitations')).filter((i) => i.state === 'pending');
+      if (!invitations.length) { invitesBox.replaceChildren(); return; }
+      const heads = [t('members.invited'), t('invite.role'), t('members.delivery')];
+      invitesBox.replaceChildren(table(t('members.invitations'), heads, invitations.map((i) => [
+        h('div', { class: 'who' }, h('strong', { text: i.name || i.email }), h('span', { class: 'muted', text: i.email })),
+        h('span', { text: roleName(i.role, i.roleName) }),
+        h('span', { text: t(`members.delivery.${(i.deliveries?.email?.status) || 'queued'}`) }),
+      ])));
+    } catch (err) {
+      if (!err.handled) invitesBox.replaceChildren(failure(err, loadInvitations));
+    }
+  }
+
+  function inviteMemberDialog(opener) {
+    const email = h('input', { type: 'email', required: true, autocomplete: 'off', 'data-field': 'email' });
+    const name = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', 'data-field': 'name' });
+    const role = h('select', { 'data-field': 'role' }, roles.map((r) => h('option', { value: r.id, text: r.name, selected: r.id === 'technician' })));
+    openDialog({
+      title: t('members.invite'), submitLabel: t('members.send'), opener,
+      body: [field(t('members.email'), email), field(t('members.nameOptional'), name), field(t('invite.role'), role)],
+      onSubmit: async () => {
+        const inv = await api('POST', orgPath(org, 'member-invitations'), { email: email.value.trim(), name: name.value.trim(), role: role.value });
+        announce(t('members.sent', { email: inv.email }));
+        loadInvitations();
+      },
+    });
+    email.focus();
+  }
+
   function roleDialog(r, opener) {
     const name = h('input', { type: 'text', required: true, maxlength: 60, value: r ? r.name : '', autocomplete: 'off', 'data-field': 'name' });
     const list = checklist(t('roles.privileges'), privileges.map((p) => ({
@@ -123,6 +159,6 @@ export function rolesSection(ctx) {
     h('div', { class: 'section-head' }, h('h1', { text: t('roles.title') }), newBtn),
     h('p', { class: 'muted intro', text: t('roles.intro') }),
     rolesBox,
-    h('h2', { class: 'subhead', text: t('roles.members') }),
-    membersError, membersBox);
+    h('div', { class: 'section-head' }, h('h2', { class: 'subhead', text: t('roles.members') }), inviteBtn),
+    membersError, membersBox, invitesBox);
 }
