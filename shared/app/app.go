@@ -30,6 +30,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/session"
+	"github.com/guestbridge/guestbridge/shared/signup"
 	"github.com/guestbridge/guestbridge/shared/store"
 	"github.com/guestbridge/guestbridge/shared/sweep"
 )
@@ -94,6 +95,7 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem, Browser: BrowserPolicy(cfg),
 		SignIns: signIns, Cursors: cursors,
+		Signup:        signup.NewService(st, ids, c, keys.Seal, durable, signup.Defaults{MaxGuestDays: cfg.MaxGuestDays, ReminderDays: cfg.ReminderDays}),
 		MemberInvites: memberinvite.NewService(st, roles, ids, c, keys.Seal, durable, local, redeem, signIns),
 		EmailVerify:   emailverify.NewService(st, c, keys.Seal, durable, local, redeem),
 	})

@@ -92,6 +92,9 @@ var rules = map[string]rule{
 	"POST /v1/orgs/{org}/member-invitations":          {need: "roles.manage", ok: 201, res: "none"},
 	"GET /v1/orgs/{org}/member-invitations":           {need: "roles.manage", ok: 200, res: "none"},
 	"GET /v1/member-invitations/{token}":              {public: 404},
+	"POST /v1/signup":                                 {public: 400},
+	"GET /v1/signups/{token}":                         {public: 404},
+	"POST /v1/signups/{token}/confirm":                {public: 404},
 	"POST /v1/member-invitations/{token}/accept":      {public: 404},
 	"GET /v1/orgs/{org}/groups":                       {need: "devices.read", ok: 200, res: "device-list"},
 	"POST /v1/orgs/{org}/groups":                      {need: "devices.configure", ok: 201, res: "new-group"},
@@ -461,11 +464,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		switch k {
 		case "POST /v1/auth/login":
 			return request{"POST", "/v1/auth/login", map[string]string{"email": "bad"}, ""}
+		case "POST /v1/signup":
+			return request{"POST", "/v1/signup", map[string]string{"email": "bad"}, ""}
 		case "GET /v1/privileges":
 			return request{"GET", "/v1/privileges", nil, ""}
 		case "GET /v1/invitations/{token}", "POST /v1/invitations/{token}/accept", "POST /v1/invitations/{token}/decline",
 			"POST /v1/email-verifications/{token}", "GET /v1/email-verifications/{token}", "POST /v1/email-verifications/{token}/decline",
-			"GET /v1/member-invitations/{token}", "POST /v1/member-invitations/{token}/accept":
+			"GET /v1/member-invitations/{token}", "POST /v1/member-invitations/{token}/accept",
+			"GET /v1/signups/{token}", "POST /v1/signups/{token}/confirm":
 			e.clock.Advance(time.Minute) // stay under the per-address redemption limit
 			method, path, _ := strings.Cut(strings.Replace(k, "{token}", "not-a-token", 1), " ")
 			return request{method, path, map[string]string{}, ""}

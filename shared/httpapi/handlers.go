@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -44,6 +45,13 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	err = a.d.SignIns.Attempt(r.Context(), email, clientKey(r), func(ctx context.Context) error {
 		var err error
 		s, err = a.d.Identity.Login(ctx, email, req.Password)
+		if errors.Is(err, identity.ErrBadCredentials) && a.d.Signup != nil {
+			// Whoever knows the password of a pending sign-up is told to
+			// confirm it, rather than that the password is wrong.
+			if refusal := a.d.Signup.Refusal(ctx, email, req.Password); refusal != nil {
+				return refusal
+			}
+		}
 		return err
 	})
 	if err != nil {

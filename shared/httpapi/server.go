@@ -26,6 +26,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/session"
+	"github.com/guestbridge/guestbridge/shared/signup"
 )
 
 // AuditLog reads an organisation's audit log.
@@ -60,6 +61,8 @@ type Deps struct {
 	SignIns *ratelimit.SignIns
 	// MemberInvites invites people to join a company as members.
 	MemberInvites *memberinvite.Service
+	// Signup starts companies.
+	Signup *signup.Service
 	// Cursors seal the cursors of list pages.
 	Cursors *page.Cursors
 	Log     *slog.Logger
@@ -106,6 +109,9 @@ func (a *API) routes() []route {
 	auth := func(m, p string, h http.HandlerFunc) route { return route{Route{m, p, false}, h} }
 	return []route{
 		pub("POST", "/v1/auth/login", a.login),
+		pub("POST", "/v1/signup", a.signup),
+		pub("GET", "/v1/signups/{token}", a.previewSignup),
+		pub("POST", "/v1/signups/{token}/confirm", a.confirmSignup),
 		auth("POST", "/v1/auth/switch", a.switchOrg),
 		auth("GET", "/v1/me", a.me),
 		auth("POST", "/v1/me/password", a.setPassword),
@@ -206,7 +212,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // redactPath keeps link tokens out of the logs.
 func redactPath(p string) string {
-	for _, prefix := range []string{"/v1/invitations/", "/v1/session-invites/", "/v1/email-verifications/", "/v1/member-invitations/"} {
+	for _, prefix := range []string{"/v1/invitations/", "/v1/session-invites/", "/v1/email-verifications/", "/v1/member-invitations/", "/v1/signups/"} {
 		if strings.HasPrefix(p, prefix) {
 			rest := p[len(prefix):]
 			if i := strings.IndexByte(rest, '/'); i >= 0 {

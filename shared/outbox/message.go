@@ -45,6 +45,8 @@ const (
 	EmailVerification Kind = "email_verification"
 	// MemberInvite invites a person to join a company as a member.
 	MemberInvite Kind = "member_invite"
+	// SignupVerification carries the link that confirms a sign-up.
+	SignupVerification Kind = "signup_verification"
 )
 
 // LinkPath is the web client's path for a message's link: invitations to an
@@ -58,6 +60,9 @@ func (k Kind) LinkPath() string {
 	}
 	if k == MemberInvite {
 		return "/join-company"
+	}
+	if k == SignupVerification {
+		return "/signup-confirm"
 	}
 	return "/invite"
 }

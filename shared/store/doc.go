@@ -27,6 +27,10 @@
 //	invitation     INV#<sha256(token)> INV               ttl = link expiry + 30 days
 //	member invite  MINV#<sha256(token)> INV              ttl = link expiry + 30 days; State pending|accepted, Used by
 //	                                                     conditional write (memberinvite)
+//	sign-up        SIGNUP#<sha256(token)> INV            ttl = link expiry + 30 days; the pending company and admin
+//	                                                     (password as argon2id); Used by conditional write on confirm
+//	pending signup SIGNUPEMAIL#<email> USER              the newest sign-up of an address, for sign-in's signup_unverified;
+//	                                                     deleted by the confirm
 //	listed member  ORG#<org>          MEMBERINV#<id>     the same invitation, for the members page: State, Deliveries
 //	invitation
 //	outbox message OUTBOX#<id>        OUTBOX             GSI2: OUTBOX#DUE / <nextAttemptAt>#<id> (while queued)
