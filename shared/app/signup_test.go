@@ -139,3 +139,51 @@ func TestSignupLimitsAndRefusals(t *testing.T) {
 	e.expect(e.call("POST", "/v1/signups/"+tok+"/confirm", "", nil), 410, "signup_expired")
 	e.expect(e.call("GET", "/v1/signups/not-a-token", "", nil), 404, "signup_not_found")
 }
+
+func TestSignupCompanyDefaultsEditableAndUsedByInvites(t *testing.T) {
+	e := newEnv(t)
+	admin := e.login(e.email("admin"))
+	tech := e.login(e.email("tech"))
+	c := e.createCase(admin, "Defaults")
+	org := "/v1/orgs/acme"
+
+	e.expect(e.call("PATCH", org, tech, map[string]int{"maxGuestDays": 10}), 403, "")
+	for _, bad := range []struct {
+		body  map[string]int
+		field string
+	}{
+		{map[string]int{"maxGuestDays": 0}, "maxGuestDays"},
+		{map[string]int{"maxGuestDays": 5000}, "maxGuestDays"},
+		{map[string]int{"reminderDays": 31}, "reminderDays"},
+		{map[string]int{"smsPerDay": -1}, "smsPerDay"},
+		{map[string]int{"maxGuestDays": 3, "reminderDays": 3}, "reminderDays"},
+	} {
+		r := e.call("PATCH", org, admin, bad.body)
+		e.expect(r, 400, "")
+		if r.field() != bad.field {
+			t.Fatalf("%v: field %q", bad.body, r.field())
+		}
+	}
+	r := e.call("PATCH", org, admin, map[string]int{"maxGuestDays": 10, "reminderDays": 2, "smsPerDay": 1})
+	e.expect(r, 200, "")
+	if r.Body["maxGuestDays"] != float64(10) || r.Body["reminderDays"] != float64(2) || r.Body["smsPerDay"] != float64(1) {
+		t.Fatalf("patch %s", r.Raw)
+	}
+	if got := e.call("GET", org, admin, nil); got.Body["maxGuestDays"] != float64(10) || got.Body["smsPerDay"] != float64(1) {
+		t.Fatalf("read back %s", got.Raw)
+	}
+
+	// The invite rules use them: the longest period, and the SMS budget.
+	long := e.call("POST", org+"/guests", admin, map[string]any{"email": e.email("long"), "name": "L", "caseId": c, "period": map[string]int{"days": 11}})
+	e.expect(long, 400, "invalid_input")
+	if long.field() != "period.days" {
+		t.Fatalf("field %q", long.field())
+	}
+	e.invite(admin, "sms1", "+4915112340001", c, 10)
+	second := e.call("POST", org+"/guests", admin, map[string]any{"email": e.email("sms2"), "name": "S", "caseId": c,
+		"phone": "+4915112340002", "channels": []string{"email", "sms"}, "period": map[string]int{"days": 5}})
+	e.expect(second, 429, "sms_budget_exhausted")
+	if log := e.call("GET", org+"/audit?action=org.", admin, nil).Raw; !strings.Contains(log, "maxGuestDays") {
+		t.Fatalf("audit %s", log)
+	}
+}

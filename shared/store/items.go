@@ -65,12 +65,13 @@ type orgItem struct {
 	ReminderDays int
 	Language     string `dynamodbav:",omitempty"`
 	TimeZone     string `dynamodbav:",omitempty"`
+	SMSPerDay    int    `dynamodbav:",omitempty"`
 	CreatedAt    time.Time
 }
 
 func (it orgItem) org() identity.Org {
 	return identity.Org{ID: it.ID, Name: it.Name, MaxGuestDays: it.MaxGuestDays, ReminderDays: it.ReminderDays,
-		Language: locale.Lang(it.Language), TimeZone: it.TimeZone, CreatedAt: it.CreatedAt}
+		Language: locale.Lang(it.Language), TimeZone: it.TimeZone, SMSPerDay: it.SMSPerDay, CreatedAt: it.CreatedAt}
 }
 
 type memberItem struct {
