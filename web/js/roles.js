@@ -118,10 +118,12 @@ export function rolesSection(ctx) {
     }
   }
 
-  function inviteMemberDialog(opener) {
+  async function inviteMemberDialog(opener) {
+    // The roles may still be loading when the button is pressed.
+    const choices = roles.length ? roles : (await apiAll(orgPath(org, 'roles'), 'roles')).map(named);
     const email = h('input', { type: 'email', required: true, autocomplete: 'off', 'data-field': 'email' });
     const name = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', 'data-field': 'name' });
-    const role = h('select', { 'data-field': 'role' }, roles.map((r) => h('option', { value: r.id, text: r.name, selected: r.id === 'technician' })));
+    const role = h('select', { 'data-field': 'role' }, choices.map((r) => h('option', { value: r.id, text: r.name, selected: r.id === 'technician' })));
     openDialog({
       title: t('members.invite'), submitLabel: t('members.send'), opener,
       body: [field(t('members.email'), email), field(t('members.nameOptional'), name), field(t('invite.role'), role)],
