@@ -79,6 +79,9 @@ const (
 	RoleDeleted               = "role.deleted"
 	MemberRoleChanged         = "member.role_changed"
 	MemberRemoved             = "member.removed"
+	MemberInvited             = "member.invited"
+	MemberJoined              = "member.joined"
+	OrgCreated                = "org.created"
 	GroupCreated              = "group.created"
 	GroupUpdated              = "group.updated"
 	GroupDeleted              = "group.deleted"
@@ -106,7 +109,7 @@ var Actions = []string{
 	SessionStarted, SessionInvited, SessionParticipantJoined, SessionParticipantLeft,
 	SessionToolsChanged, SessionParticipantRemoved, SessionEnded,
 	DeviceCommand, DeviceCreated, DeviceUpdated, DeviceDeleted, GroupCreated, GroupUpdated, GroupDeleted,
-	MemberRoleChanged, MemberRemoved, RoleCreated, RoleUpdated, RoleDeleted, OrgSettingsChanged,
+	MemberInvited, MemberJoined, MemberRoleChanged, MemberRemoved, RoleCreated, RoleUpdated, RoleDeleted, OrgCreated, OrgSettingsChanged,
 	UserPasswordChanged, UserSignedOutEverywhere, EmailReclaimed, EmailVerificationDeclined,
 	MessageFailed,
 }

@@ -201,7 +201,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, orgID string,
 		SealedToken: sealed, OrgID: orgID, InvitationID: inv.ID,
 		Status: outbox.Queued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 	}
-	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: now, Actor: p.UserID, Action: "member.invited", Target: inv.ID,
+	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: now, Actor: p.UserID, Action: audit.MemberInvited, Target: inv.ID,
 		Details: map[string]string{"email": email, "role": r.ID}, ActorName: p.Name, TargetName: displayName(inv)}
 	if err := s.store.CreateMemberInvitation(ctx, inv, m, e); err != nil {
 		return Invitation{}, err
@@ -335,7 +335,7 @@ func (s *Service) Accept(ctx context.Context, token, clientKey string, req Accep
 		return identity.Session{}, err
 	}
 	a.Member = identity.Member{OrgID: inv.OrgID, OrgName: inv.OrgName, UserID: u.ID, Email: u.Email, Name: u.Name, Role: inv.Role}
-	a.Audit = audit.Entry{ID: secret.NewID("a_"), OrgID: inv.OrgID, At: now, Actor: u.ID, Action: "member.joined", Target: u.ID,
+	a.Audit = audit.Entry{ID: secret.NewID("a_"), OrgID: inv.OrgID, At: now, Actor: u.ID, Action: audit.MemberJoined, Target: u.ID,
 		Details:   map[string]string{"role": inv.Role, "invitation": inv.ID, "newAccount": boolText(a.NewUser != nil)},
 		ActorName: u.Name, TargetName: u.Name}
 	if err := s.store.AcceptMemberInvitation(ctx, a); err != nil {

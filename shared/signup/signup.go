@@ -270,7 +270,7 @@ func (s *Service) Confirm(ctx context.Context, token string) (identity.Session, 
 		Language: p.Language, TimeZone: p.TimeZone, CreatedAt: now}
 	c := Creation{Pending: p, At: now, User: u, Org: org,
 		Member: identity.Member{OrgID: org.ID, OrgName: org.Name, UserID: u.ID, Email: u.Email, Name: u.Name, Role: access.RoleAdmin},
-		Audit: audit.Entry{ID: secret.NewID("a_"), OrgID: org.ID, At: now, Actor: u.ID, Action: "org.created", Target: org.ID,
+		Audit: audit.Entry{ID: secret.NewID("a_"), OrgID: org.ID, At: now, Actor: u.ID, Action: audit.OrgCreated, Target: org.ID,
 			Details: map[string]string{"name": org.Name}, ActorName: u.Name, TargetName: org.Name}}
 	if err := s.store.ConfirmSignup(ctx, c); err != nil {
 		return identity.Session{}, err
