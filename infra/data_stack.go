@@ -59,7 +59,7 @@ func NewDataStack(scope constructs.Construct, id string, props *DataStackProps) 
 		DeletionProtection: jsii.Bool(true),
 		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
 	})
-	for _, gsi := range []string{"GSI1", "GSI2"} {
+	for _, gsi := range []string{"GSI1", "GSI2", "GSI3"} {
 		table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 			IndexName:      jsii.String(gsi),
 			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(gsi + "PK"), Type: awsdynamodb.AttributeType_STRING},

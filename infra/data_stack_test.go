@@ -39,10 +39,10 @@ func TestDataStack(t *testing.T) {
 	t.Run("gsis project all", func(t *testing.T) {
 		p := props(onlyResource(t, tmpl, "AWS::DynamoDB::Table"))
 		gsis, _ := p["GlobalSecondaryIndexes"].([]any)
-		if len(gsis) != 2 {
-			t.Fatalf("want 2 GSIs, got %d", len(gsis))
+		if len(gsis) != 3 {
+			t.Fatalf("want 3 GSIs, got %d", len(gsis))
 		}
-		for _, name := range []string{"GSI1", "GSI2"} {
+		for _, name := range []string{"GSI1", "GSI2", "GSI3"} {
 			check(t, func() {
 				tmpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), obj{
 					"GlobalSecondaryIndexes": arrayWith(obj{

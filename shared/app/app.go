@@ -28,11 +28,14 @@ import (
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
 	"github.com/guestbridge/guestbridge/shared/notes"
+	"github.com/guestbridge/guestbridge/shared/memberinvite"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/relayctl"
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/session"
+	"github.com/guestbridge/guestbridge/shared/signup"
 	"github.com/guestbridge/guestbridge/shared/store"
 	"github.com/guestbridge/guestbridge/shared/sweep"
 )
@@ -90,12 +93,18 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, s3c *s3.Client, c clock.Cloc
 		return errors.Is(err, identity.ErrBadCredentials) || errors.Is(err, guest.ErrWrongPass)
 	})
 	inv.ThrottlePasswords(signIns)
+	cursors, err := page.NewCursors(keys.Cursor)
+	if err != nil {
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Deps{
 		Identity: ids, Invites: inv, Cases: cases, Roles: roles, Devices: device.NewService(st, c), Orgs: identity.NewOrgService(st, c),
 		Sessions: sessions, Attachments: attachments, Notes: notes.NewService(st, c), Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem, Browser: BrowserPolicy(cfg),
-		SignIns:     signIns,
-		EmailVerify: emailverify.NewService(st, c, keys.Seal, durable, local, redeem),
+		SignIns: signIns, Cursors: cursors,
+		Signup:        signup.NewService(st, ids, c, keys.Seal, durable, signup.Defaults{MaxGuestDays: cfg.MaxGuestDays, ReminderDays: cfg.ReminderDays}),
+		MemberInvites: memberinvite.NewService(st, roles, ids, c, keys.Seal, durable, local, redeem, signIns),
+		EmailVerify:   emailverify.NewService(st, c, keys.Seal, durable, local, redeem),
 	})
 	return &App{Config: cfg, Store: st, Identity: ids, Invites: inv, Cases: cases, Sessions: sessions, Minter: minter,
 		API: api, Clock: c, Log: log}, nil

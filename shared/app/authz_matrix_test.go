@@ -90,6 +90,13 @@ var rules = map[string]rule{
 	"GET /v1/orgs/{org}/members":                      {need: "roles.manage", ok: 200, res: "none"},
 	"PATCH /v1/orgs/{org}/members/{userId}":           {need: "roles.manage", ok: 200, res: "member"},
 	"DELETE /v1/orgs/{org}/members/{userId}":          {need: "roles.manage", ok: 204, res: "member"},
+	"POST /v1/orgs/{org}/member-invitations":          {need: "roles.manage", ok: 201, res: "none"},
+	"GET /v1/orgs/{org}/member-invitations":           {need: "roles.manage", ok: 200, res: "none"},
+	"GET /v1/member-invitations/{token}":              {public: 404},
+	"POST /v1/signup":                                 {public: 400},
+	"GET /v1/signups/{token}":                         {public: 404},
+	"POST /v1/signups/{token}/confirm":                {public: 404},
+	"POST /v1/member-invitations/{token}/accept":      {public: 404},
 	"GET /v1/orgs/{org}/groups":                       {need: "devices.read", ok: 200, res: "device-list"},
 	"POST /v1/orgs/{org}/groups":                      {need: "devices.configure", ok: 201, res: "new-group"},
 	"GET /v1/orgs/{org}/groups/{groupId}":             {need: "devices.read", ok: 200, res: "group-read"},
@@ -472,12 +479,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		switch k {
 		case "POST /v1/auth/login":
 			return request{"POST", "/v1/auth/login", map[string]string{"email": "bad"}, ""}
+		case "POST /v1/signup":
+			return request{"POST", "/v1/signup", map[string]string{"email": "bad"}, ""}
 		case "GET /v1/privileges":
 			return request{"GET", "/v1/privileges", nil, ""}
 		case "GET /v1/openapi.json":
 			return request{"GET", "/v1/openapi.json", nil, ""}
 		case "GET /v1/invitations/{token}", "POST /v1/invitations/{token}/accept", "POST /v1/invitations/{token}/decline",
-			"POST /v1/email-verifications/{token}", "GET /v1/email-verifications/{token}", "POST /v1/email-verifications/{token}/decline":
+			"POST /v1/email-verifications/{token}", "GET /v1/email-verifications/{token}", "POST /v1/email-verifications/{token}/decline",
+			"GET /v1/member-invitations/{token}", "POST /v1/member-invitations/{token}/accept",
+			"GET /v1/signups/{token}", "POST /v1/signups/{token}/confirm":
 			e.clock.Advance(time.Minute) // stay under the per-address redemption limit
 			method, path, _ := strings.Cut(strings.Replace(k, "{token}", "not-a-token", 1), " ")
 			return request{method, path, map[string]string{}, ""}
@@ -520,7 +531,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"GET", base + "/audit", nil, ""}
 		case "GET /v1/orgs/{org}/audit.csv":
 			return request{"GET", base + "/audit.csv", nil, ""}
-		case "GET /v1/orgs/{org}/roles", "GET /v1/orgs/{org}/members":
+		case "POST /v1/orgs/{org}/member-invitations":
+			return request{"POST", base + "/member-invitations", map[string]string{"email": e.email(fmt.Sprintf("mi%d", next())), "role": "technician"}, ""}
+		case "GET /v1/orgs/{org}/roles", "GET /v1/orgs/{org}/members", "GET /v1/orgs/{org}/member-invitations":
 			return request{"GET", base + strings.TrimPrefix(k, "GET /v1/orgs/{org}"), nil, ""}
 		case "POST /v1/orgs/{org}/roles":
 			return request{"POST", base + "/roles", map[string]any{"name": fmt.Sprintf("N%d", next()), "privileges": viewerPrivs}, ""}

@@ -131,7 +131,6 @@ func TestListsAuditFilters(t *testing.T) {
 		{"action=" + url.QueryEscape("guest.*"), "action"},
 		{"actor=" + strings.Repeat("a", 201), "actor"},
 		{"limit=0", "limit"},
-		{"cursor=GUEST%23x", "cursor"},
 		{"who=ann", "who"},
 	} {
 		r := e.call("GET", "/v1/orgs/"+e.org+"/audit?"+c.query, admin, nil)
@@ -143,6 +142,9 @@ func TestListsAuditFilters(t *testing.T) {
 			t.Errorf("%s: message leaks internals: %s", c.query, r.Raw)
 		}
 	}
+
+	// A cursor is sealed: a raw sort key is refused.
+	e.expect(e.call("GET", "/v1/orgs/"+e.org+"/audit?cursor=GUEST%23x", admin, nil), 400, "invalid_cursor")
 
 	// Another company's log never answers a filter that names this one's people.
 	other := e.login(e.email("otheradmin"))

@@ -79,6 +79,9 @@ const (
 	RoleDeleted               = "role.deleted"
 	MemberRoleChanged         = "member.role_changed"
 	MemberRemoved             = "member.removed"
+	MemberInvited             = "member.invited"
+	MemberJoined              = "member.joined"
+	OrgCreated                = "org.created"
 	GroupCreated              = "group.created"
 	GroupUpdated              = "group.updated"
 	GroupDeleted              = "group.deleted"
@@ -110,7 +113,7 @@ var Actions = []string{
 	SessionToolsChanged, SessionParticipantRemoved, SessionEnded,
 	SessionSnapshotTaken, SessionRecordingStarted, SessionRecordingStopped,
 	DeviceCommand, DeviceCreated, DeviceUpdated, DeviceDeleted, GroupCreated, GroupUpdated, GroupDeleted,
-	MemberRoleChanged, MemberRemoved, RoleCreated, RoleUpdated, RoleDeleted, OrgSettingsChanged,
+	MemberInvited, MemberJoined, MemberRoleChanged, MemberRemoved, RoleCreated, RoleUpdated, RoleDeleted, OrgCreated, OrgSettingsChanged,
 	UserPasswordChanged, UserSignedOutEverywhere, EmailReclaimed, EmailVerificationDeclined,
 	MessageFailed,
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
 
@@ -15,6 +16,8 @@ type Store interface {
 	CreateCase(ctx context.Context, c Case, entry audit.Entry) error
 	Case(ctx context.Context, orgID, caseID string) (Case, error)
 	Cases(ctx context.Context, orgID string) ([]Case, error)
+	// CasesPage reads one page of the cases keep accepts.
+	CasesPage(ctx context.Context, orgID string, pg page.Request, keep func(Case) bool) ([]Case, page.Key, error)
 }
 
 // Service creates and lists cases under the access rules.
@@ -59,20 +62,16 @@ func (s *Service) Get(ctx context.Context, p *access.Principal, orgID, caseID st
 }
 
 // List returns the cases the caller may see, newest first.
-func (s *Service) List(ctx context.Context, p *access.Principal, orgID string) ([]Case, error) {
+func (s *Service) List(ctx context.Context, p *access.Principal, orgID string, pg page.Request) ([]Case, page.Key, error) {
 	if err := access.Authorize(p, access.ListCases, access.Resource{OrgID: orgID}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	all, err := s.store.Cases(ctx, orgID)
+	out, next, err := s.store.CasesPage(ctx, orgID, pg, func(c Case) bool { return access.VisibleCase(p, c.ID) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]Case, 0, len(all))
-	for _, c := range all {
-		if access.VisibleCase(p, c.ID) {
-			out = append(out, c)
-		}
-	}
+	// Pages follow the storage order; within a page the newest comes first,
+	// as the list did when it was one page.
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
-	return out, nil
+	return out, next, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/apperr"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/plaintext"
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
@@ -43,6 +44,8 @@ type Store interface {
 	DeleteGroup(ctx context.Context, orgID, id string, entry audit.Entry) error
 	Device(ctx context.Context, orgID, id string) (Device, error)
 	Devices(ctx context.Context, orgID string) ([]Device, error)
+	GroupsPage(ctx context.Context, orgID string, pg page.Request, keep func(Group) bool) ([]Group, page.Key, error)
+	DevicesPage(ctx context.Context, orgID string, pg page.Request, keep func(Device) bool) ([]Device, page.Key, error)
 	// PutDevice writes a device on the condition that its group exists.
 	PutDevice(ctx context.Context, d Device, create bool, entry audit.Entry) error
 	DeleteDevice(ctx context.Context, orgID, id string, entry audit.Entry) error
@@ -94,33 +97,28 @@ func (s *Service) entry(p *access.Principal, orgID, action, target string, detai
 
 // Groups lists the groups the caller can see: all of them for members, those
 // in scope for guests (in devices mode, the groups of the selected devices).
-func (s *Service) Groups(ctx context.Context, p *access.Principal, orgID string) ([]Group, error) {
+func (s *Service) Groups(ctx context.Context, p *access.Principal, orgID string, pg page.Request) ([]Group, page.Key, error) {
 	if err := access.Authorize(p, access.ListDevices, access.Resource{OrgID: orgID}); err != nil {
-		return nil, err
-	}
-	gs, err := s.store.Groups(ctx, orgID)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var viaDevices map[string]bool
 	if p.Kind == access.Guest && p.Workspace.Mode == access.DevicesWorkspace {
+		// A guest's device list is bounded by their grant.
 		ds, err := s.visibleDevices(ctx, p, orgID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		viaDevices = map[string]bool{}
 		for _, d := range ds {
 			viaDevices[d.GroupID] = true
 		}
 	}
-	out := []Group{}
-	for _, g := range gs {
-		if access.VisibleIn(p, g.ID, "") || viaDevices[g.ID] {
-			out = append(out, g)
-		}
+	out, next, err := s.store.GroupsPage(ctx, orgID, pg, func(g Group) bool { return access.VisibleIn(p, g.ID, "") || viaDevices[g.ID] })
+	if err != nil {
+		return nil, nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out, next, nil
 }
 
 // Group returns one group within the caller's sight.
@@ -128,13 +126,22 @@ func (s *Service) Group(ctx context.Context, p *access.Principal, orgID, id stri
 	if err := access.Authorize(p, access.ListDevices, access.Resource{OrgID: orgID}); err != nil {
 		return Group{}, err
 	}
-	gs, err := s.Groups(ctx, p, orgID)
+	g, err := s.store.Group(ctx, orgID, id)
 	if err != nil {
 		return Group{}, err
 	}
-	for _, g := range gs {
-		if g.ID == id {
-			return g, nil
+	if access.VisibleIn(p, g.ID, "") {
+		return g, nil
+	}
+	if p.Kind == access.Guest && p.Workspace.Mode == access.DevicesWorkspace {
+		ds, err := s.visibleDevices(ctx, p, orgID)
+		if err != nil {
+			return Group{}, err
+		}
+		for _, d := range ds {
+			if d.GroupID == id {
+				return g, nil
+			}
 		}
 	}
 	return Group{}, ErrGroupNotFound
@@ -219,21 +226,18 @@ func (s *Service) visibleDevices(ctx context.Context, p *access.Principal, orgID
 }
 
 // Devices lists the devices the caller can see, optionally of one group.
-func (s *Service) Devices(ctx context.Context, p *access.Principal, orgID, groupID string) ([]Device, error) {
+func (s *Service) Devices(ctx context.Context, p *access.Principal, orgID, groupID string, pg page.Request) ([]Device, page.Key, error) {
 	if err := access.Authorize(p, access.ListDevices, access.Resource{OrgID: orgID}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ds, err := s.visibleDevices(ctx, p, orgID)
-	if err != nil || groupID == "" {
-		return ds, err
+	out, next, err := s.store.DevicesPage(ctx, orgID, pg, func(d Device) bool {
+		return (groupID == "" || d.GroupID == groupID) && access.VisibleIn(p, d.GroupID, d.ID)
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	out := []Device{}
-	for _, d := range ds {
-		if d.GroupID == groupID {
-			out = append(out, d)
-		}
-	}
-	return out, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, next, nil
 }
 
 // deviceFor reads a device and authorises act on it.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/guestbridge/guestbridge/shared/device"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/role"
 )
 
@@ -40,8 +41,9 @@ func (a *API) declineMyInvitation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listRoles(w http.ResponseWriter, r *http.Request) {
-	rs, err := a.d.Roles.List(r.Context(), principal(r), r.PathValue("org"))
-	respond(w, r, http.StatusOK, map[string]any{"roles": rs}, err)
+	list(a, w, r, "roles", "", func(pg page.Request) ([]role.Role, page.Key, error) {
+		return a.d.Roles.List(r.Context(), principal(r), r.PathValue("org"), pg)
+	})
 }
 
 func (a *API) createRole(w http.ResponseWriter, r *http.Request) {
@@ -75,8 +77,9 @@ func (a *API) deleteRole(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request) {
-	ms, err := a.d.Roles.Members(r.Context(), principal(r), r.PathValue("org"))
-	respond(w, r, http.StatusOK, map[string]any{"members": ms}, err)
+	list(a, w, r, "members", "", func(pg page.Request) ([]role.Member, page.Key, error) {
+		return a.d.Roles.Members(r.Context(), principal(r), r.PathValue("org"), pg)
+	})
 }
 
 func (a *API) assignRole(w http.ResponseWriter, r *http.Request) {
@@ -95,8 +98,9 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listGroups(w http.ResponseWriter, r *http.Request) {
-	gs, err := a.d.Devices.Groups(r.Context(), principal(r), r.PathValue("org"))
-	respond(w, r, http.StatusOK, map[string]any{"groups": gs}, err)
+	list(a, w, r, "groups", "", func(pg page.Request) ([]device.Group, page.Key, error) {
+		return a.d.Devices.Groups(r.Context(), principal(r), r.PathValue("org"), pg)
+	})
 }
 
 func (a *API) createGroup(w http.ResponseWriter, r *http.Request) {
@@ -130,8 +134,10 @@ func (a *API) deleteGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listDevices(w http.ResponseWriter, r *http.Request) {
-	ds, err := a.d.Devices.Devices(r.Context(), principal(r), r.PathValue("org"), r.URL.Query().Get("groupId"))
-	respond(w, r, http.StatusOK, map[string]any{"devices": ds}, err)
+	group := r.URL.Query().Get("groupId")
+	list(a, w, r, "devices", group, func(pg page.Request) ([]device.Device, page.Key, error) {
+		return a.d.Devices.Devices(r.Context(), principal(r), r.PathValue("org"), group, pg)
+	})
 }
 
 func (a *API) createDevice(w http.ResponseWriter, r *http.Request) {

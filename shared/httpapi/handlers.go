@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
@@ -11,6 +13,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/guest"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 )
 
@@ -42,6 +45,13 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	err = a.d.SignIns.Attempt(r.Context(), email, clientKey(r), func(ctx context.Context) error {
 		var err error
 		s, err = a.d.Identity.Login(ctx, email, req.Password)
+		if errors.Is(err, identity.ErrBadCredentials) && a.d.Signup != nil {
+			// Whoever knows the password of a pending sign-up is told to
+			// confirm it, rather than that the password is wrong.
+			if refusal := a.d.Signup.Refusal(ctx, email, req.Password); refusal != nil {
+				return refusal
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -154,12 +164,9 @@ func (a *API) createCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listCases(w http.ResponseWriter, r *http.Request) {
-	cs, err := a.d.Cases.List(r.Context(), principal(r), r.PathValue("org"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeList(w, r, map[string]any{"cases": cs})
+	list(a, w, r, "cases", "", func(pg page.Request) ([]casefile.Case, page.Key, error) {
+		return a.d.Cases.List(r.Context(), principal(r), r.PathValue("org"), pg)
+	})
 }
 
 func (a *API) getCase(w http.ResponseWriter, r *http.Request) {
@@ -186,12 +193,10 @@ func (a *API) inviteGuest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listGuests(w http.ResponseWriter, r *http.Request) {
-	vs, err := a.d.Invites.List(r.Context(), principal(r), r.PathValue("org"), r.URL.Query().Get("status"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeList(w, r, map[string]any{"guests": vs})
+	status := r.URL.Query().Get("status")
+	list(a, w, r, "guests", status, func(pg page.Request) ([]invite.View, page.Key, error) {
+		return a.d.Invites.List(r.Context(), principal(r), r.PathValue("org"), status, pg)
+	})
 }
 
 func (a *API) getGuest(w http.ResponseWriter, r *http.Request) {
@@ -277,7 +282,7 @@ func (a *API) auditLog(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	q, err := audit.ParseQuery(r.URL.Query())
+	q, scope, err := a.auditQuery(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -287,7 +292,13 @@ func (a *API) auditLog(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeList(w, r, map[string]any{"entries": entries, "next": next})
+	cursor, err := a.auditCursor(scope, next)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	// "next" is the name the log's cursor had before every list had one.
+	writeList(w, r, map[string]any{"entries": entries, "next": cursor, "nextCursor": cursor})
 }
 
 // auditExportMax bounds one CSV export; a longer log is exported in parts
@@ -300,7 +311,7 @@ func (a *API) auditCSV(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	q, err := audit.ParseQuery(r.URL.Query())
+	q, scope, err := a.auditQuery(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -322,7 +333,12 @@ func (a *API) auditCSV(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if q.Cursor != "" {
-		w.Header().Set("X-Next-Cursor", q.Cursor)
+		cursor, err := a.auditCursor(scope, q.Cursor)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.Header().Set("X-Next-Cursor", cursor)
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="audit-log.csv"`)
@@ -331,4 +347,30 @@ func (a *API) auditCSV(w http.ResponseWriter, r *http.Request) {
 	if err := audit.WriteCSV(w, all, true); err != nil {
 		logger(r).ErrorContext(r.Context(), "audit csv", "err", err)
 	}
+}
+
+// auditQuery reads the audit log's query; its cursor is sealed like every
+// list's, for the company and the filters it was issued with.
+func (a *API) auditQuery(r *http.Request) (audit.Query, string, error) {
+	q, err := audit.ParseQuery(r.URL.Query())
+	if err != nil {
+		return audit.Query{}, "", err
+	}
+	scope := page.Scope(r.PathValue("org"), "audit", q.Actor+"\x00"+q.Action+"\x00"+q.Target)
+	start, err := a.d.Cursors.Open(scope, q.Cursor)
+	if err != nil {
+		return audit.Query{}, "", err
+	}
+	q.Cursor = start["SK"]
+	if start != nil && !strings.HasPrefix(q.Cursor, "AUDIT#") {
+		return audit.Query{}, "", page.ErrInvalidCursor
+	}
+	return q, scope, nil
+}
+
+func (a *API) auditCursor(scope, sk string) (string, error) {
+	if sk == "" {
+		return "", nil
+	}
+	return a.d.Cursors.Seal(scope, page.Key{"SK": sk})
 }

@@ -22,10 +22,13 @@ import (
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
 	"github.com/guestbridge/guestbridge/shared/notes"
+	"github.com/guestbridge/guestbridge/shared/memberinvite"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
 	"github.com/guestbridge/guestbridge/shared/session"
+	"github.com/guestbridge/guestbridge/shared/signup"
 )
 
 // AuditLog reads an organisation's audit log.
@@ -62,6 +65,12 @@ type Deps struct {
 	Local   ratelimit.Limiter
 	// SignIns throttles failed sign-ins per email and client address.
 	SignIns *ratelimit.SignIns
+	// MemberInvites invites people to join a company as members.
+	MemberInvites *memberinvite.Service
+	// Signup starts companies.
+	Signup *signup.Service
+	// Cursors seal the cursors of list pages.
+	Cursors *page.Cursors
 	Log     *slog.Logger
 }
 
@@ -106,6 +115,9 @@ func (a *API) routes() []route {
 	auth := func(m, p string, h http.HandlerFunc) route { return route{Route{m, p, false}, h} }
 	return []route{
 		pub("POST", "/v1/auth/login", a.login),
+		pub("POST", "/v1/signup", a.signup),
+		pub("GET", "/v1/signups/{token}", a.previewSignup),
+		pub("POST", "/v1/signups/{token}/confirm", a.confirmSignup),
 		auth("POST", "/v1/auth/switch", a.switchOrg),
 		auth("GET", "/v1/me", a.me),
 		auth("POST", "/v1/me/password", a.setPassword),
@@ -141,6 +153,10 @@ func (a *API) routes() []route {
 		auth("GET", "/v1/orgs/{org}/members", a.listMembers),
 		auth("PATCH", "/v1/orgs/{org}/members/{userId}", a.assignRole),
 		auth("DELETE", "/v1/orgs/{org}/members/{userId}", a.removeMember),
+		auth("POST", "/v1/orgs/{org}/member-invitations", a.inviteMember),
+		auth("GET", "/v1/orgs/{org}/member-invitations", a.listMemberInvitations),
+		pub("GET", "/v1/member-invitations/{token}", a.previewMemberInvitation),
+		pub("POST", "/v1/member-invitations/{token}/accept", a.acceptMemberInvitation),
 		auth("GET", "/v1/orgs/{org}/groups", a.listGroups),
 		auth("POST", "/v1/orgs/{org}/groups", a.createGroup),
 		auth("GET", "/v1/orgs/{org}/groups/{groupId}", a.getGroup),
@@ -210,7 +226,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // redactPath keeps link tokens out of the logs.
 func redactPath(p string) string {
-	for _, prefix := range []string{"/v1/invitations/", "/v1/session-invites/", "/v1/email-verifications/"} {
+	for _, prefix := range []string{"/v1/invitations/", "/v1/session-invites/", "/v1/email-verifications/", "/v1/member-invitations/", "/v1/signups/"} {
 		if strings.HasPrefix(p, prefix) {
 			rest := p[len(prefix):]
 			if i := strings.IndexByte(rest, '/'); i >= 0 {

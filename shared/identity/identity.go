@@ -53,7 +53,9 @@ type Org struct {
 	Language locale.Lang `json:"language"`
 	// TimeZone (IANA) is where the company's dates are read: emails and SMS
 	// show times there, and a custom end date ends at the end of that day.
-	TimeZone  string    `json:"timeZone"`
+	TimeZone string `json:"timeZone"`
+	// SMSPerDay is the company's daily SMS budget; 0 takes the service's.
+	SMSPerDay int       `json:"smsPerDay,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }
 

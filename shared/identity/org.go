@@ -2,6 +2,8 @@ package identity
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/guestbridge/guestbridge/shared/access"
@@ -45,10 +47,13 @@ type OrgView struct {
 	TimeZone     string      `json:"timeZone"`
 	MaxGuestDays int         `json:"maxGuestDays"`
 	ReminderDays int         `json:"reminderDays"`
+	// SMSPerDay is the company's own daily SMS budget; 0 means the
+	// service's default applies.
+	SMSPerDay int `json:"smsPerDay"`
 }
 
 func orgView(o Org) OrgView {
-	return OrgView{ID: o.ID, Name: o.Name, Language: o.Lang(), TimeZone: o.ZoneName(), MaxGuestDays: o.MaxGuestDays, ReminderDays: o.ReminderDays}
+	return OrgView{ID: o.ID, Name: o.Name, Language: o.Lang(), TimeZone: o.ZoneName(), MaxGuestDays: o.MaxGuestDays, ReminderDays: o.ReminderDays, SMSPerDay: o.SMSPerDay}
 }
 
 // Get returns the company's settings to anyone acting in it: members and
@@ -68,7 +73,20 @@ func (s *OrgService) Get(ctx context.Context, p *access.Principal, orgID string)
 type OrgPatch struct {
 	Language *string `json:"language,omitempty"`
 	TimeZone *string `json:"timeZone,omitempty"`
+	// The company's defaults: the longest guest period an invitation may
+	// give, the days before a period's end that the guest is reminded, and
+	// the daily SMS budget (0: the service's).
+	MaxGuestDays *int `json:"maxGuestDays,omitempty"`
+	ReminderDays *int `json:"reminderDays,omitempty"`
+	SMSPerDay    *int `json:"smsPerDay,omitempty"`
 }
+
+// Bounds of the company's defaults.
+const (
+	MaxGuestDaysLimit = 3650
+	ReminderDaysLimit = 30
+	SMSPerDayLimit    = 10000
+)
 
 // Patch changes the company's language or time zone; it needs the privilege
 // that administers the company (roles.manage).
@@ -76,8 +94,8 @@ func (s *OrgService) Patch(ctx context.Context, p *access.Principal, orgID strin
 	if err := access.Authorize(p, access.ConfigureCompany, access.Resource{OrgID: orgID}); err != nil {
 		return OrgView{}, err
 	}
-	if req.Language == nil && req.TimeZone == nil {
-		return OrgView{}, apperr.InvalidField("body", "nothing to change: give language or timeZone")
+	if req.Language == nil && req.TimeZone == nil && req.MaxGuestDays == nil && req.ReminderDays == nil && req.SMSPerDay == nil {
+		return OrgView{}, apperr.InvalidField("body", "nothing to change: give language, timeZone, maxGuestDays, reminderDays or smsPerDay")
 	}
 	prev, err := s.store.Org(ctx, orgID)
 	if err != nil {
@@ -103,6 +121,28 @@ func (s *OrgService) Patch(ctx context.Context, p *access.Principal, orgID strin
 		}
 		next.TimeZone = loc.String()
 		details["timeZone"] = next.TimeZone
+	}
+	for _, f := range []struct {
+		name     string
+		v        *int
+		min, max int
+		dst      *int
+	}{
+		{"maxGuestDays", req.MaxGuestDays, 1, MaxGuestDaysLimit, &next.MaxGuestDays},
+		{"reminderDays", req.ReminderDays, 0, ReminderDaysLimit, &next.ReminderDays},
+		{"smsPerDay", req.SMSPerDay, 0, SMSPerDayLimit, &next.SMSPerDay},
+	} {
+		if f.v == nil {
+			continue
+		}
+		if *f.v < f.min || *f.v > f.max {
+			return OrgView{}, apperr.InvalidField(f.name, fmt.Sprintf("%s must be between %d and %d", f.name, f.min, f.max))
+		}
+		*f.dst = *f.v
+		details[f.name] = strconv.Itoa(*f.v)
+	}
+	if next.ReminderDays >= next.MaxGuestDays {
+		return OrgView{}, apperr.InvalidField("reminderDays", "reminderDays must be shorter than maxGuestDays")
 	}
 	e := audit.Entry{ID: secret.NewID("a_"), OrgID: orgID, At: s.clock.Now(), Actor: p.UserID, Action: OrgSettingsChanged,
 		Target: orgID, Details: details, ActorName: p.Name, TargetName: prev.Name}

@@ -20,6 +20,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/locale"
 	"github.com/guestbridge/guestbridge/shared/outbox"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/password"
 	"github.com/guestbridge/guestbridge/shared/phone"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
@@ -36,6 +37,8 @@ type Store interface {
 	User(ctx context.Context, id string) (identity.User, error)
 	Guest(ctx context.Context, orgID, guestID string) (guest.Guest, error)
 	Guests(ctx context.Context, orgID string) ([]guest.Guest, error)
+	// GuestsPage reads one page of a company's guests, of one status if set.
+	GuestsPage(ctx context.Context, orgID string, status guest.Status, now time.Time, pg page.Request) ([]guest.Guest, page.Key, error)
 	// GuestByEmail finds a company's guest by email (guest.ErrNotFound if none).
 	GuestByEmail(ctx context.Context, orgID, email string) (guest.Guest, error)
 	Invitation(ctx context.Context, tokenHash string) (guest.Invitation, error)
@@ -381,28 +384,25 @@ func (s *Service) entry(p *access.Principal, action, target string, details map[
 }
 
 // List returns the organisation's guests, optionally only those in one status.
-func (s *Service) List(ctx context.Context, p *access.Principal, orgID, status string) ([]View, error) {
+func (s *Service) List(ctx context.Context, p *access.Principal, orgID, status string, pg page.Request) ([]View, page.Key, error) {
 	if err := access.Authorize(p, access.ManageGuests, access.Resource{OrgID: orgID}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch guest.Status(status) {
 	case "", guest.Pending, guest.Active, guest.Inactive, guest.Deactivated:
 	default:
-		return nil, apperr.InvalidField("status", "status must be active, pending, inactive or deactivated")
-	}
-	gs, err := s.store.Guests(ctx, orgID)
-	if err != nil {
-		return nil, err
+		return nil, nil, apperr.InvalidField("status", "status must be active, pending, inactive or deactivated")
 	}
 	now := s.clock.Now()
+	gs, next, err := s.store.GuestsPage(ctx, orgID, guest.Status(status), now, pg)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]View, 0, len(gs))
 	for _, g := range gs {
-		v := ViewOf(g, now)
-		if status == "" || string(v.Status) == status {
-			out = append(out, v)
-		}
+		out = append(out, ViewOf(g, now))
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // Get returns one guest.

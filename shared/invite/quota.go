@@ -17,6 +17,14 @@ func (s *Service) charge(ctx context.Context, p *access.Principal, orgID, phone 
 	q := s.cfg.Quotas
 	charges := q.Invite(p.UserID, orgID)
 	if phone != "" && contains(channels, outbox.SMS) {
+		// A company may set its own SMS budget (PATCH /v1/orgs/{org}).
+		org, err := s.store.Org(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		if org.SMSPerDay > 0 {
+			q.SMSPerOrgDay = org.SMSPerDay
+		}
 		charges = append(charges, q.SMS(orgID, phone)...)
 	}
 	return s.limiter.Take(ctx, s.clock.Now(), charges...)

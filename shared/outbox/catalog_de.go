@@ -38,6 +38,16 @@ func init() {
 				"Öffnen Sie diesen Link, um Ihre Kamera zu teilen:\n\n{{.link}}\n",
 			"session_customer.sms": "{{.inviterName}} hilft Ihnen gern ({{.caseTitle}}). Zum Teilen Ihrer Kamera öffnen: {{.link}}",
 
+			"signup_verification.subject": "Bestätigen Sie Ihre E-Mail-Adresse, um {{.orgName}} bei Guestbridge anzulegen",
+			"signup_verification.text": "Hallo {{.name}},\n\njemand möchte das Unternehmen {{.orgName}} bei Guestbridge mit dieser E-Mail-Adresse " +
+				"als erste Administratorin oder ersten Administrator anlegen.\n\nWenn Sie das waren, öffnen Sie diesen Link und drücken Sie dort auf Anlegen:\n\n{{.link}}\n\n" +
+				"Der Link gilt bis {{date .linkExpiresAt}}. Wenn Sie es nicht waren, ignorieren Sie diese Nachricht: Es wird nichts angelegt.\n",
+
+			"member_invite.subject": "{{.inviterName}} lädt Sie zu {{.orgName}} bei Guestbridge ein",
+			"member_invite.text": "Hallo{{if .name}} {{.name}}{{end}},\n\n{{.inviterName}} lädt Sie ein, {{.orgName}} als {{.roleName}} beizutreten.\n\n" +
+				"Öffnen Sie diesen Link, um anzunehmen – mit Ihrem Guestbridge-Konto für diese Adresse oder einem neuen:\n\n{{.link}}\n\n" +
+				"Der Link gilt bis {{date .linkExpiresAt}} und nur einmal. Wenn Sie damit nicht rechnen, ignorieren Sie diese Nachricht.\n",
+
 			"email_verification.subject": "Bestätigen Sie Ihre E-Mail-Adresse für Guestbridge",
 			"email_verification.text": "Hallo {{.name}},\n\n" +
 				"{{if .orgName}}für diese E-Mail-Adresse wurde am {{date .accountCreatedAt}} über eine SMS von {{.orgName}} ein Konto angelegt, " +

@@ -39,6 +39,16 @@ func init() {
 				"Open this link to share your camera:\n\n{{.link}}\n",
 			"session_customer.sms": "{{.inviterName}} is ready to help you ({{.caseTitle}}). Open to share your camera: {{.link}}",
 
+			"signup_verification.subject": "Confirm your email address to create {{.orgName}} on Guestbridge",
+			"signup_verification.text": "Hello {{.name}},\n\nsomeone asked to create the company {{.orgName}} on Guestbridge with this email address " +
+				"as its first administrator.\n\nIf it was you, open this link and press Create on the page:\n\n{{.link}}\n\n" +
+				"The link works until {{date .linkExpiresAt}}. If it was not you, ignore this message: nothing is created.\n",
+
+			"member_invite.subject": "{{.inviterName}} invites you to join {{.orgName}} on Guestbridge",
+			"member_invite.text": "Hello{{if .name}} {{.name}}{{end}},\n\n{{.inviterName}} invites you to join {{.orgName}} as {{.roleName}}.\n\n" +
+				"Open this link to accept, with your Guestbridge account for this address or a new one:\n\n{{.link}}\n\n" +
+				"The link works until {{date .linkExpiresAt}} and can be used once. If you do not expect this, ignore this message.\n",
+
 			"email_verification.subject": "Confirm your email address for Guestbridge",
 			"email_verification.text": "Hello {{.name}},\n\n" +
 				"{{if .orgName}}an account for this email address was created on {{date .accountCreatedAt}} from a text message of {{.orgName}}, " +

@@ -52,6 +52,10 @@ const (
 	SessionCustomer Kind = "session_customer"
 	// EmailVerification carries the link that proves an account's address.
 	EmailVerification Kind = "email_verification"
+	// MemberInvite invites a person to join a company as a member.
+	MemberInvite Kind = "member_invite"
+	// SignupVerification carries the link that confirms a sign-up.
+	SignupVerification Kind = "signup_verification"
 )
 
 // LinkPath is the web client's path for a message's link: invitations to an
@@ -62,6 +66,12 @@ func (k Kind) LinkPath() string {
 	}
 	if k == EmailVerification {
 		return "/verify-email"
+	}
+	if k == MemberInvite {
+		return "/join-company"
+	}
+	if k == SignupVerification {
+		return "/signup-confirm"
 	}
 	return "/invite"
 }

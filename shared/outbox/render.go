@@ -61,7 +61,7 @@ func Render(ch Channel, k Kind, data map[string]string, link string) (Rendered, 
 	loc := locale.Zone(data[DataZone])
 	key := string(k)
 	switch k {
-	case GuestInvite, SessionInvite, SessionCustomer, EmailVerification:
+	case GuestInvite, SessionInvite, SessionCustomer, EmailVerification, MemberInvite, SignupVerification:
 		if link == "" {
 			return Rendered{}, fmt.Errorf("outbox: %s without a link", k)
 		}

@@ -3,6 +3,8 @@ package outbox
 import (
 	"strings"
 	"testing"
+
+	"github.com/guestbridge/guestbridge/shared/locale"
 )
 
 func TestRenderEmailVerification(t *testing.T) {
@@ -43,5 +45,22 @@ func TestRenderEmailVerification(t *testing.T) {
 	}
 	if _, err := Render(Email, EmailVerification, data, ""); err == nil {
 		t.Fatal("a verification without a link rendered")
+	}
+}
+
+func TestRenderMemberInvite(t *testing.T) {
+	if MemberInvite.LinkPath() != "/join-company" {
+		t.Fatalf("link path %q", MemberInvite.LinkPath())
+	}
+	for lang, want := range map[locale.Lang]string{locale.English: "invites you to join Acme as Technician", locale.German: "lädt Sie ein, Acme als Technician beizutreten"} {
+		data := Localized(map[string]string{"name": "Nia", "orgName": "Acme", "inviterName": "Ann", "roleName": "Technician",
+			"linkExpiresAt": "2026-12-08T10:00:00Z"}, lang, "Europe/Berlin")
+		m, err := Render(Email, MemberInvite, data, "https://gb.test/join-company#tok")
+		if err != nil || !strings.Contains(m.Text, want) || !strings.Contains(m.Text, "https://gb.test/join-company#tok") {
+			t.Errorf("%s: %q, %v", lang, m.Text, err)
+		}
+		if _, err := Render(Email, MemberInvite, data, ""); err == nil {
+			t.Errorf("%s: rendered without a link", lang)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/apperr"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/clock"
+	"github.com/guestbridge/guestbridge/shared/page"
 	"github.com/guestbridge/guestbridge/shared/plaintext"
 	"github.com/guestbridge/guestbridge/shared/secret"
 )
@@ -45,6 +47,8 @@ type Store interface {
 	DeleteRole(ctx context.Context, orgID, roleID string, entry audit.Entry) error
 	RoleHolders(ctx context.Context, orgID, roleID string) ([]Holder, error)
 	Members(ctx context.Context, orgID string) ([]Member, error)
+	RolesPage(ctx context.Context, orgID string, pg page.Request) ([]Role, page.Key, error)
+	MembersPage(ctx context.Context, orgID string, pg page.Request) ([]Member, page.Key, error)
 	// SetMemberRole assigns a role to a member, on the condition that they
 	// still hold fromRole, that a custom role still exists and, with
 	// keepAdmin set, that that member is still an admin.
@@ -158,18 +162,41 @@ func (s *Service) Resolve(ctx context.Context, orgID, id string) (Role, error) {
 }
 
 // List returns the built-in and custom roles.
-func (s *Service) List(ctx context.Context, p *access.Principal, orgID string) ([]Role, error) {
+// The built-in roles lead the list, then the custom roles in storage order
+// (by name within a page).
+func (s *Service) List(ctx context.Context, p *access.Principal, orgID string, pg page.Request) ([]Role, page.Key, error) {
 	if err := access.Authorize(p, access.ManageRoles, access.Resource{OrgID: orgID}); err != nil {
-		return nil, err
-	}
-	custom, err := s.store.Roles(ctx, orgID)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a, _ := Builtin(access.RoleAdmin)
 	t, _ := Builtin(access.RoleTechnician)
+	builtins := []Role{a, t}
+	// A cursor within the built-in roles carries the next one's position
+	// under "Builtin"; any other cursor is the custom roles' own.
+	from, start := 0, pg.Start
+	if start != nil {
+		from = len(builtins)
+		if b, ok := start["Builtin"]; ok {
+			n, err := strconv.Atoi(b)
+			if err != nil || n < 0 || n > len(builtins) || len(start) != 1 {
+				return nil, nil, page.ErrInvalidCursor
+			}
+			from, start = n, nil
+		}
+	}
+	out := []Role{}
+	for i := from; i < len(builtins) && len(out) < pg.Limit; i++ {
+		out = append(out, builtins[i])
+	}
+	if len(out) == pg.Limit && from+len(out) <= len(builtins) && len(out) > 0 {
+		return out, page.Key{"Builtin": strconv.Itoa(from + len(out))}, nil
+	}
+	custom, next, err := s.store.RolesPage(ctx, orgID, page.Request{Limit: pg.Limit - len(out), Start: start})
+	if err != nil {
+		return nil, nil, err
+	}
 	sort.Slice(custom, func(i, j int) bool { return custom[i].Name < custom[j].Name })
-	return append([]Role{a, t}, custom...), nil
+	return append(out, custom...), next, nil
 }
 
 // Get returns one role.
@@ -264,16 +291,16 @@ func (s *Service) entry(p *access.Principal, action string, r Role) audit.Entry 
 }
 
 // Members lists the company's members and their roles.
-func (s *Service) Members(ctx context.Context, p *access.Principal, orgID string) ([]Member, error) {
+func (s *Service) Members(ctx context.Context, p *access.Principal, orgID string, pg page.Request) ([]Member, page.Key, error) {
 	if err := access.Authorize(p, access.ManageRoles, access.Resource{OrgID: orgID}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ms, err := s.store.Members(ctx, orgID)
+	ms, next, err := s.store.MembersPage(ctx, orgID, pg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Email < ms[j].Email })
-	return ms, nil
+	return ms, next, nil
 }
 
 // AssignRequest is the body of PATCH /v1/orgs/{org}/members/{userId}.

@@ -69,6 +69,7 @@ type Keys struct {
 	Seal        []byte // AES-256-GCM key for tokens held in the outbox until sent
 	TicketSeed  []byte // Ed25519 seed for relay join tickets
 	RelayEvents []byte // HMAC key of the relay's events
+	Cursor      []byte // AES-256-GCM key of list cursors (page.Cursors)
 }
 
 // Derive computes the service keys from the root secret, so one configured
@@ -78,7 +79,8 @@ func Derive(root []byte) (Keys, error) {
 		return Keys{}, errors.New("secret: root secret must be at least 32 bytes")
 	}
 	return Keys{Session: derive(root, "session-token"), Seal: derive(root, "outbox-seal"),
-		TicketSeed: derive(root, "relay-ticket"), RelayEvents: derive(root, "relay-events")}, nil
+		TicketSeed: derive(root, "relay-ticket"), RelayEvents: derive(root, "relay-events"),
+		Cursor: derive(root, "list-cursor")}, nil
 }
 
 func derive(root []byte, label string) []byte {

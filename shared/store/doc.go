@@ -11,6 +11,9 @@
 //	                                                     GSI1: USER#<user> / GUEST#<org> (case guest, once accepted)
 //	                                                     GSI1: INVITEE#<email> / GUEST#<org> (company guest)
 //	                                                     GSI2: GUESTS#ACTIVE / <validUntil>#<org>#<guest> (while active)
+//	                                                     GSI3: GUESTSTATUS#<org>#<stored status> / <validUntil>#<guest>
+//	                                                     (stored status: pending|active|inactive|deactivated, set by
+//	                                                     every write that changes it)
 //	guest email    ORG#<org>          GUESTEMAIL#<email> (one guest per email and organisation)
 //	grant          ORG#<org>          GRANT#<guest>      ttl = end of period (TTL cleans up; checks never rely on it)
 //	custom role    ORG#<org>          ROLE#<role>
@@ -22,6 +25,14 @@
 //	                                                     account made from an SMS link, which the mailbox's owner can take)
 //	email proof    EMAILVERIFY#<sha256(token)> INV       ttl = link expiry + 30 days; Used (and Declined) by conditional write
 //	invitation     INV#<sha256(token)> INV               ttl = link expiry + 30 days
+//	member invite  MINV#<sha256(token)> INV              ttl = link expiry + 30 days; State pending|accepted, Used by
+//	                                                     conditional write (memberinvite)
+//	sign-up        SIGNUP#<sha256(token)> INV            ttl = link expiry + 30 days; the pending company and admin
+//	                                                     (password as argon2id); Used by conditional write on confirm
+//	pending signup SIGNUPEMAIL#<email> USER              the newest sign-up of an address, for sign-in's signup_unverified;
+//	                                                     deleted by the confirm
+//	listed member  ORG#<org>          MEMBERINV#<id>     the same invitation, for the members page: State, Deliveries
+//	invitation
 //	outbox message OUTBOX#<id>        OUTBOX             GSI2: OUTBOX#DUE / <nextAttemptAt>#<id> (while queued)
 //	rate counter   RATE#<rule>#<key>  <window start>     ttl = window end; raised all-or-none per request (Limiter.Take)
 //	relay task     RELAY              TASK#<task>        ttl = heartbeat + 60 s (written by the relay)
@@ -46,7 +57,12 @@
 //     version) and of the member or grant item;
 //   - invitation preview and accept: one GetItem of INV#; accept is one
 //     TransactWriteItems (link, guest, account, grant, welcome message, audit);
-//   - the guest list and cases: a Query of the organisation's partition by SK prefix;
+//   - every list (guests, cases, devices, groups, members, roles, audit): one page
+//     is a Query of the organisation's partition by SK prefix with Limit (+1 to
+//     know whether more follow), resumed from the sealed cursor's start key;
+//   - the guest list by status: GSI3 GUESTSTATUS#<org>#<status> with GSI3SK after
+//     now; "deactivated" also reads the other three partitions up to now (periods
+//     that ended before the sweep recorded them);
 //   - the sweep: GSI2 query of GUESTS#ACTIVE up to now (expired) and up to
 //     now + reminder days (reminders);
 //   - the sender: GSI2 query of OUTBOX#DUE up to now;

@@ -135,6 +135,12 @@ func (s *Store) validate(orgID, guestID, invitationID, userID, grantID string, a
 	if profile != nil {
 		cond += " AND UpdatedAt = :upd"
 		vals[":upd"] = marshalTime(profile.UpdatedAt)
+		// The profile is unchanged since read, so its status once validated
+		// is known here.
+		after := *profile
+		after.Validated = true
+		set += ", GSI3PK = :gsi3pk"
+		vals[":gsi3pk"] = str(guestStatusPK(orgID, storedStatus(after)))
 	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: key(orgPK(orgID), guestSK(guestID)),
@@ -166,10 +172,11 @@ func (s *Store) DeclineGuest(ctx context.Context, g guest.Guest, at time.Time, e
 		{Update: &types.Update{
 			TableName:           &s.table,
 			Key:                 key(orgPK(g.OrgID), guestSK(g.ID)),
-			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
+			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at, GSI3PK = :gsi3pk REMOVE GSI2PK, GSI2SK"),
 			ConditionExpression: aws.String("InvitationID = :inv AND attribute_not_exists(EndReason) AND Validated = :false"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":false": boolean(false), ":at": t, ":r": str(guest.Declined), ":inv": str(g.InvitationID),
+				":gsi3pk": str(guestStatusPK(g.OrgID, guest.Deactivated)),
 			},
 		}},
 		putNew(s.table, newAuditItem(entry)),
@@ -302,10 +309,11 @@ func (s *Store) Decline(ctx context.Context, l guest.Invitation, at time.Time, e
 		{Update: &types.Update{
 			TableName:           &s.table,
 			Key:                 key(orgPK(l.OrgID), guestSK(l.GuestID)),
-			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
+			UpdateExpression:    aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at, GSI3PK = :gsi3pk REMOVE GSI2PK, GSI2SK"),
 			ConditionExpression: aws.String("InvitationID = :inv AND attribute_not_exists(EndReason) AND Validated = :false"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":false": boolean(false), ":at": t, ":r": str(guest.Declined), ":inv": str(l.InvitationID),
+				":gsi3pk": str(guestStatusPK(l.OrgID, guest.Deactivated)),
 			},
 		}},
 		putNew(s.table, newAuditItem(entry)),
@@ -337,11 +345,12 @@ func (s *Store) Expire(ctx context.Context, g guest.Guest, now time.Time, entry 
 func (s *Store) deactivate(ctx context.Context, g guest.Guest, at time.Time, reason, extraCond string, entry audit.Entry) error {
 	cond, vals := guestUnchanged(g)
 	vals[":false"], vals[":at"], vals[":r"] = boolean(false), marshalTime(at), str(reason)
+	vals[":gsi3pk"] = str(guestStatusPK(g.OrgID, guest.Deactivated))
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:                 &s.table,
 			Key:                       key(orgPK(g.OrgID), guestSK(g.ID)),
-			UpdateExpression:          aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at REMOVE GSI2PK, GSI2SK"),
+			UpdateExpression:          aws.String("SET Active = :false, EndedAt = :at, EndReason = :r, UpdatedAt = :at, GSI3PK = :gsi3pk REMOVE GSI2PK, GSI2SK"),
 			ConditionExpression:       aws.String(cond + extraCond),
 			ExpressionAttributeValues: vals,
 		}},
@@ -360,13 +369,14 @@ func (s *Store) UpdateGuest(ctx context.Context, prev, next guest.Guest, entry a
 	cond += " AND UpdatedAt = :prevUpd"
 	vals[":prevUpd"] = marshalTime(prev.UpdatedAt)
 	vals[":u"], vals[":sk"], vals[":upd"] = marshalTime(next.ValidUntil), str(activeGuestSK(next.ValidUntil, next.OrgID, next.ID)), marshalTime(next.UpdatedAt)
+	vals[":gsi3pk"], vals[":gsi3sk"] = str(guestStatusPK(next.OrgID, storedStatus(next))), str(guestStatusSK(next.ValidUntil, next.ID))
 	vals[":active"], vals[":role"], vals[":ws"], vals[":privs"] = boolean(next.Active), str(next.RoleID),
 		mustMarshal(next.Workspace), &types.AttributeValueMemberL{Value: strList(privStrings(next.Privileges))}
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:                 &s.table,
 			Key:                       key(orgPK(next.OrgID), guestSK(next.ID)),
-			UpdateExpression:          aws.String("SET ValidUntil = :u, GSI2SK = :sk, UpdatedAt = :upd, Active = :active, RoleID = :role, Workspace = :ws, #privs = :privs"),
+			UpdateExpression:          aws.String("SET ValidUntil = :u, GSI2SK = :sk, GSI3PK = :gsi3pk, GSI3SK = :gsi3sk, UpdatedAt = :upd, Active = :active, RoleID = :role, Workspace = :ws, #privs = :privs"),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#privs": "Privileges"},
 			ExpressionAttributeValues: vals,
@@ -513,4 +523,26 @@ func (s *Store) InviteLookup(ctx context.Context, orgID, caseID, email string) (
 		}
 	}
 	return l, nil
+}
+
+// SeedGuests writes guests as they are, without links, messages or audit, in
+// batches: for load tools that need a company with many guests quickly.
+func (s *Store) SeedGuests(ctx context.Context, gs []guest.Guest) error {
+	for len(gs) > 0 {
+		n := min(25, len(gs))
+		reqs := make([]types.WriteRequest, 0, n)
+		for _, g := range gs[:n] {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: marshal(newGuestItem(g))}})
+		}
+		pending := map[string][]types.WriteRequest{s.table: reqs}
+		for len(pending) > 0 {
+			res, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return fmt.Errorf("seed guests: %w", err)
+			}
+			pending = res.UnprocessedItems
+		}
+		gs = gs[n:]
+	}
+	return nil
 }

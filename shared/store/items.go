@@ -65,12 +65,13 @@ type orgItem struct {
 	ReminderDays int
 	Language     string `dynamodbav:",omitempty"`
 	TimeZone     string `dynamodbav:",omitempty"`
+	SMSPerDay    int    `dynamodbav:",omitempty"`
 	CreatedAt    time.Time
 }
 
 func (it orgItem) org() identity.Org {
 	return identity.Org{ID: it.ID, Name: it.Name, MaxGuestDays: it.MaxGuestDays, ReminderDays: it.ReminderDays,
-		Language: locale.Lang(it.Language), TimeZone: it.TimeZone, CreatedAt: it.CreatedAt}
+		Language: locale.Lang(it.Language), TimeZone: it.TimeZone, SMSPerDay: it.SMSPerDay, CreatedAt: it.CreatedAt}
 }
 
 type memberItem struct {
@@ -112,6 +113,7 @@ type guestItem struct {
 	PK, SK         string
 	GSI1PK, GSI1SK string `dynamodbav:",omitempty"`
 	GSI2PK, GSI2SK string `dynamodbav:",omitempty"`
+	GSI3PK, GSI3SK string `dynamodbav:",omitempty"`
 	Type           string
 	ID             string
 	OrgID          string
@@ -172,6 +174,7 @@ func newGuestItem(g guest.Guest) guestItem {
 	case g.UserID != "":
 		it.GSI1PK, it.GSI1SK = userPK(g.UserID), "GUEST#"+g.OrgID
 	}
+	it.GSI3PK, it.GSI3SK = guestStatusPK(g.OrgID, storedStatus(g)), guestStatusSK(g.ValidUntil, g.ID)
 	if g.EndReason == "" {
 		// Every guest not yet ended is in the sweep's index, switched on or off.
 		it.GSI2PK, it.GSI2SK = gsiActiveGuests, activeGuestSK(g.ValidUntil, g.OrgID, g.ID)

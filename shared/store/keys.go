@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/guestbridge/guestbridge/shared/guest"
+)
 
 // Key prefixes and fixed sort keys; see the package comment for the layout.
 const (
@@ -15,6 +19,8 @@ const (
 
 	index1 = "GSI1"
 	index2 = "GSI2"
+	// index3 lists a company's guests by status (GuestsPage).
+	index3 = "GSI3"
 )
 
 func orgPK(org string) string          { return "ORG#" + org }
@@ -34,4 +40,19 @@ func sortableTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:
 
 func activeGuestSK(validUntil time.Time, org, guest string) string {
 	return sortableTime(validUntil) + "#" + org + "#" + guest
+}
+
+// guestStatusPK is the status index partition of a company's guests whose
+// stored state gives st; guestStatusSK orders it by the end of the period.
+func guestStatusPK(org string, st guest.Status) string {
+	return "GUESTSTATUS#" + org + "#" + string(st)
+}
+func guestStatusSK(validUntil time.Time, guestID string) string {
+	return sortableTime(validUntil) + "#" + guestID
+}
+
+// storedStatus is a guest's status from its stored state alone, leaving out
+// the clock: a period's end is compared with now when the index is read.
+func storedStatus(g guest.Guest) guest.Status {
+	return g.StatusAt(time.Time{})
 }

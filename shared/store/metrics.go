@@ -7,6 +7,8 @@ import (
 	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -17,6 +19,7 @@ type CallMeter struct {
 	mu    sync.Mutex
 	calls map[string][]time.Duration
 	spans []span
+	units float64 // read capacity units the calls reported consumed
 }
 
 type span struct{ from, to time.Time }
@@ -38,6 +41,7 @@ func (m *CallMeter) Register(stack *middleware.Stack) error {
 			m.mu.Lock()
 			m.calls[op] = append(m.calls[op], end.Sub(start))
 			m.spans = append(m.spans, span{start, end})
+			m.units += consumed(out.Result)
 			m.mu.Unlock()
 			return out, md, err
 		}), middleware.Before)
@@ -48,11 +52,33 @@ func (m *CallMeter) Snapshot() map[string][]time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := m.calls
-	m.calls, m.spans = map[string][]time.Duration{}, nil
+	m.calls, m.spans, m.units = map[string][]time.Duration{}, nil, 0
 	for _, ds := range out {
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	}
 	return out
+}
+
+// ReadUnits is the capacity the calls since the last Snapshot reported
+// consumed (those that asked with ReturnConsumedCapacity: the list pages).
+func (m *CallMeter) ReadUnits() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.units
+}
+
+func consumed(result any) float64 {
+	var c *types.ConsumedCapacity
+	switch r := result.(type) {
+	case *dynamodb.QueryOutput:
+		c = r.ConsumedCapacity
+	case *dynamodb.GetItemOutput:
+		c = r.ConsumedCapacity
+	}
+	if c == nil || c.CapacityUnits == nil {
+		return 0
+	}
+	return *c.CapacityUnits
 }
 
 // Waited is how long, since the last Snapshot, at least one call was under

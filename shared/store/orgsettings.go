@@ -16,8 +16,10 @@ var _ identity.OrgStore = (*Store)(nil)
 // entry, on the condition that the stored ones are still prev's: two admins
 // changing them at once do not overwrite each other unseen.
 func (s *Store) UpdateOrgSettings(ctx context.Context, prev, next identity.Org, entry audit.Entry) error {
-	vals := map[string]types.AttributeValue{":l": str(string(next.Language)), ":z": str(next.TimeZone)}
-	cond := "attribute_exists(PK)"
+	vals := map[string]types.AttributeValue{":l": str(string(next.Language)), ":z": str(next.TimeZone),
+		":m": num(int64(next.MaxGuestDays)), ":r": num(int64(next.ReminderDays)), ":s": num(int64(next.SMSPerDay)),
+		":pm": num(int64(prev.MaxGuestDays)), ":pr": num(int64(prev.ReminderDays)), ":ps": num(int64(prev.SMSPerDay))}
+	cond := "attribute_exists(PK) AND MaxGuestDays = :pm AND ReminderDays = :pr AND (SMSPerDay = :ps OR attribute_not_exists(SMSPerDay))"
 	for _, f := range []struct{ attr, prev, ph string }{
 		{"#lang", string(prev.Language), ":pl"}, {"#zone", prev.TimeZone, ":pz"},
 	} {
@@ -31,7 +33,7 @@ func (s *Store) UpdateOrgSettings(ctx context.Context, prev, next identity.Org, 
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: key(orgPK(next.ID), skMeta),
-			UpdateExpression:          aws.String("SET #lang = :l, #zone = :z"),
+			UpdateExpression:          aws.String("SET #lang = :l, #zone = :z, MaxGuestDays = :m, ReminderDays = :r, SMSPerDay = :s"),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#lang": "Language", "#zone": "TimeZone"},
 			ExpressionAttributeValues: vals,

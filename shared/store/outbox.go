@@ -165,7 +165,18 @@ func (s *Store) Fail(ctx context.Context, m outbox.Message, reason string, at ti
 func (s *Store) finish(ctx context.Context, m outbox.Message, upd *types.Update, d outbox.Delivery, extra []types.TransactWriteItem) error {
 	items := append([]types.TransactWriteItem{{Update: upd}}, extra...)
 	withGuest := items
-	if m.InvitationID != "" {
+	switch {
+	case m.Kind == outbox.MemberInvite && m.InvitationID != "":
+		// A member invitation keeps its delivery status on its listed copy.
+		withGuest = append(withGuest[:len(withGuest):len(withGuest)], types.TransactWriteItem{Update: &types.Update{
+			TableName:                 &s.table,
+			Key:                       key(orgPK(m.OrgID), memberInvSK(m.InvitationID)),
+			UpdateExpression:          aws.String("SET Deliveries.#ch = :d"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeNames:  map[string]string{"#ch": string(m.Channel)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":d": mustMarshal(d)},
+		}})
+	case m.InvitationID != "":
 		withGuest = append(withGuest[:len(withGuest):len(withGuest)], types.TransactWriteItem{Update: &types.Update{
 			TableName:                &s.table,
 			Key:                      key(orgPK(m.OrgID), guestSK(m.GuestID)),

@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +35,8 @@ import (
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
 	"github.com/guestbridge/guestbridge/shared/devstack"
+	"github.com/guestbridge/guestbridge/shared/guest"
+	"github.com/guestbridge/guestbridge/shared/outbox"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/smscapture"
 	"github.com/guestbridge/guestbridge/shared/store"
@@ -42,8 +45,9 @@ import (
 func main() {
 	n := flag.Int("n", 200, "requests per measured operation")
 	conc := flag.Int("c", 8, "concurrent clients in the throughput runs")
+	only := flag.String("only", "", `run one part only: "lists" (guest list pages at 200 and 10,000 guests)`)
 	flag.Parse()
-	if err := run(*n, *conc); err != nil {
+	if err := run(*n, *conc, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -51,7 +55,7 @@ func main() {
 
 const password = "benchmark password"
 
-func run(n, conc int) error {
+func run(n, conc int, only string) error {
 	ctx := context.Background()
 	fmt.Fprintln(os.Stderr, "starting DynamoDB Local and the SES emulator ...")
 	stack, err := devstack.Start(ctx, devstack.Options{Progress: os.Stderr})
@@ -94,6 +98,10 @@ func run(n, conc int) error {
 	var login struct{ Token string }
 	if err := c.do("POST", "/v1/auth/login", "", map[string]string{"email": "admin@bench.test", "password": password}, 200, &login); err != nil {
 		return err
+	}
+	if only == "lists" {
+		c.inProc = true
+		return listAtScale(ctx, a, c, login.Token, n, meter)
 	}
 	var kase struct{ ID string }
 	if err := c.do("POST", "/v1/orgs/bench/cases", login.Token, map[string]string{"title": "Bench case"}, 201, &kase); err != nil {
@@ -163,6 +171,13 @@ func run(n, conc int) error {
 		fmt.Printf("%-22s %8.0f req/s with %d clients\n", op.name, rps, conc)
 	}
 	meter.Snapshot()
+
+	fmt.Println()
+	c.inProc = true
+	if err := listAtScale(ctx, a, c, login.Token, n, meter); err != nil {
+		return err
+	}
+	c.inProc = false
 
 	fmt.Println()
 	if err := binaries(); err != nil {
@@ -430,4 +445,74 @@ func oneStart(bin, ddb string) (time.Duration, error) {
 	case <-time.After(10 * time.Second):
 		return 0, fmt.Errorf("api binary did not ask for work within 10 s")
 	}
+}
+
+// listAtScale lists the guests of one company with 200 and then 10,000
+// guests: the first page, a page deep in the list (after following the
+// cursor 20 pages) and the pending filter, each with p99 latency and the
+// DynamoDB read units one page consumed. Pages read by key with a limit, so
+// both must stay flat as the company grows.
+func listAtScale(ctx context.Context, a *allinone.System, c *client, token string, n int, meter *store.CallMeter) error {
+	fmt.Println("list guests by company size (pages of 50; RCU = DynamoDB read capacity units per page, from ReturnConsumedCapacity)")
+	fmt.Printf("%-8s %-26s %8s %8s %10s\n", "guests", "page", "p50 ms", "p99 ms", "RCU/page")
+	now := time.Now().UTC()
+	have := 0
+	for _, size := range []int{200, 10000} {
+		var gs []guest.Guest
+		for i := have; i < size; i++ {
+			id := fmt.Sprintf("g_bulk%06d", i)
+			gs = append(gs, guest.Guest{ID: id, OrgID: "bench", OrgName: "Bench Co", Email: id + "@bulk.test", Name: "Bulk " + id,
+				Channels: []outbox.Channel{outbox.Email}, CaseIDs: []string{"c_bulk"}, ValidUntil: now.Add(30 * 24 * time.Hour),
+				Active: true, Validated: i%2 == 0, InvitedBy: "bench", CreatedAt: now, UpdatedAt: now, InvitationID: "inv_" + id, InvitedAt: now})
+		}
+		if err := a.Store.SeedGuests(ctx, gs); err != nil {
+			return err
+		}
+		have = size
+		deep := ""
+		cursor := ""
+		for i := 0; i < 20; i++ {
+			var page struct{ NextCursor string }
+			path := "/v1/orgs/bench/guests?limit=50"
+			if cursor != "" {
+				path += "&cursor=" + url.QueryEscape(cursor)
+			}
+			if err := c.do("GET", path, token, nil, 200, &page); err != nil {
+				return err
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+			deep = cursor
+		}
+		// Warm DynamoDB Local's and the handler's code paths before the first
+		// measurement, so the first row does not carry the JIT.
+		for i := 0; i < n; i++ {
+			if err := c.do("GET", "/v1/orgs/bench/guests?status=pending&limit=50", token, nil, 200, nil); err != nil {
+				return err
+			}
+		}
+		for _, q := range []struct{ name, path string }{
+			{"first page", "/v1/orgs/bench/guests?limit=50"},
+			{"page 21 (or last)", "/v1/orgs/bench/guests?limit=50&cursor=" + url.QueryEscape(deep)},
+			{"status=pending, first", "/v1/orgs/bench/guests?status=pending&limit=50"},
+			{"status=active, first", "/v1/orgs/bench/guests?status=active&limit=50"},
+		} {
+			lat := make([]time.Duration, 0, n)
+			var units float64
+			meter.Snapshot()
+			for i := 0; i < n; i++ {
+				t0 := time.Now()
+				if err := c.do("GET", q.path, token, nil, 200, nil); err != nil {
+					return err
+				}
+				lat = append(lat, time.Since(t0))
+				units += meter.ReadUnits()
+				meter.Snapshot()
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			fmt.Printf("%-8d %-26s %8.2f %8.2f %10.1f\n", size, q.name, ms(pct(lat, 50)), ms(pct(lat, 99)), units/float64(n))
+		}
+	}
+	return nil
 }

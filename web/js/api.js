@@ -70,6 +70,33 @@ export function orgPath(orgId, ...parts) {
   return ['/orgs', orgId, ...parts].map((p, i) => (i ? encodeURIComponent(p) : p)).join('/');
 }
 
+/** pageSep is the separator that adds a query parameter to path. */
+const pageSep = (path) => (path.includes('?') ? '&' : '?');
+
+/**
+ * apiPage reads one page of a list: the items under key and the cursor of
+ * the next page ('' at the end).
+ */
+export async function apiPage(path, key, cursor = '', limit = 50) {
+  const r = await api('GET', `${path}${pageSep(path)}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+  return { items: (r && r[key]) || [], next: (r && r.nextCursor) || '' };
+}
+
+/**
+ * apiAll follows a list's cursors to its end (for pickers and the short
+ * lists: roles, members, groups, devices, cases), up to max items.
+ */
+export async function apiAll(path, key, max = 5000) {
+  let items = [];
+  let cursor = '';
+  do {
+    const p = await apiPage(path, key, cursor, 200);
+    items = items.concat(p.items);
+    cursor = p.next;
+  } while (cursor && items.length < max);
+  return items;
+}
+
 let catalogLoad = null;
 /** catalog loads the privilege catalog and the built-in roles once per page. */
 export function catalog() {

@@ -8,6 +8,8 @@ import { renderMember } from './member.js';
 import { renderGuest } from './guest.js';
 import { renderInvite } from './invite.js';
 import { renderVerify } from './verify.js';
+import { renderJoinCompany } from './joinCompany.js';
+import { renderSignup, renderSignupConfirm } from './signup.js';
 import { renderCompanies } from './companies.js';
 import { renderSession } from './session.js';
 import { renderJoin } from './join.js';
@@ -86,6 +88,18 @@ async function route() {
   if (location.pathname === '/verify-email') {
     bare();
     return renderVerify();
+  }
+  if (location.pathname === '/signup' && !token.get()) {
+    bare();
+    return renderSignup();
+  }
+  if (location.pathname === '/signup-confirm') {
+    bare();
+    return renderSignupConfirm({ onCreated: (s) => startSession(s, '/', t('signup.welcome', { company: s.actingOrg?.orgName || '' })) });
+  }
+  if (location.pathname === '/join-company') {
+    bare();
+    return renderJoinCompany({ onAccepted: (s) => startSession(s, '/', t('joinCompany.welcome', { org: s.actingOrg?.orgName || '' })) });
   }
   if (location.pathname === '/invite') {
     bare();
@@ -191,7 +205,8 @@ function signIn(message) {
   const form = h('form', { class: 'card narrow', novalidate: true },
     h('h1', { text: t('signin.title') }),
     h('p', { class: 'muted', text: t('signin.tagline') }),
-    field(t('field.email'), email), field(t('field.password'), password), errorBox(), submit);
+    field(t('field.email'), email), field(t('field.password'), password), errorBox(), submit,
+    h('p', { class: 'muted signup-link' }, t('signin.noCompany'), ' ', h('a', { href: '/signup', 'data-nav': true, text: t('signin.signup') })));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFormError(form);

@@ -1,7 +1,7 @@
 // cases.js — the case list (with "create" for members who may) and the case
 // detail page, shared by the member and the guest views.
 
-import { api, orgPath, token } from './api.js';
+import { api, apiAll, orgPath, token } from './api.js';
 import { h, when, table, loading, failure, errorBox, field, showFormError, clearFormError, checkForm, announce, openDialog, keepCurrent } from './ui.js';
 import { openSession, removedText } from './session.js';
 import { languageSelect } from './settings.js';
@@ -22,7 +22,7 @@ export function casesSection(ctx, { heading = t('cases.title'), intro } = {}) {
   async function load() {
     list.replaceChildren(loading(t('cases.loading')));
     try {
-      const { cases = [] } = await api('GET', orgPath(org, 'cases'));
+      const cases = await apiAll(orgPath(org, 'cases'), 'cases');
       if (!cases.length) {
         list.replaceChildren(h('p', { class: 'empty', text: t('cases.empty') }));
         return;
@@ -37,7 +37,7 @@ export function casesSection(ctx, { heading = t('cases.title'), intro } = {}) {
     }
   }
   load();
-  keepCurrent(list, () => orgPath(org, 'cases'), load, { what: t('cases.title') });
+  keepCurrent(list, () => `${orgPath(org, 'cases')}?limit=200`, load, { what: t('cases.title') });
   return h('section', { class: 'section' }, parts);
 }
 

@@ -4,7 +4,7 @@
 // company, whose privileges follow their workspace.
 
 import { t, tx } from './i18n.js';
-import { api, orgPath } from './api.js';
+import { api, apiAll, orgPath } from './api.js';
 import { h, uid, when, fmt, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce } from './ui.js';
 
 const COMMANDS = ['restart', 'lock', 'identify', 'sync'];
@@ -51,9 +51,8 @@ export function devicesSection(ctx, { privsAt, canCreateGroup = false, intro } =
   async function load() {
     list.replaceChildren(loading(t('devices.loading')));
     try {
-      const [gr, dr] = await Promise.all([api('GET', orgPath(org, 'groups')), api('GET', orgPath(org, 'devices'))]);
-      groups = gr.groups || [];
-      const devices = dr.devices || [];
+      const [gr, devices] = await Promise.all([apiAll(orgPath(org, 'groups'), 'groups'), apiAll(orgPath(org, 'devices'), 'devices')]);
+      groups = gr;
       newDevice.hidden = !configurable().length;
       if (!groups.length && !devices.length) {
         list.replaceChildren(h('p', { class: 'empty', text: t(canCreateGroup ? 'devices.emptyAdmin' : 'devices.empty') }));

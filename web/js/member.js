@@ -2,7 +2,7 @@
 // or of the company: invite, edit, switch on or off, extend, end, re-invite),
 // Roles and the Audit log. Tabs the privileges do not allow are not shown.
 
-import { api, orgPath, catalog, token, ApiError } from './api.js';
+import { api, apiAll, apiPage, orgPath, catalog, token, ApiError } from './api.js';
 import {
   h, uid, when, fmt, table, loading, failure, field, setMain, announce, openDialog, confirmDialog, periodFieldset,
   actionMenu, indicator, invalid, row, checklist, keepCurrent, keyed, errorBox, showFormError, clearFormError,
@@ -67,13 +67,46 @@ function guestsSection(ctx) {
   let roleNames = new Map();
 
   const guestsPath = () => orgPath(org, 'guests') + (status ? `?status=${status}` : '');
+  // The list shows pages of 50; "Show more" adds the next. A refresh reads
+  // as many pages as are shown, so the user keeps their place.
+  let pagesShown = 1;
+  let nextCursor = '';
+  const more = h('button', { type: 'button', class: 'btn more', hidden: true, text: t('list.more'),
+    onclick: async () => {
+      more.disabled = true;
+      try {
+        const p = await apiPage(guestsPath(), 'guests', nextCursor);
+        pagesShown += 1;
+        nextCursor = p.next;
+        const body = list.querySelector('tbody');
+        p.items.forEach((g) => body.append(row([t('guests.guest'), t('guests.access'), t('col.status'), t('col.validUntil'), t('guests.delivery'), t('col.actions')], guestRow(g), g.id, g.name)));
+        more.hidden = !nextCursor;
+        announce(t('list.moreShown', { count: p.items.length }));
+      } catch (err) {
+        if (!err.handled) announce(err.message);
+      } finally {
+        more.disabled = false;
+      }
+    } });
+  async function pages() {
+    let guests = [];
+    let cursor = '';
+    for (let i = 0; i < pagesShown; i++) {
+      const p = await apiPage(guestsPath(), 'guests', cursor);
+      guests = guests.concat(p.items);
+      cursor = p.next;
+      if (!cursor) break;
+    }
+    nextCursor = cursor;
+    return { guests };
+  }
   // quiet: a refresh of a list already shown keeps it on screen until the new one is ready.
   async function load(quiet = false) {
     if (!quiet || !list.querySelector('table')) list.replaceChildren(loading(t('guests.loading')));
     try {
       const [{ guests = [] }, cases, roles] = await Promise.all([
-        api('GET', guestsPath()),
-        ctx.can('cases.read') ? api('GET', orgPath(org, 'cases')).then((r) => r.cases || []).catch(() => []) : [],
+        pages(),
+        ctx.can('cases.read') ? apiAll(orgPath(org, 'cases'), 'cases').catch(() => []) : [],
         loadRoles(ctx).catch(() => []),
       ]);
       caseTitles = new Map(cases.map((c) => [c.id, c.title]));
@@ -84,6 +117,7 @@ function guestsSection(ctx) {
       }
       list.replaceChildren(table(t('tab.guests'), [t('guests.guest'), t('guests.access'), t('col.status'), t('col.validUntil'), t('guests.delivery'), t('col.actions')],
         guests.map((g) => keyed(guestRow(g), g.id, g.name))));
+      more.hidden = !nextCursor;
     } catch (err) {
       if (!err.handled) list.replaceChildren(failure(err, () => load()));
     }
@@ -114,11 +148,11 @@ function guestsSection(ctx) {
   }
 
   load();
-  keepCurrent(list, guestsPath, () => load(true), { what: t('tab.guests') });
+  keepCurrent(list, () => `${guestsPath()}${status ? '&' : '?'}limit=50`, () => load(true), { what: t('tab.guests') });
   return h('section', { class: 'section' },
     h('div', { class: 'section-head' }, h('h1', { text: t('tab.guests') }), inviteBtn),
     h('p', { class: 'muted intro', text: t('guests.intro') }),
-    filters, list);
+    filters, list, more);
 }
 
 // The channels an invitation goes by (channel.*).
@@ -246,7 +280,7 @@ function companyPanel(ctx, g = null) {
     if (!value) throw invalid(panel, t('guests.stillLoading'));
     return value();
   };
-  const list = (what) => api('GET', orgPath(org, what)).then((r) => r[what] || []).catch(() => []);
+  const list = (what) => apiAll(orgPath(org, what), what).catch(() => []);
   Promise.all([loadRoles(ctx), catalog(), list('groups'), list('devices')]).then(([roles, cat, groups, devices]) => {
     const grantable = (cat.privileges || []).filter((p) => p.guestGrantable);
     const ws = (g && g.workspace) || { mode: 'all' };

@@ -3,12 +3,12 @@
 // with their role. Needs roles.manage.
 
 import { t, tx } from './i18n.js';
-import { api, orgPath, catalog } from './api.js';
+import { api, apiAll, orgPath, catalog } from './api.js';
 import { h, table, loading, failure, field, openDialog, confirmDialog, actionMenu, announce, checklist, capitalize, keepCurrent } from './ui.js';
 
 /** loadRoles returns the roles a guest can be given: the company's, or the built-in ones without roles.manage. */
 export async function loadRoles(ctx) {
-  if (ctx.can('roles.manage')) return (await api('GET', orgPath(ctx.me.actingOrg.orgId, 'roles'))).roles || [];
+  if (ctx.can('roles.manage')) return apiAll(orgPath(ctx.me.actingOrg.orgId, 'roles'), 'roles');
   const { roles = {} } = await catalog();
   return Object.entries(roles).map(([id, privileges]) => ({ id, name: roleName(id), privileges, builtin: true }));
 }
@@ -26,16 +26,20 @@ export function rolesSection(ctx) {
   let roles = [];
   let privileges = [];
   const newBtn = h('button', { type: 'button', class: 'btn primary', text: t('roles.new'), onclick: (e) => roleDialog(null, e.currentTarget) });
+  const inviteBtn = h('button', { type: 'button', class: 'btn primary', text: t('members.invite'), onclick: (e) => inviteMemberDialog(e.currentTarget) });
+  const invitesBox = h('div', { class: 'list member-invitations' });
 
   async function load() {
     rolesBox.replaceChildren(loading(t('roles.loading')));
     membersBox.replaceChildren(loading(t('roles.loadingMembers')));
     try {
-      const [cat, r, m] = await Promise.all([catalog(), api('GET', orgPath(org, 'roles')), api('GET', orgPath(org, 'members'))]);
+      const [cat, r, m] = await Promise.all([catalog(), apiAll(orgPath(org, 'roles'), 'roles').then((roles) => ({ roles })),
+        apiAll(orgPath(org, 'members'), 'members').then((members) => ({ members }))]);
       privileges = cat.privileges || [];
       roles = (r.roles || []).map(named);
       rolesBox.replaceChildren(table(t('roles.title'), [t('invite.role'), t('roles.privileges'), t('col.actions')], roles.map(roleRow)));
       membersBox.replaceChildren(table(t('roles.membersCaption'), [t('roles.member'), t('invite.role')], (m.members || []).map(memberRow)));
+      loadInvitations();
     } catch (err) {
       if (!err.handled) rolesBox.replaceChildren(failure(err, load));
       membersBox.replaceChildren();
@@ -97,6 +101,41 @@ export function rolesSection(ctx) {
       h('div', { class: 'row-actions' }, select, saved, remove)];
   }
 
+  // The company's member invitations: who was asked to join, as what, and
+  // whether the email went out and was accepted.
+  async function loadInvitations() {
+    try {
+      const invitations = (await apiAll(orgPath(org, 'member-invitations'), 'invitations')).filter((i) => i.state === 'pending');
+      if (!invitations.length) { invitesBox.replaceChildren(); return; }
+      const heads = [t('members.invited'), t('invite.role'), t('members.delivery')];
+      invitesBox.replaceChildren(table(t('members.invitations'), heads, invitations.map((i) => [
+        h('div', { class: 'who' }, h('strong', { text: i.name || i.email }), h('span', { class: 'muted', text: i.email })),
+        h('span', { text: roleName(i.role, i.roleName) }),
+        h('span', { text: t(`members.delivery.${(i.deliveries?.email?.status) || 'queued'}`) }),
+      ])));
+    } catch (err) {
+      if (!err.handled) invitesBox.replaceChildren(failure(err, loadInvitations));
+    }
+  }
+
+  async function inviteMemberDialog(opener) {
+    // The roles may still be loading when the button is pressed.
+    const choices = roles.length ? roles : (await apiAll(orgPath(org, 'roles'), 'roles')).map(named);
+    const email = h('input', { type: 'email', required: true, autocomplete: 'off', 'data-field': 'email' });
+    const name = h('input', { type: 'text', maxlength: 120, autocomplete: 'off', 'data-field': 'name' });
+    const role = h('select', { 'data-field': 'role' }, choices.map((r) => h('option', { value: r.id, text: r.name, selected: r.id === 'technician' })));
+    openDialog({
+      title: t('members.invite'), submitLabel: t('members.send'), opener,
+      body: [field(t('members.email'), email), field(t('members.nameOptional'), name), field(t('invite.role'), role)],
+      onSubmit: async () => {
+        const inv = await api('POST', orgPath(org, 'member-invitations'), { email: email.value.trim(), name: name.value.trim(), role: role.value });
+        announce(t('members.sent', { email: inv.email }));
+        loadInvitations();
+      },
+    });
+    email.focus();
+  }
+
   function roleDialog(r, opener) {
     const name = h('input', { type: 'text', required: true, maxlength: 60, value: r ? r.name : '', autocomplete: 'off', 'data-field': 'name' });
     const list = checklist(t('roles.privileges'), privileges.map((p) => ({
@@ -117,11 +156,11 @@ export function rolesSection(ctx) {
   }
 
   load();
-  keepCurrent(membersBox, () => orgPath(org, 'members'), load, { what: t('roles.members') });
+  keepCurrent(membersBox, () => `${orgPath(org, 'members')}?limit=200`, load, { what: t('roles.members') });
   return h('section', { class: 'section' },
     h('div', { class: 'section-head' }, h('h1', { text: t('roles.title') }), newBtn),
     h('p', { class: 'muted intro', text: t('roles.intro') }),
     rolesBox,
-    h('h2', { class: 'subhead', text: t('roles.members') }),
-    membersError, membersBox);
+    h('div', { class: 'section-head' }, h('h2', { class: 'subhead', text: t('roles.members') }), inviteBtn),
+    membersError, membersBox, invitesBox);
 }

@@ -40,10 +40,19 @@ export function settingsSection(ctx) {
         LANGUAGES.map((v) => h('option', { value: v, text: langName(v), selected: v === s.language })));
       const zone = h('select', { 'data-field': 'timeZone', required: true },
         zones(s.timeZone).map((z) => h('option', { value: z, text: z.replaceAll('_', ' '), selected: z === s.timeZone })));
+      const num = (name, value, min, max) => h('input', { type: 'number', inputmode: 'numeric', required: true, min, max, step: 1,
+        value: String(value ?? ''), 'data-field': name });
+      const maxDays = num('maxGuestDays', s.maxGuestDays, 1, 3650);
+      const remindDays = num('reminderDays', s.reminderDays, 0, 30);
+      const sms = num('smsPerDay', s.smsPerDay ?? 0, 0, 10000);
       const save = h('button', { type: 'submit', class: 'btn primary', text: t('settings.save') });
       const form = h('form', { class: 'settings-form', novalidate: true },
         field(t('app.language'), lang, t('settings.languageHint')),
         field(t('settings.timeZone'), zone, t('settings.timeZoneHint')),
+        h('fieldset', { class: 'settings-defaults' }, h('legend', { text: t('settings.defaults') }),
+          field(t('settings.maxGuestDays'), maxDays, t('settings.maxGuestDaysHint')),
+          field(t('settings.reminderDays'), remindDays, t('settings.reminderDaysHint')),
+          field(t('settings.smsPerDay'), sms, t('settings.smsPerDayHint'))),
         errorBox(), h('div', { class: 'actions' }, save), status);
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
@@ -52,7 +61,10 @@ export function settingsSection(ctx) {
         save.disabled = true;
         try {
           checkForm(form);
-          const next = await api('PATCH', orgPath(org), { language: lang.value, timeZone: zone.value });
+          const next = await api('PATCH', orgPath(org), {
+            language: lang.value, timeZone: zone.value,
+            maxGuestDays: Number(maxDays.value), reminderDays: Number(remindDays.value), smsPerDay: Number(sms.value),
+          });
           status.textContent = t('settings.savedAs', { language: langName(next.language), zone: next.timeZone });
           announce(t('settings.saved'));
         } catch (err) {
