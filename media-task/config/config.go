@@ -72,6 +72,14 @@ type Config struct {
 	// StatsAddr serves /debug/stats and pprof on an internal address; empty
 	// disables it (RELAY_STATS_ADDR).
 	StatsAddr string
+	// RecordingsBucket receives recordings under recordings/; empty turns
+	// recording off (RELAY_RECORDINGS_BUCKET, else GB_ATTACHMENTS_BUCKET:
+	// the bucket the API serves a case's files from).
+	RecordingsBucket string
+	// S3Endpoint is the local S3 emulator's URL; empty means AWS
+	// (AWS_ENDPOINT_URL_S3). With it the relay addresses buckets by path
+	// and signs with the emulator's key.
+	S3Endpoint string
 }
 
 // Defaults returns the configuration before the environment is applied.
@@ -169,6 +177,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.MaxPendingPerAddr = n
 	}
 	str("RELAY_STATS_ADDR", &c.StatsAddr)
+	str("GB_ATTACHMENTS_BUCKET", &c.RecordingsBucket)
+	str("RELAY_RECORDINGS_BUCKET", &c.RecordingsBucket)
+	str("AWS_ENDPOINT_URL_S3", &c.S3Endpoint)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
 	}

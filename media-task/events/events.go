@@ -34,6 +34,29 @@ const (
 	TypeLeft   = "left"
 	// TypeTool is a chat line or tool message for the session's record.
 	TypeTool = "tool"
+	// TypeRecording is a recording started or stopped; ParticipantID is
+	// the primary who started it.
+	TypeRecording = "recording"
+)
+
+// Recording is the recording field of a recording event. Key, Bytes and
+// DurationMs describe the object in S3 once stopped.
+type Recording struct {
+	ID         string `json:"id"`
+	State      string `json:"state"`
+	Key        string `json:"key"`
+	Bytes      int64  `json:"bytes"`
+	DurationMs int64  `json:"durationMs"`
+	Reason     string `json:"reason,omitempty"`
+}
+
+// Reasons a recording stopped.
+const (
+	ReasonStopped         = "stopped"
+	ReasonSessionEnded    = "session_ended"
+	ReasonCustomerRemoved = "customer_removed"
+	ReasonDrain           = "drain"
+	ReasonError           = "error"
 )
 
 // Event is one participant event as posted. ID and SentAt sit inside the
@@ -46,10 +69,12 @@ type Event struct {
 	At            time.Time `json:"at"`
 	// Tool and Text are set on tool events: which tool, and the chat line
 	// or the message's plain fields.
-	Tool   string    `json:"tool,omitempty"`
-	Text   string    `json:"text,omitempty"`
-	ID     string    `json:"id"`
-	SentAt time.Time `json:"sentAt"`
+	Tool string `json:"tool,omitempty"`
+	Text string `json:"text,omitempty"`
+	// Recording is set on recording events.
+	Recording *Recording `json:"recording,omitempty"`
+	ID        string     `json:"id"`
+	SentAt    time.Time  `json:"sentAt"`
 }
 
 // newID returns 128 random bits in hex.
@@ -132,6 +157,11 @@ func (p *Poster) Left(sid, pid string, at time.Time) { p.emit(TypeLeft, sid, pid
 // Tool queues a chat line or tool message for the session's record.
 func (p *Poster) Tool(sid, pid string, tool toolmatrix.Tool, text string, at time.Time) {
 	p.emitEvent(Event{Type: TypeTool, SessionID: sid, ParticipantID: pid, At: at.UTC(), Tool: string(tool), Text: text, ID: newID()})
+}
+
+// Recording queues a recording's start or stop.
+func (p *Poster) Recording(sid, pid string, r Recording, at time.Time) {
+	p.emitEvent(Event{Type: TypeRecording, SessionID: sid, ParticipantID: pid, At: at.UTC(), Recording: &r, ID: newID()})
 }
 
 func (p *Poster) emit(typ, sid, pid string, at time.Time) {

@@ -44,7 +44,29 @@ const (
 	// TypeHistory carries, after joined, the session's earlier chat and
 	// tool messages the participant may receive, oldest first.
 	TypeHistory = "history"
+	// TypeRecording tells every participant, the customer first, that the
+	// session is being recorded or no longer is; a participant who joins
+	// during a recording gets it after joined.
+	TypeRecording = "recording"
 )
+
+// Recording states.
+const (
+	RecordingStarted = "started"
+	RecordingStopped = "stopped"
+)
+
+// RecordingNotice is the body of a recording message.
+type RecordingNotice struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+	// By and ByName are the primary who started the recording.
+	By     string `json:"by"`
+	ByName string `json:"byName,omitempty"`
+	// Reason is, when stopped, why: stopped, session_ended,
+	// customer_removed, drain or error.
+	Reason string `json:"reason,omitempty"`
+}
 
 // Close reasons sent in a close message. The first four are the contract's;
 // the rest are the relay's own.
@@ -128,6 +150,8 @@ type Signal struct {
 	// DeadlineMs is, in a draining message, how long until the relay
 	// closes the connection.
 	DeadlineMs int64 `json:"deadlineMs,omitempty"`
+	// Recording is set on recording messages.
+	Recording *RecordingNotice `json:"recording,omitempty"`
 }
 
 // DecodeSignal decodes and validates one message sent by a client.

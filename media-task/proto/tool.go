@@ -74,6 +74,14 @@ func DecodeTool(b []byte) (ToolMessage, error) {
 	return m, nil
 }
 
+// Field returns the message's string field name, or "" when it is absent or
+// not a string.
+func (m ToolMessage) Field(name string) string {
+	var v string
+	_ = json.Unmarshal(m.fields[name], &v)
+	return v
+}
+
 // MaxRecordText bounds the text of one message in the session's record.
 const MaxRecordText = 2000
 
@@ -142,6 +150,9 @@ const (
 	CodeToolForbidden = "tool_forbidden"
 	CodeToolInvalid   = "tool_invalid"
 	CodeRateLimited   = "rate_limited"
+	// CodeRecordUnavailable refuses a recording the relay cannot make: no
+	// customer stream yet, recording not configured, or the relay draining.
+	CodeRecordUnavailable = "record_unavailable"
 )
 
 // EncodeToolError encodes {"error": e}.

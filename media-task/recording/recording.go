@@ -144,7 +144,7 @@ func (r *Recording) run(w *webmWriter, out *multipartWriter, m *Manager) {
 			if r.err != nil {
 				m.log.Warn("recording failed", "key", r.key, "err", r.err)
 			} else {
-				m.log.Info("recording finished", "key", r.key, "bytes", r.res.Bytes, "durationMs", w.durationMs, "frames", w.frames, "dropped", r.res.Dropped)
+				m.log.Info("recording finished", "key", r.key, "bytes", r.res.Bytes, "durationMs", w.durationMs, "frames", w.frames, "perTrack", w.perTrack(), "dropped", r.res.Dropped)
 			}
 			return
 		}

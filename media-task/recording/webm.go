@@ -74,7 +74,7 @@ type trackState struct {
 	lastTs   int64
 	written  bool
 	waitKey  bool
-	pkt      rtp.Packet
+	frames   int
 }
 
 func newWebmWriter(out io.WriteCloser, specs []TrackSpec, requestKey func(int)) *webmWriter {
@@ -169,6 +169,7 @@ func (w *webmWriter) sample(i int, s *pmedia.Sample, at time.Time) {
 		return
 	}
 	t.lastTs, t.written = ts, true
+	t.frames++
 	w.durationMs = max(w.durationMs, ts)
 	w.frames++
 }
@@ -258,4 +259,13 @@ func (w *webmWriter) close(at time.Time) error {
 		return err
 	}
 	return w.failed()
+}
+
+// perTrack is how many frames each track has written.
+func (w *webmWriter) perTrack() []int {
+	out := make([]int, len(w.tracks))
+	for i, t := range w.tracks {
+		out[i] = t.frames
+	}
+	return out
 }

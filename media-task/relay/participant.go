@@ -106,6 +106,7 @@ func (p *Participant) close(reason string) {
 	p.closeOnce.Do(func() {
 		s := p.srv
 		p.client.Close(reason)
+		p.leaveRecording(reason)
 
 		p.mu.Lock()
 		if p.expiry != nil {
@@ -320,6 +321,9 @@ func (p *Participant) handleTool(msg []byte) {
 	out, err := m.Forward(p.info())
 	if err != nil {
 		p.replyError(proto.ToolError{Code: proto.CodeToolInvalid, Message: "invalid tool message", Tool: m.Tool, ID: m.ID})
+		return
+	}
+	if m.Tool == toolmatrix.Record && !p.handleRecord(m) {
 		return
 	}
 	p.srv.remember(p.sid, m.Tool, out)

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/guestbridge/guestbridge/media-task/events"
 	"github.com/guestbridge/guestbridge/media-task/media"
 	"github.com/guestbridge/guestbridge/media-task/proto"
 	"github.com/guestbridge/guestbridge/media-task/ticket"
@@ -93,6 +94,9 @@ type Config struct {
 	// ToolRate and ToolBurst limit each participant's tool messages per
 	// second; zero means 100 and 300.
 	ToolRate, ToolBurst float64
+	// Recorder records sessions when the primary uses the record tool;
+	// nil refuses the tool with record_unavailable.
+	Recorder Recorder
 }
 
 // revocation is what the control calls decided about one session. It
@@ -178,6 +182,8 @@ type Server struct {
 
 	count atomic.Int64
 	wg    sync.WaitGroup
+	// recWG counts recordings being finished (Close waits for them).
+	recWG sync.WaitGroup
 }
 
 // NewServer returns a Server.
@@ -381,6 +387,11 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 	p.sess = sess
 	pubs := append([]*publication(nil), sess.pubs...)
 	others := sess.othersLocked(p)
+	var recording *proto.Signal
+	if sess.rec != nil {
+		n := sess.rec.notice(proto.RecordingStarted, "")
+		recording = &n
+	}
 	s.count.Add(1)
 	s.mu.Unlock()
 
@@ -414,6 +425,9 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 		Participants: roster,
 		Tools:        tools,
 	})
+	if recording != nil {
+		client.Send(*recording)
+	}
 	if h := s.historyFor(t.SessionID, p); len(h) > 0 {
 		client.Send(proto.Signal{Type: proto.TypeHistory, History: h})
 	}
@@ -488,10 +502,14 @@ func (s *Server) EndSession(sid, reason string) (int, error) {
 	r := s.rev(sid, s.now())
 	r.ended, r.endReason = true, reason
 	var ps []*Participant
-	if sess := s.sessions[sid]; sess != nil {
+	sess := s.sessions[sid]
+	if sess != nil {
 		ps = sess.othersLocked(nil)
 	}
 	s.mu.Unlock()
+	if sess != nil {
+		s.stopRecording(sess, events.ReasonSessionEnded)
+	}
 	for _, p := range ps {
 		p.client.Close(reason)
 		s.goTracked(func() { p.close(reason) })
@@ -533,6 +551,9 @@ func (s *Server) RemoveWithMessage(sid, pid, reason, message string) (bool, erro
 	s.mu.Unlock()
 	if p == nil {
 		return false, nil
+	}
+	if p.kind == toolmatrix.Customer {
+		s.stopRecording(p.sess, events.ReasonCustomerRemoved)
 	}
 	if cm, ok := p.client.(closeMessenger); ok && message != "" {
 		cm.CloseWith(reason, message)
@@ -578,6 +599,9 @@ func (s *Server) Drain(deadline time.Time) {
 	s.draining = true
 	all := s.allLocked()
 	s.mu.Unlock()
+	// Recordings are finished first, while their uploads have the whole
+	// drain time; Close waits for them.
+	s.stopAllRecordings(events.ReasonDrain)
 	ms := time.Until(deadline).Milliseconds()
 	for _, p := range all {
 		p.client.Send(proto.Signal{Type: proto.TypeDraining, DeadlineMs: ms})
@@ -600,8 +624,10 @@ func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	s.stopAllRecordings(events.ReasonDrain)
 	s.closeAll(proto.ReasonShutdown)
 	s.wg.Wait()
+	s.recWG.Wait()
 }
 
 func (s *Server) closeAll(reason string) {
@@ -631,6 +657,8 @@ type Session struct {
 	// participants and pubs are guarded by srv.mu.
 	participants map[string]*Participant
 	pubs         []*publication
+	// rec is the session's recording, nil when none runs.
+	rec *sessRecording
 }
 
 // othersLocked returns the session's participants except p; srv.mu must be
