@@ -6,7 +6,7 @@
 import { api } from './api.js';
 import { h, setMain, loading, failure, announce, confirmDialog } from './ui.js';
 import { connectRelay } from './rtc.js';
-import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender, recordingIndicator } from './live.js';
 import { t, tl, getLang } from './i18n.js';
 
 const MARK = 'guestbridge.joined'; // the kind this tab joined as, for a reload without the token
@@ -101,10 +101,11 @@ function customerPage(j, getJoining) {
   const camNote = h('p', { class: 'waiting', ...tl('join.askingCamera') });
   const media = remoteMedia(null, null);
   const log = activityPanel('join.fromTechnicians');
+  const recording = recordingIndicator({ customer: true, log });
   let link = { send: () => false };
   const chat = chatPanel({ send: (m) => link.send(m) });
   chat.enable(j.tools.includes('chat'));
-  const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, preview, camNote),
+  const stage = h('div', { class: 'stage' }, recording, h('div', { class: 'screen' }, preview, camNote),
     h('p', { class: 'muted small', ...tl('join.yourCamera') }), media.sound, media.box);
   const { status, leave, live } = shell('join.customerTitle', 'join.customerIntro',
     stage, h('div', { class: 'side' }, chat, log), 'join.leave');
@@ -138,6 +139,7 @@ function customerPage(j, getJoining) {
           else log.add(sender(m), describe(m));
         },
         draining: () => { status.textContent = t('live.draining'); },
+        recording: recording.set,
         closed: (x) => (x.retry ? live.before(reconnectNotice(x, () => link)) : ended(x, 'customer')),
       },
     });
@@ -159,7 +161,8 @@ function guestPage(j, getJoining) {
   const details = h('details', { class: 'panel details' }, h('summary', { ...tl('tool.session_details') }),
     h('h3', { ...tl('join.yourTools') }), mine, h('p', { class: 'muted small', ...tl('join.guestLimits') }));
   const roster = new Map();
-  const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
+  const recording = recordingIndicator({ log: activity });
+  const stage = h('div', { class: 'stage' }, recording, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
   const { status, leave, live } = shell('live.title', 'join.guestIntro',
     stage, h('div', { class: 'side' }, h('section', { class: 'panel' }, h('h2', { ...tl('session.participants') }), people), chat, activity, details), 'join.leave');
 
@@ -202,6 +205,7 @@ function guestPage(j, getJoining) {
         else activity.add(sender(m), describe(m));
       },
       draining: (ms) => { status.textContent = t('join.drainingIn', { count: Math.round(ms / 1000) }); },
+      recording: recording.set,
       closed: (x) => {
         media.clear();
         // A guest cannot get a new ticket: trying the link again shows the API's answer.

@@ -699,4 +699,15 @@ export default {
 
   'api.offline': 'The server cannot be reached. Check your connection and try again.',
   'api.failed': 'The request failed (HTTP {status}).',
+
+  // Recording (issue 9): the relay's notice on every page, the customer first.
+  'rec.on': 'Recording',
+  'rec.customerOn': 'This session is being recorded: your camera picture and sound are saved to the case.',
+  'rec.startedBy': '{name} started recording the session.',
+  'rec.stopped.stopped': 'Recording stopped.',
+  'rec.stopped.session_ended': 'Recording stopped: the session ended.',
+  'rec.stopped.customer_removed': 'Recording stopped: the customer left the session.',
+  'rec.stopped.drain': 'Recording stopped: the session server is restarting.',
+  'rec.stopped.error': 'Recording stopped: the file could not be saved.',
+  'rec.unavailable': 'Recording is not possible right now: the customer\'s camera is not connected, or the server cannot record.',
 };
