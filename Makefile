@@ -120,9 +120,11 @@ bench: deps ## run the API benchmark against the local stack
 	@echo "==> go run ./tools/bench"
 	$(GO) run ./tools/bench
 
-bench-relay: ## run the relay load generator
+bench-relay: ## run the relay load generator; then N=100 without and with one recording running
 	@echo "==> go run ./media-task/cmd/loadgen"
 	$(GO) run ./media-task/cmd/loadgen
+	@echo "==> go run ./media-task/cmd/loadgen -n 100 -record"
+	$(GO) run ./media-task/cmd/loadgen -n 100 -record
 
 synth: deps build ## synthesize the CDK app into cdk.out/ (offline)
 	@echo "==> cdk synth"
