@@ -31,5 +31,5 @@ func start(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.NewAPI(cfg, config.NewDynamoDB(ac, cfg), clock.System{}, log)
+	return app.NewAPI(cfg, config.NewDynamoDB(ac, cfg), config.NewS3(ac, cfg), clock.System{}, log)
 }

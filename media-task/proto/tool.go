@@ -82,6 +82,14 @@ func (m ToolMessage) Field(name string) string {
 	return v
 }
 
+// Step is the message's "step" field, for tools whose messages are steps of
+// one exchange (snapshot); empty if there is none.
+func (m ToolMessage) Step() string {
+	var s string
+	_ = json.Unmarshal(m.fields["step"], &s)
+	return s
+}
+
 // MaxRecordText bounds the text of one message in the session's record.
 const MaxRecordText = 2000
 

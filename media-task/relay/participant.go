@@ -326,11 +326,23 @@ func (p *Participant) handleTool(msg []byte) {
 	if m.Tool == toolmatrix.Record && !p.handleRecord(m) {
 		return
 	}
-	p.srv.remember(p.sid, m.Tool, out)
+	// A request for a still and its upload slot are for the customer's page
+	// alone, and only while they are fresh: never in the history.
+	direct := toolmatrix.CustomerOnly(m.Tool, m.Step())
+	if direct && !p.kind.Technician() {
+		p.replyError(proto.ToolError{Code: proto.CodeToolForbidden, Message: "tool not allowed", Tool: m.Tool, ID: m.ID})
+		return
+	}
+	if !direct {
+		p.srv.remember(p.sid, m.Tool, out)
+	}
 	if te, ok := p.srv.cfg.Events.(ToolEvents); ok {
 		te.Tool(p.sid, p.id, m.Tool, m.Text(), now)
 	}
 	for _, o := range p.sess.others(p) {
+		if direct && o.kind != toolmatrix.Customer {
+			continue
+		}
 		if o.mayReceive(m.Tool) {
 			if err := o.peer.SendData(out); err != nil {
 				p.srv.log.Debug("tool message dropped", "to", o.id, "err", err)

@@ -30,7 +30,7 @@ func New(ctx context.Context, cfg config.Config, c clock.Clock, log *slog.Logger
 		return nil, err
 	}
 	db := config.NewDynamoDB(ac, cfg, dbOptions...)
-	a, err := app.NewAPI(cfg, db, c, log)
+	a, err := app.NewAPI(cfg, db, config.NewS3(ac, cfg), c, log)
 	if err != nil {
 		return nil, err
 	}

@@ -8,12 +8,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"net/url"
 
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/guestbridge/guestbridge/shared/attachment"
+	"github.com/guestbridge/guestbridge/shared/blobstore"
 	"github.com/guestbridge/guestbridge/shared/casefile"
 	"github.com/guestbridge/guestbridge/shared/clock"
 	"github.com/guestbridge/guestbridge/shared/config"
@@ -23,6 +27,7 @@ import (
 	"github.com/guestbridge/guestbridge/shared/httpapi"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
+	"github.com/guestbridge/guestbridge/shared/notes"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/relayctl"
 	"github.com/guestbridge/guestbridge/shared/role"
@@ -48,7 +53,7 @@ type App struct {
 }
 
 // NewAPI wires the HTTP API alone, for the api function.
-func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Logger) (*App, error) {
+func NewAPI(cfg config.Config, db *dynamodb.Client, s3c *s3.Client, c clock.Clock, log *slog.Logger) (*App, error) {
 	keys, err := secret.Derive(cfg.Secret)
 	if err != nil {
 		return nil, err
@@ -75,6 +80,8 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	}
 	sessions := session.NewService(st, minter, relayctl.New(minter), c, keys.Seal, cfg.PublicURL, log, durable, limits)
 	inv.OnGuestEnded(sessions.DisconnectGuest)
+	attachments := attachment.NewService(st, blobstore.New(s3c, cfg.AttachmentsBucket, c), c, log)
+	sessions.OnRecording(attachments)
 	roles := role.NewService(st, c)
 	roles.OnMemberRemoved(sessions.DisconnectMember)
 	redeem := ratelimit.Rule{Name: ratelimit.RedeemPerIP.Name, Limit: cfg.RedeemsPerMinute, Window: time.Minute}
@@ -85,7 +92,7 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 	inv.ThrottlePasswords(signIns)
 	api := httpapi.New(httpapi.Deps{
 		Identity: ids, Invites: inv, Cases: cases, Roles: roles, Devices: device.NewService(st, c), Orgs: identity.NewOrgService(st, c),
-		Sessions: sessions, Audit: st, Limiter: durable, Local: local, Log: log,
+		Sessions: sessions, Attachments: attachments, Notes: notes.NewService(st, c), Audit: st, Limiter: durable, Local: local, Log: log,
 		RelayEventsKey: RelayEventsKey(cfg, keys), RedeemLimit: redeem, Browser: BrowserPolicy(cfg),
 		SignIns:     signIns,
 		EmailVerify: emailverify.NewService(st, c, keys.Seal, durable, local, redeem),
@@ -97,7 +104,24 @@ func NewAPI(cfg config.Config, db *dynamodb.Client, c clock.Clock, log *slog.Log
 // BrowserPolicy is the security-header policy of the API and of whatever
 // serves the web client, from the configuration.
 func BrowserPolicy(cfg config.Config) httpapi.BrowserPolicy {
-	return httpapi.BrowserPolicy{RelayOrigins: cfg.RelayOrigins, HTTPS: strings.HasPrefix(cfg.PublicURL, "https://")}
+	return httpapi.BrowserPolicy{RelayOrigins: cfg.RelayOrigins, HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"),
+		StorageOrigins: StorageOrigins(cfg)}
+}
+
+// StorageOrigins are the origins browsers reach the attachments bucket at:
+// the local emulator's, or the bucket's virtual-hosted S3 origin.
+func StorageOrigins(cfg config.Config) []string {
+	if cfg.S3Endpoint != "" {
+		u, err := url.Parse(cfg.S3Endpoint)
+		if err != nil || u.Host == "" {
+			return nil
+		}
+		return []string{u.Scheme + "://" + u.Host}
+	}
+	if cfg.AttachmentsBucket == "" || cfg.Region == "" {
+		return nil
+	}
+	return []string{"https://" + cfg.AttachmentsBucket + ".s3." + cfg.Region + ".amazonaws.com"}
 }
 
 // RelayEventsKey is the key the relays sign their events with: configured, or

@@ -114,6 +114,15 @@ var rules = map[string]rule{
 	"POST /v1/sessions/{id}/invites":                   {ok: 201, res: "session-primary"},
 	"POST /v1/sessions/{id}/participants/{pid}/remove": {ok: 200, res: "session-primary"},
 	"PUT /v1/sessions/{id}/participants/{pid}/tools":   {ok: 200, res: "session-primary"},
+	// What a session keeps: members who may read cases see a case's files
+	// and notes, guests never (attachments_test.go, notes_test.go).
+	"GET /v1/orgs/{org}/cases/{caseId}/attachments":                {need: "cases.read", ok: 200, res: "case-files"},
+	"GET /v1/orgs/{org}/cases/{caseId}/attachments/{attachmentId}": {need: "cases.read", ok: 404, res: "case-files"},
+	"GET /v1/orgs/{org}/cases/{caseId}/notes":                      {need: "cases.read", ok: 200, res: "case-files"},
+	"POST /v1/sessions/{id}/snapshots":                             {ok: 201, res: "session-participant"},
+	"POST /v1/sessions/{id}/attachments/{attachmentId}/complete":   {ok: 404, res: "session-participant"},
+	"GET /v1/sessions/{id}/notes":                                  {ok: 200, res: "session-read"},
+	"PUT /v1/sessions/{id}/notes":                                  {ok: 200, res: "session-primary"},
 	// It revokes the caller's own tokens, which the matrix goes on using: the
 	// loop leaves it to TestTrustSignOutEverywhereMatrix, which gives every
 	// kind of caller a token of its own.
@@ -192,6 +201,11 @@ func expect(k string, r rule, c caller, tg target, scopeKey string) int {
 				return 404
 			}
 			return 200
+		case "case-files":
+			if tg.foreignIDs || tg.name == "own, out of scope" {
+				return 404
+			}
+			return 403
 		}
 		return 403
 	case "companyGuest":
@@ -480,6 +494,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"GET", base + "/cases", nil, ""}
 		case "GET /v1/orgs/{org}/cases/{caseId}/sessions":
 			return request{"GET", base + "/cases/" + tg.caseID + "/sessions", nil, ""}
+		case "GET /v1/orgs/{org}/cases/{caseId}/attachments", "GET /v1/orgs/{org}/cases/{caseId}/notes":
+			return request{"GET", base + "/cases/" + tg.caseID + k[strings.LastIndex(k, "/"):], nil, ""}
+		case "GET /v1/orgs/{org}/cases/{caseId}/attachments/{attachmentId}":
+			return request{"GET", base + "/cases/" + tg.caseID + "/attachments/at_nope", nil, ""}
 		case "GET /v1/orgs/{org}/cases/{caseId}":
 			return request{"GET", base + "/cases/" + tg.caseID, nil, ""}
 		case "POST /v1/orgs/{org}/guests":
@@ -559,13 +577,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if strings.Contains(k, "/v1/sessions/{id}") {
 			sid, customer := freshSession(tg)
 			method, path, _ := strings.Cut(k, " ")
-			path = strings.NewReplacer("{id}", sid, "{pid}", customer).Replace(path)
+			path = strings.NewReplacer("{id}", sid, "{pid}", customer, "{attachmentId}", "at_nope").Replace(path)
 			var body any
 			switch {
 			case strings.HasSuffix(k, "/invites"):
 				body = map[string]string{"kind": "guest", "email": e.email(fmt.Sprintf("st%d", next()))}
 			case strings.HasSuffix(k, "/tools"):
 				body = map[string]any{"tools": []string{"chat"}}
+			case strings.HasSuffix(k, "/snapshots"):
+				body = map[string]any{"contentType": "image/jpeg", "size": 1000}
+			case strings.HasSuffix(k, "/notes") && method == "PUT":
+				body = map[string]any{"text": "n", "version": 0}
 			}
 			return request{method, path, body, ""}
 		}

@@ -93,6 +93,9 @@ const (
 	SessionParticipantRemoved = "session.participant_removed"
 	SessionParticipantJoined  = "session.participant_joined"
 	SessionParticipantLeft    = "session.participant_left"
+	SessionSnapshotTaken      = "session.snapshot_taken"
+	SessionRecordingStarted   = "session.recording_started"
+	SessionRecordingStopped   = "session.recording_stopped"
 )
 
 // Actions lists every action the log may hold, in the order a filter offers
@@ -105,6 +108,7 @@ var Actions = []string{
 	GuestEnded, GuestExpired, GuestReminded, GuestPasswordSet,
 	SessionStarted, SessionInvited, SessionParticipantJoined, SessionParticipantLeft,
 	SessionToolsChanged, SessionParticipantRemoved, SessionEnded,
+	SessionSnapshotTaken, SessionRecordingStarted, SessionRecordingStopped,
 	DeviceCommand, DeviceCreated, DeviceUpdated, DeviceDeleted, GroupCreated, GroupUpdated, GroupDeleted,
 	MemberRoleChanged, MemberRemoved, RoleCreated, RoleUpdated, RoleDeleted, OrgSettingsChanged,
 	UserPasswordChanged, UserSignedOutEverywhere, EmailReclaimed, EmailVerificationDeclined,

@@ -15,6 +15,10 @@ type BrowserPolicy struct {
 	// HTTPS says browsers reach the service over HTTPS only (GB_PUBLIC_URL
 	// is https), which is when Strict-Transport-Security is sent.
 	HTTPS bool
+	// StorageOrigins are the origins of the bucket that holds the cases'
+	// files: the customer's page uploads snapshots there, the case page
+	// shows thumbnails and plays recordings from there.
+	StorageOrigins []string
 }
 
 // CSP is the Content-Security-Policy of p. Scripts and styles come only
@@ -23,13 +27,15 @@ type BrowserPolicy struct {
 // live video). Nothing may frame the client (clickjacking), nothing
 // may post a form elsewhere and <base> cannot move relative URLs.
 func (p BrowserPolicy) CSP() string {
-	connect := append([]string{"'self'"}, p.RelayOrigins...)
+	connect := append(append([]string{"'self'"}, p.RelayOrigins...), p.StorageOrigins...)
+	img := append([]string{"'self'", "blob:", "data:"}, p.StorageOrigins...)
+	media := append([]string{"'self'", "blob:"}, p.StorageOrigins...)
 	return strings.Join([]string{
 		"default-src 'self'",
 		"script-src 'self'",
 		"style-src 'self'",
-		"img-src 'self' blob: data:",
-		"media-src 'self' blob:",
+		"img-src " + strings.Join(img, " "),
+		"media-src " + strings.Join(media, " "),
 		"connect-src " + strings.Join(connect, " "),
 		"object-src 'none'",
 		"base-uri 'none'",

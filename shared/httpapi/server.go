@@ -14,12 +14,14 @@ import (
 
 	"github.com/guestbridge/guestbridge/shared/access"
 	"github.com/guestbridge/guestbridge/shared/apperr"
+	"github.com/guestbridge/guestbridge/shared/attachment"
 	"github.com/guestbridge/guestbridge/shared/audit"
 	"github.com/guestbridge/guestbridge/shared/casefile"
 	"github.com/guestbridge/guestbridge/shared/device"
 	"github.com/guestbridge/guestbridge/shared/emailverify"
 	"github.com/guestbridge/guestbridge/shared/identity"
 	"github.com/guestbridge/guestbridge/shared/invite"
+	"github.com/guestbridge/guestbridge/shared/notes"
 	"github.com/guestbridge/guestbridge/shared/ratelimit"
 	"github.com/guestbridge/guestbridge/shared/role"
 	"github.com/guestbridge/guestbridge/shared/secret"
@@ -41,7 +43,11 @@ type Deps struct {
 	// Orgs reads and changes the company's settings.
 	Orgs     *identity.OrgService
 	Sessions *session.Service
-	Audit    AuditLog
+	// Attachments issues snapshot uploads and lists a case's files; Notes
+	// keeps the sessions' notes.
+	Attachments *attachment.Service
+	Notes       *notes.Service
+	Audit       AuditLog
 	// EmailVerify proves the address of an account made from an SMS link.
 	EmailVerify *emailverify.Service
 	// RelayEventsKey checks the signature of the relays' events.
@@ -158,6 +164,13 @@ func (a *API) routes() []route {
 		auth("PUT", "/v1/sessions/{id}/participants/{pid}/tools", a.setParticipantTools),
 		pub("POST", "/v1/session-invites/{token}/join", a.joinByLink),
 		pub("POST", "/v1/internal/relay/events", a.relayEvent),
+		auth("POST", "/v1/sessions/{id}/snapshots", a.newSnapshot),
+		auth("POST", "/v1/sessions/{id}/attachments/{attachmentId}/complete", a.completeSnapshot),
+		auth("GET", "/v1/orgs/{org}/cases/{caseId}/attachments", a.listAttachments),
+		auth("GET", "/v1/orgs/{org}/cases/{caseId}/attachments/{attachmentId}", a.getAttachment),
+		auth("GET", "/v1/sessions/{id}/notes", a.getNotes),
+		auth("PUT", "/v1/sessions/{id}/notes", a.saveNotes),
+		auth("GET", "/v1/orgs/{org}/cases/{caseId}/notes", a.caseNotes),
 		auth("GET", "/v1/orgs/{org}", a.getOrg),
 		auth("PATCH", "/v1/orgs/{org}", a.patchOrg),
 	}

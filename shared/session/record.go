@@ -157,6 +157,9 @@ func (s *Service) Report(ctx context.Context, p *access.Principal, id string) (R
 	if p == nil || p.Kind != access.Member {
 		return Report{}, ErrNotFound
 	}
+	if err := s.detailsAllowed(ctx, p, sess); err != nil {
+		return Report{}, err
+	}
 	return s.report(ctx, p, sess)
 }
 
@@ -186,4 +189,18 @@ func (s *Service) CaseReports(ctx context.Context, p *access.Principal, orgID, c
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// detailsAllowed refuses a session's report to a participant of it whose
+// session details tool is off.
+func (s *Service) detailsAllowed(ctx context.Context, p *access.Principal, sess Session) error {
+	parts, err := s.store.Participants(ctx, sess.ID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(parts, func(x Participant) bool { return x.UserID != "" && x.UserID == p.UserID })
+	if i >= 0 && !parts[i].Has(toolmatrix.SessionDetails) {
+		return ErrDetailsOff
+	}
+	return nil
 }

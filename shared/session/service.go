@@ -96,6 +96,8 @@ type Service struct {
 	sealKey   []byte
 	publicURL string
 	log       *slog.Logger
+	// recordings takes the relay's recording events (OnRecording).
+	recordings Recordings
 }
 
 // NewService wires sessions. ledger counts the sessions started, the guests
@@ -374,6 +376,10 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, platform Plat
 	if platform.Mobile() {
 		return ParticipantView{}, ErrMobileInvite
 	}
+	if i := slices.IndexFunc(parts, func(x Participant) bool { return x.Kind == toolmatrix.Primary && x.UserID == p.UserID }); i < 0 ||
+		!slices.Contains(parts[i].Tools, toolmatrix.Invite) {
+		return ParticipantView{}, ErrInviteOff
+	}
 	if sess.State != Live {
 		return ParticipantView{}, ErrSessionEnded
 	}
@@ -574,6 +580,9 @@ type View struct {
 	EndedAt       *time.Time                            `json:"endedAt,omitempty"`
 	Participants  []ParticipantView                     `json:"participants"`
 	Matrix        map[toolmatrix.Kind][]toolmatrix.Tool `json:"matrix,omitempty"`
+	// DetailsHidden: the caller's session details tool is off, so times,
+	// addresses and the matrix are left out.
+	DetailsHidden bool `json:"detailsHidden,omitempty"`
 }
 
 // ParticipantView is one participant as the details show it.
@@ -584,7 +593,7 @@ type ParticipantView struct {
 	Email     string            `json:"email,omitempty"`
 	Name      string            `json:"name"`
 	Tools     []toolmatrix.Tool `json:"tools"`
-	InvitedAt time.Time         `json:"invitedAt"`
+	InvitedAt time.Time         `json:"invitedAt,omitzero"`
 	JoinedAt  *time.Time        `json:"joinedAt,omitempty"`
 	LeftAt    *time.Time        `json:"leftAt,omitempty"`
 	Removed   bool              `json:"removed"`
@@ -624,17 +633,36 @@ func (s *Service) view(sess Session, parts []Participant) View {
 	return v
 }
 
+// withoutDetails is v as a participant without the session details tool
+// sees it: who is in the session, not when they came and went, their
+// addresses or the matrix.
+func (v View) withoutDetails() View {
+	v.Matrix, v.DetailsHidden = nil, true
+	ps := make([]ParticipantView, len(v.Participants))
+	for i, p := range v.Participants {
+		ps[i] = ParticipantView{ID: p.ID, Kind: p.Kind, UserID: p.UserID, Name: p.Name, Tools: p.Tools, Removed: p.Removed}
+	}
+	v.Participants = ps
+	return v
+}
+
 // Get returns a session's details to members of its company who may read cases.
 func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (View, error) {
 	sess, parts, err := s.sessionFor(ctx, p, id)
 	if err != nil {
 		return View{}, err
 	}
-	isParticipant := slices.ContainsFunc(parts, func(x Participant) bool { return x.UserID == p.UserID })
-	if !isParticipant && !p.Has(access.CasesRead) {
+	i := slices.IndexFunc(parts, func(x Participant) bool { return x.UserID == p.UserID })
+	if i < 0 && !p.Has(access.CasesRead) {
 		return View{}, access.ErrForbidden
 	}
-	return s.view(sess, parts), nil
+	v := s.view(sess, parts)
+	if i >= 0 && !parts[i].Has(toolmatrix.SessionDetails) {
+		// The live page still needs who is there; the details (times,
+		// addresses, the matrix) are what the tool shows.
+		v = v.withoutDetails()
+	}
+	return v, nil
 }
 
 // End ends the session: every participant is disconnected with
@@ -818,13 +846,15 @@ func joinTools(ts []toolmatrix.Tool) string {
 // Event is what the relay reports of joins and leaves, and of the chat
 // lines and tool messages it forwarded.
 type Event struct {
-	Type          string    `json:"type"` // joined, left or tool
+	Type          string    `json:"type"` // joined, left, tool or recording
 	SessionID     string    `json:"sessionId"`
 	ParticipantID string    `json:"participantId"`
 	At            time.Time `json:"at"`
 	// Tool and Text are a tool event's tool and its chat line or fields.
 	Tool string `json:"tool,omitempty"`
 	Text string `json:"text,omitempty"`
+	// Recording is a recording event's recording.
+	Recording *Recording `json:"recording,omitempty"`
 	// ID is random per event, kept across the relay's retries.
 	ID string `json:"id"`
 	// SentAt is when this delivery attempt was signed.
@@ -834,8 +864,8 @@ type Event struct {
 // Record stores a relay event on the participant, and in the audit log,
 // once, and only while the event is fresh (CheckEvent).
 func (s *Service) Record(ctx context.Context, ev Event) error {
-	if ev.Type != "joined" && ev.Type != "left" && ev.Type != "tool" {
-		return apperr.InvalidField("type", `type must be "joined", "left" or "tool"`)
+	if ev.Type != "joined" && ev.Type != "left" && ev.Type != "tool" && ev.Type != "recording" {
+		return apperr.InvalidField("type", `type must be "joined", "left", "tool" or "recording"`)
 	}
 	now := s.clock.Now()
 	if err := CheckEvent(ev, now); err != nil {
@@ -848,6 +878,11 @@ func (s *Service) Record(ctx context.Context, ev Event) error {
 	at := ev.At
 	if at.IsZero() {
 		at = s.clock.Now()
+	}
+	if ev.Type == "recording" {
+		// Taken once per recording id and state, so the relay's retries of
+		// one event, which keep its id, change nothing.
+		return s.recording(ctx, sess, ev, at)
 	}
 	if ev.Type == "tool" {
 		// The record is not audited line by line: it is the session's

@@ -10,6 +10,7 @@ package session
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,6 +107,10 @@ var (
 	ErrNoRelay       = apperr.New(apperr.Unavailable, "relay_unavailable", "No relay is available right now; try again in a moment.")
 	ErrParticipant   = apperr.New(apperr.NotFound, "participant_not_found", "No such participant in this session.")
 	ErrAlreadyInvite = apperr.New(apperr.Conflict, "already_participant", "This technician is already in the session.")
+	// ErrInviteOff: the primary's invite tool is switched off.
+	ErrInviteOff = apperr.New(apperr.Forbidden, "invite_tool_off", "Your invite tool is switched off in this session.")
+	// ErrDetailsOff: the caller's session details tool is switched off.
+	ErrDetailsOff = apperr.New(apperr.Forbidden, "session_details_off", "Your session details tool is switched off in this session.")
 )
 
 // Platform is the client's platform, from X-Client-Platform and the User-Agent.
@@ -141,6 +146,12 @@ func PlatformOf(header, userAgent string) Platform {
 
 // Mobile reports whether p is a mobile client.
 func (p Platform) Mobile() bool { return p == IOS || p == Android }
+
+// Has reports whether p may use tool now: their kind has it and it is
+// switched on for them.
+func (p Participant) Has(tool toolmatrix.Tool) bool {
+	return toolmatrix.Allowed(p.Kind, tool) && slices.Contains(p.Tools, tool)
+}
 
 // CanJoin reports why p cannot join at now, or nil.
 func (p *Participant) CanJoin(s Session) error {

@@ -26,8 +26,15 @@
 // video (publishing the camera) and mic (publishing audio). The customer does
 // not issue tool commands, but receives the technicians' commands that act on
 // the camera view: annotation, zoom, freeze, flash, qr, barcode and live_text,
-// besides chat. The customer never receives notes, snapshot, record, invite or
+// besides chat. The customer never receives notes, record, invite or
 // session_details messages: those are the technicians' working material.
+//
+// Snapshot is the one tool the customer's page answers: a snapshot is a still
+// of the customer's camera, taken and uploaded by the customer's page. So the
+// customer receives snapshot messages and sends them; the technicians'
+// request for a still and the upload slot go to the customer alone
+// (CustomerOnly), and the customer's answers to the technicians who receive
+// snapshots.
 //
 // For the technician kinds, receiving a tool's messages requires the tool:
 // a guest, who has neither notes nor snapshot, never receives them.
@@ -129,15 +136,19 @@ var (
 		Primary:   all,
 		Secondary: all &^ setOf(Notes, Record, Invite),
 		Guest:     all &^ setOf(Notes, Snapshot, Record, Invite),
-		Customer:  setOf(Chat, Video, Mic),
+		Customer:  setOf(Chat, Video, Mic, Snapshot),
 	}
 
 	receive = map[Kind]set{
 		Primary:   all,
 		Secondary: all &^ setOf(Notes, Record, Invite),
 		Guest:     all &^ setOf(Notes, Snapshot, Record, Invite),
-		Customer:  setOf(Chat, Annotation, Zoom, Freeze, Flash, QR, Barcode, LiveText),
+		Customer:  setOf(Chat, Annotation, Zoom, Freeze, Flash, QR, Barcode, LiveText, Snapshot),
 	}
+
+	// customerOnly are the steps of a tool whose messages from a technician
+	// go to the customer and to nobody else.
+	customerOnly = map[Tool][]string{Snapshot: {"take", "upload"}}
 )
 
 // Allowed reports whether a participant of the given kind may use tool: send
@@ -174,3 +185,8 @@ func Restrict(kind Kind, requested []Tool) []Tool {
 	}
 	return out
 }
+
+// CustomerOnly reports whether a message of tool with the given step, sent by
+// a technician, goes to the customer alone: the request for a still and its
+// upload slot, which carries a URL that writes to the case.
+func CustomerOnly(tool Tool, step string) bool { return slices.Contains(customerOnly[tool], step) }

@@ -13,7 +13,7 @@ var expected = map[Tool][]Kind{
 	Annotation:     {Primary, Secondary, Guest},
 	Zoom:           {Primary, Secondary, Guest},
 	Notes:          {Primary},
-	Snapshot:       {Primary, Secondary},
+	Snapshot:       {Primary, Secondary, Customer},
 	LiveText:       {Primary, Secondary, Guest},
 	Freeze:         {Primary, Secondary, Guest},
 	Record:         {Primary},
@@ -62,7 +62,7 @@ func TestAllowedUnknown(t *testing.T) {
 }
 
 func TestReceives(t *testing.T) {
-	customerSees := []Tool{Chat, Annotation, Zoom, Freeze, Flash, QR, Barcode, LiveText}
+	customerSees := []Tool{Chat, Annotation, Zoom, Freeze, Flash, QR, Barcode, LiveText, Snapshot}
 	for _, tool := range AllTools {
 		for _, kind := range Kinds {
 			t.Run(string(kind)+"/"+string(tool), func(t *testing.T) {
@@ -91,7 +91,7 @@ func TestTools(t *testing.T) {
 		{Primary, AllTools},
 		{Secondary, []Tool{Chat, Video, Annotation, Zoom, Snapshot, LiveText, Freeze, Mic, SessionDetails, Flash, QR, Barcode}},
 		{Guest, []Tool{Chat, Video, Annotation, Zoom, LiveText, Freeze, Mic, SessionDetails, Flash, QR, Barcode}},
-		{Customer, []Tool{Chat, Video, Mic}},
+		{Customer, []Tool{Chat, Video, Snapshot, Mic}},
 		{Kind("nobody"), []Tool{}},
 	}
 	for _, tc := range cases {
@@ -167,5 +167,28 @@ func TestValid(t *testing.T) {
 	}
 	if Customer.Technician() || !Guest.Technician() {
 		t.Error("Technician wrong")
+	}
+}
+
+func TestCustomerOnly(t *testing.T) {
+	for _, c := range []struct {
+		tool Tool
+		step string
+		want bool
+	}{
+		{Snapshot, "take", true},
+		{Snapshot, "upload", true},
+		{Snapshot, "taken", false},
+		{Snapshot, "uploaded", false},
+		{Snapshot, "saved", false},
+		{Snapshot, "", false},
+		{Chat, "take", false},
+		{Notes, "upload", false},
+	} {
+		t.Run(string(c.tool)+"/"+c.step, func(t *testing.T) {
+			if got := CustomerOnly(c.tool, c.step); got != c.want {
+				t.Errorf("CustomerOnly(%s, %q) = %v, want %v", c.tool, c.step, got, c.want)
+			}
+		})
 	}
 }

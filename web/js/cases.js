@@ -7,6 +7,7 @@ import { openSession, removedText } from './session.js';
 import { languageSelect } from './settings.js';
 import { kindLabel, toolLabel } from './live.js';
 import { t, tx } from './i18n.js';
+import { caseKeeps } from './keep.js';
 
 /** casesSection lists the acting company's cases (a guest gets only theirs). */
 export function casesSection(ctx, { heading = t('cases.title'), intro } = {}) {
@@ -78,6 +79,8 @@ export function caseDetail(ctx, id) {
         body.append(h('div', { class: 'actions start' }, h('button', { type: 'button', class: 'btn primary', text: t('cases.start'),
           onclick: (e) => startDialog(ctx, c, e.currentTarget) })));
       }
+      // Snapshots, recordings and notes are the company's own: guests never get them.
+      if (ctx.me.actingOrg.kind === 'member' && ctx.can('cases.read')) body.append(...caseKeeps(org, c.id));
       body.append(sessionReports(org, c.id));
     } catch (err) {
       if (!err.handled) body.replaceChildren(failure(err));

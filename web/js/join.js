@@ -6,6 +6,7 @@
 import { api } from './api.js';
 import { h, setMain, loading, failure, announce, confirmDialog } from './ui.js';
 import { connectRelay } from './rtc.js';
+import { customerSnapshots } from './keep.js';
 import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender, recordingIndicator } from './live.js';
 import { t, tl, getLang } from './i18n.js';
 
@@ -119,6 +120,7 @@ function customerPage(j, getJoining) {
     }
     return null;
   })();
+  const snaps = customerSnapshots({ send: (m) => link.send(m) }, () => camera, preview, log);
   camera.then((s) => {
     if (s?.getVideoTracks().length) { preview.srcObject = s; camNote.hidden = true; preview.play().catch(() => {}); }
     else { camNote.dataset.i18n = 'join.noCamera'; camNote.textContent = t('join.noCamera'); }
@@ -136,7 +138,7 @@ function customerPage(j, getJoining) {
         message: (m) => {
           if (m.error) log.add('', refusedText(m.error), 'error');
           else if (m.tool === 'chat') chat.receive(m);
-          else log.add(sender(m), describe(m));
+          else if (snaps.receive(m)) { /* a snapshot of the camera */ } else log.add(sender(m), describe(m));
         },
         draining: () => { status.textContent = t('live.draining'); },
         recording: recording.set,

@@ -137,6 +137,7 @@ export const activityPanel = (title = 'live.activity') => logPanel(title, 'live.
 
 const SKIP = new Set(['tool', 'id', 'from', 'fromKind', 'fromName', 'points', 'earlier']);
 // The tool forms: [name, choices | input type]. Each sends {tool, id, ...values};
+// snapshot and notes have their own controls (keep.js).
 // a field's label is toolField.<name>, a choice's words toolChoice.<value>.
 const FORMS = {
   annotation: [['shape', ['arrow', 'circle', 'rectangle']], ['label', 'text']],
@@ -144,8 +145,6 @@ const FORMS = {
   freeze: [['state', ['on', 'off']]],
   flash: [['state', ['on', 'off']]],
   qr: [], barcode: [], live_text: [],
-  snapshot: [['caption', 'text']],
-  notes: [['text', 'text']],
   record: [['state', ['start', 'stop']]],
 };
 export const FIELDS = ['shape', 'label', 'level', 'state', 'caption', 'text'];

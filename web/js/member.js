@@ -406,13 +406,13 @@ function actionLabel(code) {
 
 // Details that hold ids are for the CSV export, where integrators join on
 // them; on the page they would only be noise.
-const ID_DETAILS = new Set(['sessionId', 'caseId', 'userId', 'groupId', 'guest', 'relay']);
+const ID_DETAILS = new Set(['sessionId', 'caseId', 'userId', 'groupId', 'guest', 'relay', 'recordingId']);
 const RAW_ID = /^[a-z]{1,3}_[A-Za-z0-9]{6,}$/;
 
 // The details the log writes, labelled in words (auditDetail.<key>); a key
 // not listed shows as itself. Times are shown in the company's zone.
 const AUDIT_DETAILS = ['email', 'name', 'title', 'kind', 'role', 'roleId', 'mode', 'active', 'privileges', 'channel', 'channels',
-  'validUntil', 'from', 'to', 'reason', 'note', 'command', 'tools', 'via', 'language', 'timeZone'];
+  'validUntil', 'from', 'to', 'reason', 'note', 'command', 'tools', 'via', 'language', 'timeZone', 'size', 'durationMs'];
 const TIME_DETAILS = new Set(['validUntil', 'from', 'to']);
 
 function auditDetails(details = {}) {

@@ -7,6 +7,7 @@ import { h, uid, when, field, table, setMain, loading, failure, announce, openDi
 import { connectRelay } from './rtc.js';
 import { TOOLS, KINDS, WHY, whyText, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender, recordingIndicator } from './live.js';
 import { t, tl, tx } from './i18n.js';
+import { snapshotButton, notesPanel } from './keep.js';
 
 let handoff = null; // the start answer, kept in memory for the page it opens
 
@@ -80,6 +81,8 @@ export async function renderSession(ctx, id) {
   const relay = { send: (m) => link.send(m) };
   const chat = chatPanel(relay);
   const tools = toolPanel(relay, activity);
+  const snap = snapshotButton(id, relay, activity);
+  const notes = isPrimary ? notesPanel(id) : null;
   const people = h('ul', { class: 'people' });
   const inviteBtn = isPrimary ? h('button', { type: 'button', class: 'btn small', ...tl('tool.invite'), onclick: (e) => inviteDialog(e.currentTarget) }) : null;
   const details = h('div');
@@ -89,9 +92,9 @@ export async function renderSession(ctx, id) {
     customerLink ? copyField(t('session.customerLink'), customerLink) : h('p', { class: 'muted small', text: t('session.customerLinkGone') }),
     copyField(t('session.teamPage'), `${location.origin}/session/${encodeURIComponent(id)}`));
   const recording = recordingIndicator({ log: activity });
-  const stage = h('div', { class: 'stage' }, recording, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
+  const stage = h('div', { class: 'stage' }, recording, h('div', { class: 'screen' }, video, waiting), media.sound, snap, tools, media.box);
   const side = h('div', { class: 'side' }, h('section', { class: 'panel' },
-    h('div', { class: 'panel-head' }, h('h2', { ...tl('session.participants') }), inviteBtn), people), links, chat, activity);
+    h('div', { class: 'panel-head' }, h('h2', { ...tl('session.participants') }), inviteBtn), people), links, notes, chat, activity);
   const live = h('div', { class: 'live' }, stage, side);
   setMain(h('section', { class: 'section' }, back, head, status, live, detailsBox));
 
@@ -157,8 +160,10 @@ export async function renderSession(ctx, id) {
 
   function setTools(list) {
     tools.setTools(list);
+    snap.enable(list.includes('snapshot'));
+    notes?.enable(list.includes('notes'));
     chat.enable(list.includes('chat'));
-    detailsBox.hidden = !list.includes('session_details');
+    detailsBox.hidden = !list.includes('session_details') || !!s.detailsHidden;
     if (inviteBtn) inviteBtn.hidden = !list.includes('invite');
     const mic = link.local?.getAudioTracks()[0];
     if (mic) mic.enabled = list.includes('mic');
@@ -195,7 +200,7 @@ export async function renderSession(ctx, id) {
       message: (m) => {
         if (m.error) tools.refused(m.error);
         else if (m.tool === 'chat') chat.receive(m);
-        else activity.add(sender(m), describe(m));
+        else if (snap.receive(m)) { /* the snapshot exchange */ } else activity.add(sender(m), describe(m));
       },
       draining: () => { status.textContent = t('live.draining'); },
       recording: recording.set,
