@@ -94,5 +94,26 @@ async function recordAndPlay(ctx) {
   await indicator(page).waitFor({ state: 'hidden' });
   await cust.getByText('Recording stopped.', { exact: true }).first().waitFor();
 
-  void caseURL;
+
+  // The relay finished the file and told the API: the recording is on the
+  // case, and it plays from its short-lived URL.
+  const play = page.getByRole('button', { name: /^Play recording started by / });
+  for (let i = 0; ; i++) {
+    await page.goto(caseURL);
+    try {
+      await play.waitFor({ timeout: 3000 });
+      break;
+    } catch (err) {
+      if (i >= 10) throw new Error('the recording did not reach the case', { cause: err });
+    }
+  }
+  await play.click();
+  const video = page.locator('video.attachment-media');
+  await video.waitFor();
+  await page.waitForFunction(() => {
+    const v = document.querySelector('video.attachment-media');
+    return v && v.readyState >= 2 && v.duration > 0 && v.videoWidth > 0;
+  }, null, { timeout: 20_000 });
+  await video.evaluate((v) => { v.muted = true; return v.play(); });
+  await page.waitForFunction(() => document.querySelector('video.attachment-media').currentTime > 1, null, { timeout: 20_000 });
 }
