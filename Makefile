@@ -125,6 +125,8 @@ bench-relay: ## run the relay load generator; then N=100 without and with one re
 	$(GO) run ./media-task/cmd/loadgen
 	@echo "==> go run ./media-task/cmd/loadgen -n 100 -record"
 	$(GO) run ./media-task/cmd/loadgen -n 100 -record
+	@echo "==> the recorder's own CPU per recorded packet"
+	$(GO) test -run '^$$' -bench BenchmarkRecordPacket -benchtime 20000x ./media-task/recording/
 
 synth: deps build ## synthesize the CDK app into cdk.out/ (offline)
 	@echo "==> cdk synth"
