@@ -7,7 +7,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -32,6 +34,8 @@ type ApiStackProps struct {
 	// HMAC key. The function reads both.
 	RootSecret        awssecretsmanager.ISecret
 	RelayEventsSecret awssecretsmanager.ISecret
+	// Attachments is the bucket of the cases' files (GB_ATTACHMENTS_BUCKET).
+	Attachments awss3.IBucket
 	// PublicURL is the web client's base URL (GB_PUBLIC_URL); CorsOrigin is
 	// its origin, the only one allowed to call the API from a browser.
 	PublicURL  string
@@ -88,6 +92,21 @@ func NewApiStack(scope constructs.Construct, id string, props *ApiStackProps) *A
 	props.Table.GrantReadWriteData(fn)
 	props.RootSecret.GrantRead(fn, nil)
 	props.RelayEventsSecret.GrantRead(fn, nil)
+	if props.Attachments != nil {
+		fn.AddEnvironment(jsii.String("GB_ATTACHMENTS_BUCKET"), props.Attachments.BucketName(), nil)
+		// The API writes, checks and deletes snapshots and thumbnails; it
+		// only reads (presigns) the relay's recordings. Written out rather
+		// than Grant*, whose wildcard actions (s3:GetObject*, s3:List*) reach
+		// beyond what the API does.
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
+			Resources: jsii.Strings(*props.Attachments.ArnForObjects(jsii.String("attachments/*"))),
+		}))
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("s3:GetObject"),
+			Resources: jsii.Strings(*props.Attachments.ArnForObjects(jsii.String("recordings/*"))),
+		}))
+	}
 
 	httpAPI := awsapigatewayv2.NewHttpApi(stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		ApiName:     jsii.String(id),

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -11,6 +12,10 @@ import (
 // DataStackProps configures the data stack.
 type DataStackProps struct {
 	awscdk.StackProps
+	// CorsOrigin is the web client's origin: the customer's page uploads
+	// snapshots to the attachments bucket from it, the case page reads
+	// thumbnails and recordings.
+	CorsOrigin string
 }
 
 // DataStack holds the state that outlives every deployment: the single
@@ -26,9 +31,13 @@ type DataStack struct {
 	// RelayEventsSecret holds RELAY_EVENTS_SECRET, the HMAC key of the relay's
 	// event posts to the API.
 	RelayEventsSecret awssecretsmanager.Secret
+	// Attachments holds the cases' files: snapshots and thumbnails under
+	// attachments/ (the API writes), recordings under recordings/ (the relay
+	// writes).
+	Attachments awss3.Bucket
 }
 
-// NewDataStack creates the table and the secrets.
+// NewDataStack creates the table, the secrets and the attachments bucket.
 func NewDataStack(scope constructs.Construct, id string, props *DataStackProps) *DataStack {
 	var sprops awscdk.StackProps
 	if props != nil {
@@ -78,7 +87,41 @@ func NewDataStack(scope constructs.Construct, id string, props *DataStackProps) 
 		RemovalPolicy:        awscdk.RemovalPolicy_RETAIN,
 	})
 
-	return &DataStack{Stack: stack, Table: table, RootSecret: rootSecret, RelayEventsSecret: relayEventsSecret}
+	return &DataStack{Stack: stack, Table: table, RootSecret: rootSecret, RelayEventsSecret: relayEventsSecret,
+		Attachments: attachmentsBucket(stack, props)}
+}
+
+// attachmentsBucket is private and encrypted; browsers reach it only by
+// presigned URLs the API issues, from the web client's origin.
+func attachmentsBucket(stack awscdk.Stack, props *DataStackProps) awss3.Bucket {
+	origin := "*"
+	if props != nil && props.CorsOrigin != "" {
+		origin = props.CorsOrigin
+	}
+	return awss3.NewBucket(stack, jsii.String("Attachments"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		// Case files are records of the company's support work, kept with
+		// the table.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		Cors: &[]*awss3.CorsRule{{
+			AllowedOrigins: &[]*string{jsii.String(origin)},
+			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT, awss3.HttpMethods_GET, awss3.HttpMethods_HEAD},
+			AllowedHeaders: &[]*string{jsii.String("content-type")},
+			MaxAge:         jsii.Number(3600),
+		}},
+		LifecycleRules: &[]*awss3.LifecycleRule{
+			// A recording the relay could not finish leaves parts that cost
+			// storage and are never an attachment.
+			{Id: jsii.String("abort-incomplete-uploads"), AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1))},
+			// Old recordings are rarely played again.
+			{Id: jsii.String("recordings-infrequent-access"), Prefix: jsii.String("recordings/"), Transitions: &[]*awss3.Transition{{
+				StorageClass: awss3.StorageClass_INFREQUENT_ACCESS(), TransitionAfter: awscdk.Duration_Days(jsii.Number(90)),
+			}}},
+		},
+	})
 }
 
 // alphanumericSecret generates a plain (non-JSON) secret string of n

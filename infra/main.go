@@ -74,7 +74,8 @@ func newGuestbridge(app awscdk.App, cfg config, env *awscdk.Environment) (*guest
 	}
 
 	data := NewDataStack(app, stackPrefix+"Data", &DataStackProps{
-		StackProps: stackProps("Guestbridge data: table and secrets (retained on delete)"),
+		StackProps: stackProps("Guestbridge data: table, secrets and attachments bucket (retained on delete)"),
+		CorsOrigin: cfg.PublicOrigin(),
 	})
 	api := NewApiStack(app, stackPrefix+"Api", &ApiStackProps{
 		StackProps:        stackProps("Guestbridge API: HTTP API and the api function"),
@@ -82,6 +83,7 @@ func newGuestbridge(app awscdk.App, cfg config, env *awscdk.Environment) (*guest
 		Table:             data.Table,
 		RootSecret:        data.RootSecret,
 		RelayEventsSecret: data.RelayEventsSecret,
+		Attachments:       data.Attachments,
 		PublicURL:         cfg.PublicURL,
 		CorsOrigin:        cfg.PublicOrigin(),
 		SMSPerOrgPerDay:   cfg.SMSPerOrgPerDay,
@@ -109,6 +111,7 @@ func newGuestbridge(app awscdk.App, cfg config, env *awscdk.Environment) (*guest
 		CertificateArn:    cfg.RelayCertificateArn,
 		Domain:            cfg.RelayDomain,
 		MaxTasks:          cfg.RelayMaxTasks,
+		RecordingsBucket:  data.Attachments,
 	})
 
 	if cfg.Defaulted[ctxPublicURL] {

@@ -73,3 +73,18 @@ func TestRelayRecordingsGrant(t *testing.T) {
 		t.Errorf("the relay is not told the bucket: %s", env)
 	}
 }
+
+// The deployed relay records into the attachments bucket of the data stack.
+func TestRelayRecordsIntoTheAttachmentsBucket(t *testing.T) {
+	tmpl := fixtureTemplates(t).Relay
+	td := props(onlyResource(t, tmpl, "AWS::ECS::TaskDefinition"))
+	cds, _ := td["ContainerDefinitions"].([]any)
+	env, _ := json.Marshal(cds[0].(map[string]any)["Environment"])
+	if !strings.Contains(string(env), "GB_ATTACHMENTS_BUCKET") {
+		t.Fatalf("the deployed relay is not told the bucket: %s", env)
+	}
+	pols, _ := json.Marshal(resources(tmpl, "AWS::IAM::Policy"))
+	if !strings.Contains(string(pols), "/recordings/*") || !strings.Contains(string(pols), "s3:AbortMultipartUpload") {
+		t.Fatalf("the deployed relay may not write recordings: %s", pols)
+	}
+}

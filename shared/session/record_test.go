@@ -24,7 +24,8 @@ func TestFilterRecord(t *testing.T) {
 		{toolmatrix.Primary, []string{"hello", "worn seal", "later", "caption: pump"}},
 		{toolmatrix.Secondary, []string{"hello", "later", "caption: pump"}},
 		{toolmatrix.Guest, []string{"hello", "later"}},
-		{toolmatrix.Customer, []string{"hello", "later"}},
+		// The customer's page takes the stills, so it receives snapshot lines.
+		{toolmatrix.Customer, []string{"hello", "later", "caption: pump"}},
 		{toolmatrix.Kind("nobody"), nil},
 	} {
 		got := FilterRecord(tc.kind, entries, parts)

@@ -33,6 +33,11 @@
 //	session record SESSION#<session>  REC#<at>#<event id> a chat line or tool message, written with its event id
 //	relay event id RELAYEVENT#<id>    META               ttl = a minute and a bit; put on condition it is new
 //	case session   CASESESSIONS#<org>#<case> SESSION#<createdAt>#<session> (the case's reports)
+//	attachment     ORG#<org>          ATTACH#<case>#<id>  a snapshot (pending until its upload is checked: State
+//	                                                     pending→ready by conditional update; ttl while pending)
+//	                                                     or a recording (id rec_<recording id>, put once)
+//	recording start ORG#<org>         RECSTART#<recording id> put once with its audit entry
+//	session notes  ORG#<org>          NOTES#<case>#<session> Text, Version (put on the condition of the version read)
 //
 // Access patterns:
 //   - sign in: EMAIL# lookup, USER# profile, GSI1 queries of the user's memberships
@@ -51,5 +56,6 @@
 //   - a case's session reports: a Query of CASESESSIONS#, then per session a
 //     GetItem of its META and a Query of its partition (participants, record);
 //   - a technician's pending live-session invitations (polled): GSI1 PARTUSER#;
-//   - the primary's picker of technicians: a Query of the company's MEMBER# items.
+//   - the primary's picker of technicians: a Query of the company's MEMBER# items;
+//   - a case's attachments and notes: a Query of ORG#<org> by ATTACH#<case># and NOTES#<case>#.
 package store

@@ -95,10 +95,10 @@ test('dates are formatted in the page language and the company time zone', () =>
 // The views converted to the catalog: every key they use exists, and no
 // English sentence is left as a literal.
 const VIEWS = ['app.js', 'ui.js', 'invite.js', 'verify.js', 'guest.js', 'companies.js', 'devices.js', 'roles.js',
-  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js'];
+  'live.js', 'session.js', 'join.js', 'cases.js', 'settings.js', 'rtc.js', 'member.js', 'api.js', 'keep.js'];
 const LITERALS_CHECKED = new Set(VIEWS);
 
-const KEYS_AS_ARGS = new Set(['live.js', 'join.js']);
+const KEYS_AS_ARGS = new Set(['live.js', 'join.js', 'keep.js']);
 const PREFIXES = new Set(Object.keys(en).map((k) => k.split('.')[0]));
 
 // [file, list, key prefix]: the lists of codes a view turns into keys.
@@ -115,7 +115,9 @@ test('the converted views use only keys in the catalog and no literal sentences'
     // live.js's tool forms: a field's label, and the on/off field of each tool that has one.
     'toolField.': ['shape', 'label', 'level', 'caption', 'text'], 'toolState.': ['freeze', 'flash', 'record'],
     // member.js's tabs (tab.<name>) and audit filters' hints (audit.<name>Hint).
-    'tab.': ['cases', 'devices', 'guests', 'roles', 'audit', 'settings'], 'audit.': ['actorHint', 'actionHint', 'targetHint'] };
+    'tab.': ['cases', 'devices', 'guests', 'roles', 'audit', 'settings'], 'audit.': ['actorHint', 'actionHint', 'targetHint'],
+    // keep.js names an attachment by its kind.
+    'keep.kind.': ['snapshot', 'recording'], 'keep.open.': ['snapshot', 'recording'] };
   for (const f of VIEWS) {
     const src = readFileSync(join(JS, f), 'utf8');
     const code = src.replace(/\/\*[\s\S]*?\*\//g, '').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');

@@ -191,11 +191,11 @@ export function caseKeeps(org, caseId) {
   (async () => {
     try {
       const { notes: list = [] } = await api('GET', orgPath(org, 'cases', caseId, 'notes'));
-      notes.replaceChildren(h('h2', { ...tl('keep.notes') }), list.length
+      notes.replaceChildren(h('h2', { ...tl('keep.notes') }), ...(list.length
         ? list.map((n) => h('article', { class: 'card session-notes', 'data-session': n.sessionId },
           h('p', { class: 'muted small' }, tx('keep.notesBy', { name: n.updatedByName || '', at: when(n.updatedAt) })),
           h('p', { class: 'notes-body', text: n.text })))
-        : h('p', { class: 'empty', ...tl('keep.noNotes') }));
+        : [h('p', { class: 'empty', ...tl('keep.noNotes') })]));
     } catch (err) {
       if (!err.handled) notes.replaceChildren(h('h2', { ...tl('keep.notes') }), failure(err));
     }
