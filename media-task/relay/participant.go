@@ -216,6 +216,9 @@ func (p *Participant) unsubscribe(pub *publication) {
 // off, and the client told.
 func (p *Participant) setTools(tools []toolmatrix.Tool) {
 	p.tools.Store(&tools)
+	if !p.has(toolmatrix.Record) {
+		p.recordToolOff()
+	}
 	p.mu.Lock()
 	pubs := slices.Clone(p.pubs)
 	subs := make(map[*publication]media.Subscription, len(p.subs))

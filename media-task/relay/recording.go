@@ -246,3 +246,15 @@ func (p *Participant) handleRecord(m proto.ToolMessage) bool {
 	// Any other state is forwarded as before, without an effect here.
 	return true
 }
+
+// recordToolOff stops the recording p started when p's record tool is
+// switched off: the recording rests on the primary's permission.
+func (p *Participant) recordToolOff() {
+	s := p.srv
+	s.mu.Lock()
+	r := p.sess.rec
+	s.mu.Unlock()
+	if r != nil && r.by == p.id {
+		s.stopRecording(p.sess, events.ReasonStopped)
+	}
+}

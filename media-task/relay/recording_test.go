@@ -220,6 +220,9 @@ func TestRecordingStopReasons(t *testing.T) {
 		}},
 		{"customer leaves", events.ReasonStopped, func(_ *recWorld, cust, _ *Participant) { cust.Leave(proto.ReasonLeft) }},
 		{"primary leaves", events.ReasonStopped, func(_ *recWorld, _, prim *Participant) { prim.Leave(proto.ReasonLeft) }},
+		{"record tool switched off", events.ReasonStopped, func(w *recWorld, _, _ *Participant) {
+			_, _, _ = w.srv.SetTools("s", "prim", []toolmatrix.Tool{toolmatrix.Chat, toolmatrix.Video})
+		}},
 		{"drain", events.ReasonDrain, func(w *recWorld, _, _ *Participant) { w.srv.Drain(time.Now().Add(10 * time.Millisecond)) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
