@@ -33,7 +33,8 @@ deps: system-tools $(NPM_STAMP) $(VENDOR_STAMP) $(APIDOCS_STAMP) ## install what
 	@echo "==> deps ready ($$($(GO) version | cut -d' ' -f3), java $$(java -version 2>&1 | head -1 | cut -d'"' -f2), node $$(node --version))"
 
 # Java 17+ runs DynamoDB Local; Node.js (20.19+) and npm run the SES emulator and the CDK CLI;
-# Debian's chromium runs the browser tests (through npm playwright-core, which brings no browser).
+# Debian's chromium runs the browser tests (through npm playwright-core, which brings no browser);
+# ffprobe (Debian's ffmpeg) reads the relay's recordings back in its tests.
 # apt-get (and its update) runs only when one of them is missing. (The man1 directory is one
 # the JRE's post-install script needs and slim images lack.)
 system-tools:
@@ -50,13 +51,16 @@ system-tools:
 	if [ ! -x /usr/bin/chromium ]; then \
 		missing="$$missing chromium"; \
 	fi; \
+	if ! command -v ffprobe >/dev/null; then \
+		missing="$$missing ffmpeg"; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 		echo "==> apt-get install$$missing"; \
 		$(SUDO) apt-get update; \
 		$(SUDO) mkdir -p /usr/share/man/man1; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	else \
-		echo "==> java, node and chromium found"; \
+		echo "==> java, node, chromium and ffprobe found"; \
 	fi; \
 	node_version=$$(node --version); \
 	if ! printf '%s\n' v20.19.0 "$$node_version" | sort -V -C; then \
@@ -161,9 +165,15 @@ bench: deps ## run the API benchmark against the local stack
 	@echo "==> go run ./tools/bench"
 	$(GO) run ./tools/bench
 
-bench-relay: ## run the relay load generator (NET=1: the bad-network mode, with and without TWCC; SESSIONS=10,50,100,200: sessions mode)
+bench-relay: ## run the relay load generator, then N=100 without and with one recording running (NET=1: the bad-network mode, with and without TWCC; SESSIONS=10,50,100,200: sessions mode)
 	@echo "==> go run ./media-task/cmd/loadgen $(if $(NET),-net) $(if $(SESSIONS),-sessions $(SESSIONS))"
 	$(GO) run ./media-task/cmd/loadgen $(if $(NET),-net) $(if $(SESSIONS),-sessions $(SESSIONS))
+	@if [ -z "$(NET)$(SESSIONS)" ]; then \
+		echo "==> go run ./media-task/cmd/loadgen -n 100 -record"; \
+		$(GO) run ./media-task/cmd/loadgen -n 100 -record; \
+		echo "==> the recorder's own CPU per recorded packet"; \
+		$(GO) test -run '^$$' -bench BenchmarkRecordPacket -benchtime 20000x ./media-task/recording/; \
+	fi
 
 synth: deps build ## synthesize the CDK app into cdk.out/ (offline)
 	@echo "==> cdk synth"

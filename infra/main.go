@@ -129,6 +129,7 @@ func newGuestbridge(app awscdk.App, cfg config, env *awscdk.Environment) (*guest
 		CertificateArn:    cfg.RelayCertificateArn,
 		Domain:            cfg.RelayDomain,
 		MaxTasks:          cfg.RelayMaxTasks,
+		RecordingsBucket:  data.Attachments,
 	})
 
 	// The browser reaches the relay at the signaling URL's origin, which the

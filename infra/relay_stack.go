@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -49,6 +50,8 @@ const (
 	relayCPUTarget  = 60
 	relayTaskCPU    = 1024 // 1 vCPU
 	relayTaskMemory = 2048 // MiB
+	// recordingsPrefix is where the relay writes recordings in the bucket.
+	recordingsPrefix = "recordings/"
 )
 
 // RelayStackProps configures the relay stack.
@@ -78,6 +81,10 @@ type RelayStackProps struct {
 	Domain string
 	// MaxTasks is the upper bound of CPU auto scaling (at least 1).
 	MaxTasks int
+	// RecordingsBucket is the case files' bucket, where the relay streams
+	// recordings under recordings/ (GB_ATTACHMENTS_BUCKET); nil leaves the
+	// relay without recording.
+	RecordingsBucket awss3.IBucket
 }
 
 // RelayStack runs the media relay on ECS Fargate.
@@ -139,6 +146,15 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 	// condition keeps them off every other partition: accounts, password
 	// hashes, guests, the outbox.
 	grantRelayTableAccess(taskDef.TaskRole(), props.Table)
+	if props.RecordingsBucket != nil {
+		// A recording is one multipart upload (s3:PutObject covers its
+		// create, parts and completion); the relay aborts a failed one.
+		// Nothing else of the bucket: no reads, no other prefixes.
+		taskDef.TaskRole().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"),
+			Resources: jsii.Strings(*props.RecordingsBucket.ArnForObjects(jsii.String(recordingsPrefix + "*"))),
+		}))
+	}
 
 	listenerPort, scheme := 80.0, "ws://"
 	if props.CertificateArn != "" {
@@ -184,6 +200,9 @@ func NewRelayStack(scope constructs.Construct, id string, props *RelayStackProps
 		// session, at the address this task writes to the registry.
 		"RELAY_PRIVATE_ADDR": jsii.String("auto"),
 		"RELAY_TCP_PORT":     jsii.String(strconv.Itoa(relayTCPPort)),
+	}
+	if props.RecordingsBucket != nil {
+		env["GB_ATTACHMENTS_BUCKET"] = props.RecordingsBucket.BucketName()
 	}
 	exclude := make([]*string, 0, len(props.ImageExclude))
 	for _, p := range props.ImageExclude {

@@ -20,8 +20,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/guestbridge/guestbridge/media-task/app"
 	"github.com/guestbridge/guestbridge/media-task/config"
@@ -88,6 +91,23 @@ func run() int {
 		if cfg.PrivateAddr != "" {
 			opts.Locator = proxy.NewDynamoLocator(db, cfg.Table)
 		}
+	}
+	if cfg.RecordingsBucket != "" {
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			log.Error("aws configuration", "err", err)
+			return 1
+		}
+		opts.S3 = s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+			if cfg.S3Endpoint == "" {
+				return
+			}
+			// The local emulator: no per-bucket host names, and its own
+			// key (devstack.S3AccessKey), whatever the DynamoDB key is.
+			o.BaseEndpoint = aws.String(cfg.S3Endpoint)
+			o.UsePathStyle = true
+			o.Credentials = credentials.NewStaticCredentialsProvider("S3RVER", "S3RVER", "")
+		})
 	}
 	a, err := app.New(cfg, opts)
 	if err != nil {

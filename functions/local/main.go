@@ -142,6 +142,7 @@ func run(ctx context.Context) error {
 		root: root, dataDir: dataDir, table: cfg.Table, dynamoDB: stack.DynamoDBEndpoint, apiBase: base,
 		httpPort: relayPort, udpPort: envInt("GB_RELAY_UDP_PORT", 3478), ticketPublicKey: a.Minter.PublicKey(),
 		eventsSecret: string(app.RelayEventsKey(cfg, keys)),
+		s3Endpoint:   stack.S3Endpoint, bucket: bucket,
 	})
 	if err != nil {
 		return err

@@ -26,6 +26,10 @@ type relayOptions struct {
 	httpPort, udpPort                       int
 	ticketPublicKey                         []byte
 	eventsSecret                            string
+	// s3Endpoint and bucket are where the relay streams recordings: the
+	// S3 emulator and the API's attachments bucket, so the API can serve
+	// them.
+	s3Endpoint, bucket string
 }
 
 // startRelay builds and starts the relay and waits until its health check
@@ -55,6 +59,8 @@ func startRelay(ctx context.Context, o relayOptions) (*relayProcess, error) {
 		"RELAY_DRAIN_TIMEOUT=3s",
 		"GB_TABLE="+o.table,
 		"AWS_ENDPOINT_URL_DYNAMODB="+o.dynamoDB,
+		"AWS_ENDPOINT_URL_S3="+o.s3Endpoint,
+		"GB_ATTACHMENTS_BUCKET="+o.bucket,
 		"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_REGION=eu-central-1",
 	)
 	logFile, err := os.Create(filepath.Join(o.dataDir, "relay.log"))

@@ -23,6 +23,7 @@ import (
 	"github.com/guestbridge/guestbridge/media-task/control"
 	"github.com/guestbridge/guestbridge/media-task/events"
 	"github.com/guestbridge/guestbridge/media-task/proxy"
+	"github.com/guestbridge/guestbridge/media-task/recording"
 	"github.com/guestbridge/guestbridge/media-task/registry"
 	"github.com/guestbridge/guestbridge/media-task/relay"
 	"github.com/guestbridge/guestbridge/media-task/rtc"
@@ -47,6 +48,9 @@ type Options struct {
 	// Discovery tunes the STUN discovery of the public address
 	// (cfg.PublicIPSTUN); its LocalIP is cfg.UDPIP.
 	Discovery rtc.DiscoverOptions
+	// S3 receives recordings in cfg.RecordingsBucket; nil (or no bucket)
+	// turns recording off.
+	S3 recording.S3API
 }
 
 // App is a wired relay.
@@ -112,12 +116,19 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	} else {
 		log.Warn("RELAY_EVENTS_URL is empty: participant events are not posted")
 	}
+	var recorder relay.Recorder
+	if opts.S3 != nil && cfg.RecordingsBucket != "" {
+		recorder = recorderAdapter{recording.NewManager(opts.S3, cfg.RecordingsBucket, log.With("component", "recording"))}
+	} else {
+		log.Warn("no recordings bucket: the record tool is refused")
+	}
 	a.relay, err = relay.NewServer(relay.Config{
-		Engine:  engine,
-		Tickets: tickets,
-		Events:  ev,
-		Logger:  log.With("component", "relay"),
-		Now:     opts.Now,
+		Recorder: recorder,
+		Engine:   engine,
+		Tickets:  tickets,
+		Events:   ev,
+		Logger:   log.With("component", "relay"),
+		Now:      opts.Now,
 
 		RelayOnLoopback: cfg.OnLoopback(),
 		ReconnectGrace:  graceOf(cfg.ReconnectGrace),
@@ -318,4 +329,26 @@ func (a *App) StatsHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+// recorderAdapter gives the relay recording.Manager's recordings.
+type recorderAdapter struct{ m *recording.Manager }
+
+func (r recorderAdapter) Start(key string, tracks []relay.RecordTrack) (relay.Recording, error) {
+	ts := make([]recording.Track, len(tracks))
+	for i, t := range tracks {
+		ts[i] = recording.Track{Track: t.Track, Name: t.Name}
+	}
+	rec, err := r.m.Start(key, ts)
+	if err != nil {
+		return nil, err
+	}
+	return recordingAdapter{rec}, nil
+}
+
+type recordingAdapter struct{ r *recording.Recording }
+
+func (r recordingAdapter) Stop() (int64, time.Duration, error) {
+	res, err := r.r.Stop()
+	return res.Bytes, res.Duration, err
 }

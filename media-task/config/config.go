@@ -87,6 +87,14 @@ type Config struct {
 	// QualityInterval is how often connection figures are measured and
 	// sent to the participants (RELAY_QUALITY_INTERVAL, default 3s).
 	QualityInterval time.Duration
+	// RecordingsBucket receives recordings under recordings/; empty turns
+	// recording off (RELAY_RECORDINGS_BUCKET, else GB_ATTACHMENTS_BUCKET:
+	// the bucket the API serves a case's files from).
+	RecordingsBucket string
+	// S3Endpoint is the local S3 emulator's URL; empty means AWS
+	// (AWS_ENDPOINT_URL_S3). With it the relay addresses buckets by path
+	// and signs with the emulator's key.
+	S3Endpoint string
 }
 
 // Defaults returns the configuration before the environment is applied.
@@ -203,6 +211,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			*dst = d
 		}
 	}
+	str("GB_ATTACHMENTS_BUCKET", &c.RecordingsBucket)
+	str("RELAY_RECORDINGS_BUCKET", &c.RecordingsBucket)
+	str("AWS_ENDPOINT_URL_S3", &c.S3Endpoint)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
 	}

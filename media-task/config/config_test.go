@@ -164,3 +164,29 @@ func TestMaxPendingPerAddr(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordingsBucket(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"off by default", nil, ""},
+		{"the attachments bucket", map[string]string{"GB_ATTACHMENTS_BUCKET": "files"}, "files"},
+		{"a bucket of its own wins", map[string]string{"GB_ATTACHMENTS_BUCKET": "files", "RELAY_RECORDINGS_BUCKET": "recs"}, "recs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := map[string]string{"RELAY_TICKET_PUBLIC_KEY": key}
+			for k, v := range tc.env {
+				e[k] = v
+			}
+			c, err := FromEnv(env(e))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.RecordingsBucket != tc.want {
+				t.Fatalf("bucket %q, want %q", c.RecordingsBucket, tc.want)
+			}
+		})
+	}
+}

@@ -38,6 +38,29 @@ const (
 	// TypeQuality is a participant's connection summary, sent once as
 	// they leave, before their left event.
 	TypeQuality = "quality"
+	// TypeRecording is a recording started or stopped; ParticipantID is
+	// the primary who started it.
+	TypeRecording = "recording"
+)
+
+// Recording is the recording field of a recording event. Key, Bytes and
+// DurationMs describe the object in S3 once stopped.
+type Recording struct {
+	ID         string `json:"id"`
+	State      string `json:"state"`
+	Key        string `json:"key"`
+	Bytes      int64  `json:"bytes"`
+	DurationMs int64  `json:"durationMs"`
+	Reason     string `json:"reason,omitempty"`
+}
+
+// Reasons a recording stopped.
+const (
+	ReasonStopped         = "stopped"
+	ReasonSessionEnded    = "session_ended"
+	ReasonCustomerRemoved = "customer_removed"
+	ReasonDrain           = "drain"
+	ReasonError           = "error"
 )
 
 // Event is one participant event as posted. ID and SentAt sit inside the
@@ -54,8 +77,10 @@ type Event struct {
 	Text string `json:"text,omitempty"`
 	// Quality is set on quality events.
 	Quality *proto.QualitySummary `json:"quality,omitempty"`
-	ID      string                `json:"id"`
-	SentAt  time.Time             `json:"sentAt"`
+	// Recording is set on recording events.
+	Recording *Recording `json:"recording,omitempty"`
+	ID        string     `json:"id"`
+	SentAt    time.Time  `json:"sentAt"`
 }
 
 // newID returns 128 random bits in hex.
@@ -143,6 +168,11 @@ func (p *Poster) Tool(sid, pid string, tool toolmatrix.Tool, text string, at tim
 // Quality queues a participant's connection summary.
 func (p *Poster) Quality(sid, pid string, q proto.QualitySummary, at time.Time) {
 	p.emitEvent(Event{Type: TypeQuality, SessionID: sid, ParticipantID: pid, At: at.UTC(), Quality: &q, ID: newID()})
+}
+
+// Recording queues a recording's start or stop.
+func (p *Poster) Recording(sid, pid string, r Recording, at time.Time) {
+	p.emitEvent(Event{Type: TypeRecording, SessionID: sid, ParticipantID: pid, At: at.UTC(), Recording: &r, ID: newID()})
 }
 
 func (p *Poster) emit(typ, sid, pid string, at time.Time) {

@@ -5,6 +5,7 @@ package media
 
 import (
 	"errors"
+	"time"
 
 	"github.com/guestbridge/guestbridge/media-task/proto"
 )
@@ -108,4 +109,20 @@ type Subscription interface {
 	SetEnabled(on bool)
 	// Close stops forwarding and removes the track from the peer.
 	Close() error
+}
+
+// Tap receives a copy of what a published track forwards, for a recording.
+type Tap interface {
+	// RTP is one RTP packet as the publisher sent it, with its arrival
+	// time. It is called on the track's forwarding goroutine, so it must
+	// not block; pkt is only valid during the call.
+	RTP(pkt []byte, at time.Time)
+}
+
+// Tappable is a Track whose forwarded packets can be copied to taps. A
+// track that is switched off (SetEnabled(false)) gives its taps nothing
+// either: a recording holds what the technicians could see and hear.
+type Tappable interface {
+	// AddTap adds t; the returned func removes it again.
+	AddTap(t Tap) (remove func())
 }

@@ -51,7 +51,29 @@ const (
 	TypeResumed  = "resumed"
 	TypePresence = "presence"
 	TypeQuality  = "quality"
+	// TypeRecording tells every participant, the customer first, that the
+	// session is being recorded or no longer is; a participant who joins
+	// during a recording gets it after joined.
+	TypeRecording = "recording"
 )
+
+// Recording states.
+const (
+	RecordingStarted = "started"
+	RecordingStopped = "stopped"
+)
+
+// RecordingNotice is the body of a recording message.
+type RecordingNotice struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+	// By and ByName are the primary who started the recording.
+	By     string `json:"by"`
+	ByName string `json:"byName,omitempty"`
+	// Reason is, when stopped, why: stopped, session_ended,
+	// customer_removed, drain or error.
+	Reason string `json:"reason,omitempty"`
+}
 
 // Close reasons sent in a close message. The first four are the contract's;
 // the rest are the relay's own.
@@ -155,6 +177,8 @@ type Signal struct {
 	// Quality is, in a quality message, the figures of the participants
 	// the receiver may see.
 	Quality []Quality `json:"quality,omitzero"`
+	// Recording is set on recording messages.
+	Recording *RecordingNotice `json:"recording,omitempty"`
 }
 
 // DecodeSignal decodes and validates one message sent by a client.

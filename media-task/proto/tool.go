@@ -77,6 +77,14 @@ func DecodeTool(b []byte) (ToolMessage, error) {
 	return m, nil
 }
 
+// Field returns the message's string field name, or "" when it is absent or
+// not a string.
+func (m ToolMessage) Field(name string) string {
+	var v string
+	_ = json.Unmarshal(m.fields[name], &v)
+	return v
+}
+
 // Step is the message's "step" field, for tools whose messages are steps of
 // one exchange (snapshot); empty if there is none.
 func (m ToolMessage) Step() string {
@@ -153,6 +161,9 @@ const (
 	CodeToolForbidden = "tool_forbidden"
 	CodeToolInvalid   = "tool_invalid"
 	CodeRateLimited   = "rate_limited"
+	// CodeRecordUnavailable refuses a recording the relay cannot make: no
+	// customer stream yet, recording not configured, or the relay draining.
+	CodeRecordUnavailable = "record_unavailable"
 )
 
 // EncodeToolError encodes {"error": e}.

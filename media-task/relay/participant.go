@@ -114,6 +114,7 @@ func (p *Participant) close(reason string) {
 		s := p.srv
 		p.netClosed(reason)
 		p.client.Close(reason)
+		p.leaveRecording(reason)
 
 		p.mu.Lock()
 		if p.expiry != nil {
@@ -223,6 +224,9 @@ func (p *Participant) unsubscribe(pub *publication) {
 // off, and the client told.
 func (p *Participant) setTools(tools []toolmatrix.Tool) {
 	p.tools.Store(&tools)
+	if !p.has(toolmatrix.Record) {
+		p.recordToolOff()
+	}
 	p.mu.Lock()
 	pubs := slices.Clone(p.pubs)
 	subs := make(map[*publication]media.Subscription, len(p.subs))
@@ -331,6 +335,9 @@ func (p *Participant) handleTool(msg []byte) {
 	out, err := m.Forward(p.info())
 	if err != nil {
 		p.replyError(proto.ToolError{Code: proto.CodeToolInvalid, Message: "invalid tool message", Tool: m.Tool, ID: m.ID})
+		return
+	}
+	if m.Tool == toolmatrix.Record && !p.handleRecord(m) {
 		return
 	}
 	// A request for a still and its upload slot are for the customer's page

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/guestbridge/guestbridge/media-task/events"
 	"github.com/guestbridge/guestbridge/media-task/media"
 	"github.com/guestbridge/guestbridge/media-task/proto"
 	"github.com/guestbridge/guestbridge/media-task/ticket"
@@ -97,6 +98,9 @@ type Config struct {
 	// connection drops (resume.go); zero means DefaultReconnectGrace, a
 	// negative value holds no seat.
 	ReconnectGrace time.Duration
+	// Recorder records sessions when the primary uses the record tool;
+	// nil refuses the tool with record_unavailable.
+	Recorder Recorder
 }
 
 // revocation is what the control calls decided about one session. It
@@ -187,6 +191,8 @@ type Server struct {
 	// resumes finds a participant by the id of its resume secret
 	// (resume.go); guarded by mu.
 	resumes map[string]*Participant
+	// recWG counts recordings being finished (Close waits for them).
+	recWG sync.WaitGroup
 }
 
 // NewServer returns a Server.
@@ -395,6 +401,11 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 	p.sess = sess
 	pubs := append([]*publication(nil), sess.pubs...)
 	others := sess.othersLocked(p)
+	var recording *proto.Signal
+	if sess.rec != nil {
+		n := sess.rec.notice(proto.RecordingStarted, "")
+		recording = &n
+	}
 	s.count.Add(1)
 	s.mu.Unlock()
 
@@ -430,6 +441,9 @@ func (s *Server) Join(token string, client Client) (*Participant, error) {
 		Resume:       s.issueResume(p),
 		GraceMs:      s.grace().Milliseconds(),
 	})
+	if recording != nil {
+		client.Send(*recording)
+	}
 	if h := s.historyFor(t.SessionID, p); len(h) > 0 {
 		client.Send(proto.Signal{Type: proto.TypeHistory, History: h})
 	}
@@ -505,11 +519,15 @@ func (s *Server) EndSession(sid, reason string) (int, error) {
 	r := s.rev(sid, s.now())
 	r.ended, r.endReason = true, reason
 	var ps []*Participant
-	if sess := s.sessions[sid]; sess != nil {
+	sess := s.sessions[sid]
+	if sess != nil {
 		ps = sess.othersLocked(nil)
 	}
 	s.mu.Unlock()
 	s.dropCamera(sid)
+	if sess != nil {
+		s.stopRecording(sess, events.ReasonSessionEnded)
+	}
 	for _, p := range ps {
 		p.client.Close(reason)
 		s.goTracked(func() { p.close(reason) })
@@ -551,6 +569,9 @@ func (s *Server) RemoveWithMessage(sid, pid, reason, message string) (bool, erro
 	s.mu.Unlock()
 	if p == nil {
 		return false, nil
+	}
+	if p.kind == toolmatrix.Customer {
+		s.stopRecording(p.sess, events.ReasonCustomerRemoved)
 	}
 	if cm, ok := p.client.(closeMessenger); ok && message != "" {
 		cm.CloseWith(reason, message)
@@ -596,6 +617,9 @@ func (s *Server) Drain(deadline time.Time) {
 	s.draining = true
 	all := s.allLocked()
 	s.mu.Unlock()
+	// Recordings are finished first, while their uploads have the whole
+	// drain time; Close waits for them.
+	s.stopAllRecordings(events.ReasonDrain)
 	ms := time.Until(deadline).Milliseconds()
 	for _, p := range all {
 		p.client.Send(proto.Signal{Type: proto.TypeDraining, DeadlineMs: ms})
@@ -619,8 +643,10 @@ func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	s.stopAllRecordings(events.ReasonDrain)
 	s.closeAll(proto.ReasonShutdown)
 	s.wg.Wait()
+	s.recWG.Wait()
 }
 
 func (s *Server) closeAll(reason string) {
@@ -650,6 +676,8 @@ type Session struct {
 	// participants and pubs are guarded by srv.mu.
 	participants map[string]*Participant
 	pubs         []*publication
+	// rec is the session's recording, nil when none runs.
+	rec *sessRecording
 }
 
 // othersLocked returns the session's participants except p; srv.mu must be

@@ -35,6 +35,47 @@ type UpTrack struct {
 	downMu sync.Mutex
 	ended  bool
 	downs  atomic.Pointer[[]*DownTrack]
+	// taps are copy-on-write like downs; nil when there is none, so the
+	// forwarding loop pays one atomic load for them.
+	taps atomic.Pointer[[]*tapEntry]
+}
+
+// tapEntry wraps a tap so that the same tap added twice is removed once.
+type tapEntry struct{ t media.Tap }
+
+var _ media.Tappable = (*UpTrack)(nil)
+
+// AddTap copies every packet the track forwards to t until the returned
+// func is called.
+func (u *UpTrack) AddTap(t media.Tap) func() {
+	e := &tapEntry{t: t}
+	u.downMu.Lock()
+	var old []*tapEntry
+	if p := u.taps.Load(); p != nil {
+		old = *p
+	}
+	next := append(append(make([]*tapEntry, 0, len(old)+1), old...), e)
+	u.taps.Store(&next)
+	u.downMu.Unlock()
+	return func() {
+		u.downMu.Lock()
+		defer u.downMu.Unlock()
+		p := u.taps.Load()
+		if p == nil {
+			return
+		}
+		next := make([]*tapEntry, 0, len(*p))
+		for _, x := range *p {
+			if x != e {
+				next = append(next, x)
+			}
+		}
+		if len(next) == 0 {
+			u.taps.Store(nil)
+			return
+		}
+		u.taps.Store(&next)
+	}
 }
 
 var _ media.Track = (*UpTrack)(nil)
@@ -176,6 +217,12 @@ func (u *UpTrack) forward() {
 				d.skip(&h)
 			}
 			continue
+		}
+		if taps := u.taps.Load(); taps != nil {
+			at := time.Now()
+			for _, t := range *taps {
+				t.t.RTP(pkt, at)
+			}
 		}
 		var sent, bytes uint64
 		e.hold()

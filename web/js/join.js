@@ -8,7 +8,7 @@ import { h, setMain, loading, failure, announce, confirmDialog } from './ui.js';
 import { connectRelay } from './rtc.js';
 import { scanTools } from './tools/scan.js';
 import { customerSnapshots } from './keep.js';
-import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { kindLabel, toolList, rosterText, refusedText, closeText, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender, recordingIndicator } from './live.js';
 import { t, tl, getLang } from './i18n.js';
 import { cameraTools } from './tools/camera.js';
 import { qualityBar, presenceText } from './net.js';
@@ -105,13 +105,14 @@ function customerPage(j, getJoining) {
   const camNote = h('p', { class: 'waiting', ...tl('join.askingCamera') });
   const media = remoteMedia(null, null);
   const log = activityPanel('join.fromTechnicians');
+  const recording = recordingIndicator({ customer: true, log });
   let link = { send: () => false };
   const chat = chatPanel({ send: (m) => link.send(m) });
   chat.enable(j.tools.includes('chat'));
   const screen = h('div', { class: 'screen' }, preview, camNote);
   const cam = cameraTools({ video: preview, link: { send: (m) => link.send(m) }, log, camera: () => preview.srcObject?.getVideoTracks()[0] });
   const bar = qualityBar();
-  const stage = h('div', { class: 'stage' }, bar.el, screen,
+  const stage = h('div', { class: 'stage' }, recording, bar.el, screen,
     h('p', { class: 'muted small', ...tl('join.yourCamera') }), cam.panel, media.sound, media.box);
   const { status, leave, live } = shell('join.customerTitle', 'join.customerIntro',
     stage, h('div', { class: 'side' }, chat, log), 'join.leave');
@@ -157,6 +158,7 @@ function customerPage(j, getJoining) {
           else if (snaps.receive(m)) { /* a snapshot of the camera */ } else log.add(sender(m), describe(m));
         },
         draining: () => { status.textContent = t('live.draining'); },
+        recording: recording.set,
         closed: (x) => (x.retry ? live.before(reconnectNotice(x, () => link)) : ended(x, 'customer')),
       },
     });
@@ -179,7 +181,8 @@ function guestPage(j, getJoining) {
     h('h3', { ...tl('join.yourTools') }), mine, h('p', { class: 'muted small', ...tl('join.guestLimits') }));
   const roster = new Map();
   const bar = qualityBar();
-  const stage = h('div', { class: 'stage' }, bar.el, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
+  const recording = recordingIndicator({ log: activity });
+  const stage = h('div', { class: 'stage' }, recording, bar.el, h('div', { class: 'screen' }, video, waiting), media.sound, tools, media.box);
   const cam = cameraTools({ video, link: relay, log: activity });
   tools.before(cam.panel);
   const { status, leave, live } = shell('live.title', 'join.guestIntro',
@@ -235,6 +238,7 @@ function guestPage(j, getJoining) {
         else activity.add(sender(m), describe(m));
       },
       draining: (ms) => { status.textContent = t('join.drainingIn', { count: Math.round(ms / 1000) }); },
+      recording: recording.set,
       closed: (x) => {
         media.clear();
         // A guest cannot get a new ticket: trying the link again shows the API's answer.

@@ -157,7 +157,8 @@ export const describe = (m) => (isScan(m) ? describeScan(m) : [toolLabel(m.tool)
   .map(([k, v]) => `${FIELDS.includes(k) ? fieldLabel(m.tool, k) : k}: ${typeof v === 'object' ? JSON.stringify(v) : choice(String(v))}`)].join(' · '));
 
 /** refusedText says that the relay refused a tool message, with its reason. */
-export const refusedText = (err) => t('live.refused', { tool: err.tool ? toolLabel(err.tool) : t('live.message'), reason: err.message || '' });
+export const refusedText = (err) => t('live.refused', { tool: err.tool ? toolLabel(err.tool) : t('live.message'),
+  reason: err.code === 'record_unavailable' ? t('rec.unavailable') : err.message || '' });
 
 /**
  * toolPanel offers one button per tool command; each opens a small form.
@@ -224,6 +225,30 @@ export function toolPanel(link, log, actions = {}) {
     log.add('', text, 'error');
     if (form && !form.hidden) showFormError(form, new Error(text));
     else announce(text);
+  };
+  return el;
+}
+
+/**
+ * recordingIndicator shows while the session is recorded; set(notice) takes
+ * the relay's recording message ({id, state, by, byName, reason}). The
+ * customer's page says outright that they are being recorded; log, when
+ * given, notes each start and stop.
+ */
+export function recordingIndicator({ customer = false, log = null } = {}) {
+  const el = h('p', { class: 'rec-indicator', role: 'status', hidden: true, 'data-recording': 'off' },
+    h('span', { class: 'rec-dot', 'aria-hidden': 'true' }), h('span', { ...tl(customer ? 'rec.customerOn' : 'rec.on') }));
+  let current = '';
+  el.set = (n) => {
+    const on = n.state === 'started';
+    if (on && current === n.id) return; // a reconnect tells again
+    current = on ? n.id : '';
+    el.hidden = !on;
+    el.dataset.recording = on ? 'on' : 'off';
+    const text = on ? t('rec.startedBy', { name: n.byName || t('kind.primary') })
+      : t(`rec.stopped.${['session_ended', 'customer_removed', 'drain', 'error'].includes(n.reason) ? n.reason : 'stopped'}`);
+    log?.add('', text);
+    announce(text);
   };
   return el;
 }

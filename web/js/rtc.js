@@ -35,7 +35,7 @@ function publishSlots(sdp) {
  * first Joining, and returns the MediaStream to publish, a promise of it, or
  * null; a stream that comes late goes to the publish slots without
  * renegotiation. on: {joined, tools, track, roster, message, state, draining,
- * closed} — closed(x) gets an API error, {reason} or {reason, retry}.
+ * recording, closed} — closed(x) gets an API error, {reason} or {reason, retry}.
  */
 export function connectRelay({ getJoining, local = () => null, on }) {
   let ws = null, pc = null, dc = null, timer = 0, tries = 0, stopped = false;
@@ -148,6 +148,8 @@ export function connectRelay({ getJoining, local = () => null, on }) {
       case 'tools': on.tools?.(m.tools || []); return null;
       case 'participant_joined': case 'participant_left': on.roster?.(m.type, m.participant, m.reason); return null;
       case 'draining': on.draining?.(m.deadlineMs); return null;
+      // The relay's recording notice, sent to everyone, the customer first.
+      case 'recording': if (m.recording) on.recording?.(m.recording); return null;
       // Earlier chat and tool messages, for a late join or a reload.
       case 'history': (m.history || []).filter((x) => !seenBefore(x)).forEach((x) => on.message?.({ ...x, earlier: true })); return null;
       case 'error': on.state?.(m.error?.message || t('rtc.refused')); return null;

@@ -6,7 +6,7 @@ import { api, orgPath } from './api.js';
 import { h, uid, when, field, table, setMain, loading, failure, announce, openDialog, confirmDialog, actionMenu, checklist, invalid } from './ui.js';
 import { connectRelay } from './rtc.js';
 import { scanTools } from './tools/scan.js';
-import { TOOLS, KINDS, WHY, whyText, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender } from './live.js';
+import { TOOLS, KINDS, WHY, whyText, kindLabel, toolLabel, toolList, rosterText, closeText, closeNote, reconnectNotice, remoteMedia, chatPanel, activityPanel, toolPanel, describe, sender, recordingIndicator } from './live.js';
 import { t, tl, tx } from './i18n.js';
 import { cameraTools } from './tools/camera.js';
 import { qualityText, presenceText, worstText } from './net.js';
@@ -97,7 +97,8 @@ export async function renderSession(ctx, id) {
   const links = h('section', { class: 'panel' }, h('h2', { ...tl('session.links') }),
     customerLink ? copyField(t('session.customerLink'), customerLink) : h('p', { class: 'muted small', text: t('session.customerLinkGone') }),
     copyField(t('session.teamPage'), `${location.origin}/session/${encodeURIComponent(id)}`));
-  const stage = h('div', { class: 'stage' }, h('div', { class: 'screen' }, video, waiting), media.sound, snap, tools, media.box);
+  const recording = recordingIndicator({ log: activity });
+  const stage = h('div', { class: 'stage' }, recording, h('div', { class: 'screen' }, video, waiting), media.sound, snap, tools, media.box);
   const cam = cameraTools({ video, link: relay, log: activity });
   tools.before(cam.panel);
   const side = h('div', { class: 'side' }, h('section', { class: 'panel' },
@@ -233,6 +234,7 @@ export async function renderSession(ctx, id) {
         else if (snap.receive(m)) { /* the snapshot exchange */ } else activity.add(sender(m), describe(m));
       },
       draining: () => { status.textContent = t('live.draining'); },
+      recording: recording.set,
       closed: finish,
     },
   });

@@ -5,6 +5,13 @@
 // not mixed with the load generator's); -url, -stats and -key-seed point it
 // at a relay already running instead.
 //
+// With -record, for each N the same session is measured three times in a
+// row: without a recording, with one recording of the customer's stream
+// running (streamed to the local S3 emulator, which this command starts),
+// and without again; the CPU per forwarded packet with the recording is
+// compared with the mean of the two windows around it, so that drift of a
+// shared machine cancels out.
+//
 // For each N it prints the relay's CPU µs per forwarded packet, forwarded
 // packets per second, RSS and heap per subscriber, goroutines per
 // subscriber, packet loss seen by the subscribers, and join-to-first-key-
@@ -39,7 +46,9 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/guestbridge/guestbridge/media-task/proto"
 	"github.com/guestbridge/guestbridge/media-task/rtc/client"
+	"github.com/guestbridge/guestbridge/shared/devstack"
 	"github.com/guestbridge/guestbridge/shared/toolmatrix"
 )
 
@@ -57,6 +66,7 @@ type options struct {
 	joinTimeout time.Duration
 	profile     string
 	memprofile  string
+	record      bool
 }
 
 func main() {
@@ -84,9 +94,13 @@ func run() error {
 	flag.StringVar(&o.profile, "profile", "", "write the relay's CPU profile of the last N's window to this file")
 	flag.StringVar(&o.memprofile, "memprofile", "", "record every allocation; write the relay's heap profile after the last N to this file and its goroutines to file.goroutines")
 	netMode := flag.Bool("net", false, "network mode: a camera through loss, delay, a narrow uplink and a blackout, with and without TWCC (net.go)")
+	flag.BoolVar(&o.record, "record", false, "also measure each N with one recording running (starts the local S3 emulator)")
 	flag.Parse()
 	if *netMode {
 		return runNet(o.duration)
+	}
+	if o.record && o.url != "" {
+		return errors.New("-record starts its own relay: it cannot be combined with -url")
 	}
 	for _, f := range strings.Split(ns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -148,6 +162,10 @@ func run() error {
 		fmt.Printf("%6d %10.0f %8.2f %7.2f %7.2f %8.2f %9.3f %7.1f %7.1f %10.1f %11.1f %8.1f %8.3f %9.0f %9.0f\n",
 			n, r.pps, r.usPerPacket, r.userUsPerPacket, r.sysUsPerPacket, r.netUsPerPacket, r.allocsPerPacket, r.cpuPercent, r.idlePercent, r.rssPerSub/1024, r.heapPerSub/1024, r.goroutinesPerSub,
 			r.lossPercent, r.kfP50.Seconds()*1000, r.kfP99.Seconds()*1000)
+		if o.record {
+			fmt.Printf("       N=%d with one recording running: %.2f µs of CPU per forwarded packet (%.0f pkt/s), without: %.2f and %.2f (%.0f pkt/s): recording adds %+.1f %%\n",
+				n, r.recUsPerPacket, r.recPPS, r.plainUs[0], r.plainUs[1], r.pps, (r.recUsPerPacket-r.usPerPacket)/r.usPerPacket*100)
+		}
 	}
 	return nil
 }
@@ -193,11 +211,22 @@ func startRelay(o *options, pub ed25519.PublicKey) (func(), error) {
 		"RELAY_TASK_ID=loadgen",
 		"RELAY_SIGNAL_URL="+o.url,
 		"RELAY_DRAIN_TIMEOUT=2s",
-		// Every client of the load generator comes from 127.0.0.1.
+		// Every subscriber comes from this one address; the relay's
+		// per-address bound on unjoined connections is not what is measured.
 		"RELAY_MAX_PENDING_PER_ADDR=1000",
 	)
 	if o.memprofile != "" {
 		cmd.Env = append(cmd.Env, "RELAY_MEMPROFILE_RATE=1")
+	}
+	var stack *devstack.Stack
+	if o.record {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		stack, err = devstack.Start(ctx, devstack.Options{SESPort: -1, S3: true, S3Buckets: []string{"loadgen-recordings"}})
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("S3 emulator for -record: %w", err)
+		}
+		cmd.Env = append(cmd.Env, "GB_ATTACHMENTS_BUCKET=loadgen-recordings", "AWS_ENDPOINT_URL_S3="+stack.S3Endpoint, "AWS_REGION=eu-central-1")
 	}
 	var logw io.Writer = io.Discard
 	if o.relayLog != "" {
@@ -234,6 +263,9 @@ func startRelay(o *options, pub ed25519.PublicKey) (func(), error) {
 			<-done
 		}
 		<-copied
+		if stack != nil {
+			_ = stack.Close()
+		}
 		_ = os.RemoveAll(dir)
 	}
 	deadline := time.Now().Add(15 * time.Second)
@@ -304,6 +336,10 @@ type result struct {
 	rssPerSub, heapPerSub           float64
 	goroutinesPerSub, lossPercent   float64
 	kfP50, kfP99                    time.Duration
+	// With -record: CPU per forwarded packet and packets per second with
+	// one recording running, and the two windows without around it.
+	recUsPerPacket, recPPS float64
+	plainUs                [2]float64
 }
 
 func ticket(priv ed25519.PrivateKey, kind toolmatrix.Kind, sid, pid string) (string, error) {
@@ -449,6 +485,14 @@ func measure(o *options, api *client.API, priv ed25519.PrivateKey, n int, last b
 		return r, err
 	}
 	got1, exp1 := received(subs)
+	if o.record {
+		if err := recordWindows(ctx, o, subs[0], &r, s0, s1); err != nil {
+			return r, err
+		}
+		if s1, err = fetchStats(o.statsURL, false); err != nil {
+			return r, err
+		}
+	}
 	mem, err := fetchStats(o.statsURL, true)
 	rssPeak := mem.RSS
 	if err != nil {
@@ -494,6 +538,9 @@ func measure(o *options, api *client.API, priv ed25519.PrivateKey, n int, last b
 		r.userUsPerPacket = float64(s1.CPUUserUs-s0.CPUUserUs) / fwd
 		r.sysUsPerPacket = float64(s1.CPUSysUs-s0.CPUSysUs) / fwd
 	}
+	if o.record {
+		r.usPerPacket = (r.plainUs[0] + r.plainUs[1]) / 2
+	}
 	r.cpuPercent = cpu / (dt * 1e6) * 100
 	r.rssPerSub = (float64(rssPeak) - float64(base.RSS)) / float64(n)
 	r.heapPerSub = (float64(mem.HeapInuse) - float64(base.HeapInuse)) / float64(n)
@@ -502,6 +549,71 @@ func measure(o *options, api *client.API, priv ed25519.PrivateKey, n int, last b
 		r.lossPercent = max(0, float64(int64(exp)-int64(got1-got0))) / float64(exp) * 100
 	}
 	return r, nil
+}
+
+// recordWindows follows the window s0..s1 without a recording with one
+// with the primary (rec) recording the customer and one without again.
+func recordWindows(ctx context.Context, o *options, rec *client.Client, r *result, s0, s1 relayStats) error {
+	perPacket := func(a, b relayStats) (float64, float64) {
+		fwd := float64(b.PacketsForwarded - a.PacketsForwarded)
+		if fwd == 0 {
+			return 0, 0
+		}
+		return float64((b.CPUUserUs+b.CPUSysUs)-(a.CPUUserUs+a.CPUSysUs)) / fwd, fwd / b.at.Sub(a.at).Seconds()
+	}
+	r.plainUs[0], _ = perPacket(s0, s1)
+	if err := rec.WaitDataChannel(ctx); err != nil {
+		return err
+	}
+	if err := rec.SendTool([]byte(`{"tool":"record","state":"start"}`)); err != nil {
+		return err
+	}
+	if !recordingState(ctx, rec, proto.RecordingStarted) {
+		return errors.New("the recording did not start")
+	}
+	time.Sleep(time.Second) // its first key frame
+	w0, err := fetchStats(o.statsURL, false)
+	if err != nil {
+		return err
+	}
+	time.Sleep(o.duration)
+	w1, err := fetchStats(o.statsURL, false)
+	if err != nil {
+		return err
+	}
+	r.recUsPerPacket, r.recPPS = perPacket(w0, w1)
+	if err := rec.SendTool([]byte(`{"tool":"record","state":"stop"}`)); err != nil {
+		return err
+	}
+	if !recordingState(ctx, rec, proto.RecordingStopped) {
+		return errors.New("the recording did not stop")
+	}
+	time.Sleep(time.Second)
+	p0, err := fetchStats(o.statsURL, false)
+	if err != nil {
+		return err
+	}
+	time.Sleep(o.duration)
+	p1, err := fetchStats(o.statsURL, false)
+	if err != nil {
+		return err
+	}
+	r.plainUs[1], _ = perPacket(p0, p1)
+	return nil
+}
+
+// recordingState waits for the relay's recording message in state at c.
+func recordingState(ctx context.Context, c *client.Client, state string) bool {
+	for {
+		select {
+		case s := <-c.Signals():
+			if s.Type == proto.TypeRecording && s.Recording != nil && s.Recording.State == state {
+				return true
+			}
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 // received sums packets received and expected over every subscriber track.

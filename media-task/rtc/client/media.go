@@ -31,6 +31,11 @@ func (c *Client) generate() {
 	for i := range payload {
 		payload[i] = byte(i*7 + 3)
 	}
+	// An Opus packet an independent reader accepts: a TOC byte (CELT
+	// full band, 20 ms, one frame), then filler that decodes to noise.
+	opus := make([]byte, opusFrameBytes)
+	copy(opus, payload)
+	opus[0] = 0xf8
 	var lastKey time.Time
 	var vpkt, apkt rtp.Packet
 	vpkt.Version, apkt.Version = 2, 2
@@ -84,7 +89,7 @@ func (c *Client) generate() {
 		case <-audioTick.C:
 			apkt.SequenceNumber = aseq
 			apkt.Timestamp = ats
-			apkt.Payload = payload[:opusFrameBytes]
+			apkt.Payload = opus
 			aseq++
 			ats += 960
 			if err := c.audio.WriteRTP(&apkt); err != nil {

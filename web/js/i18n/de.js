@@ -833,6 +833,16 @@ export default {
   'net.worst': 'Schlechteste Verbindung',
   'net.worstFigures': 'Umlaufzeit {rtt} ms · Verlust {loss} %',
   'net.worstWithRate': 'Umlaufzeit {rtt} ms · Verlust {loss} % · niedrigste Rate {kbps} kbit/s',
+  // Aufzeichnung (Issue 9): der Hinweis des Relays auf jeder Seite, zuerst beim Kunden.
+  'rec.on': 'Aufzeichnung läuft',
+  'rec.customerOn': 'Diese Sitzung wird aufgezeichnet: Ihr Kamerabild und Ton werden im Vorgang gespeichert.',
+  'rec.startedBy': '{name} hat die Aufzeichnung der Sitzung gestartet.',
+  'rec.stopped.stopped': 'Aufzeichnung beendet.',
+  'rec.stopped.session_ended': 'Aufzeichnung beendet: Die Sitzung ist zu Ende.',
+  'rec.stopped.customer_removed': 'Aufzeichnung beendet: Der Kunde hat die Sitzung verlassen.',
+  'rec.stopped.drain': 'Aufzeichnung beendet: Der Sitzungsserver wird neu gestartet.',
+  'rec.stopped.error': 'Aufzeichnung beendet: Die Datei konnte nicht gespeichert werden.',
+  'rec.unavailable': 'Eine Aufzeichnung ist gerade nicht möglich: Die Kamera des Kunden ist nicht verbunden, oder der Server kann nicht aufzeichnen.',
   // What a session keeps (keep.js).
   'snap.notSent': 'Die Anfrage für einen Schnappschuss konnte nicht gesendet werden: Die Sitzung ist nicht verbunden.',
   'snap.noAnswer': 'Die Seite des Kunden hat auf die Anfrage für einen Schnappschuss nicht geantwortet.',

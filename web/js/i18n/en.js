@@ -833,6 +833,16 @@ export default {
   'net.worst': 'Worst connection',
   'net.worstFigures': 'round trip {rtt} ms · loss {loss} %',
   'net.worstWithRate': 'round trip {rtt} ms · loss {loss} % · lowest {kbps} kbit/s',
+  // Recording (issue 9): the relay's notice on every page, the customer first.
+  'rec.on': 'Recording',
+  'rec.customerOn': 'This session is being recorded: your camera picture and sound are saved to the case.',
+  'rec.startedBy': '{name} started recording the session.',
+  'rec.stopped.stopped': 'Recording stopped.',
+  'rec.stopped.session_ended': 'Recording stopped: the session ended.',
+  'rec.stopped.customer_removed': 'Recording stopped: the customer left the session.',
+  'rec.stopped.drain': 'Recording stopped: the session server is restarting.',
+  'rec.stopped.error': 'Recording stopped: the file could not be saved.',
+  'rec.unavailable': 'Recording is not possible right now: the customer\'s camera is not connected, or the server cannot record.',
   // What a session keeps (keep.js).
   'snap.notSent': 'The snapshot request could not be sent: the session is not connected.',
   'snap.noAnswer': "The customer's page did not answer the snapshot request.",
