@@ -241,4 +241,3 @@ func fleetDrainKeepsOtherTasksSessions(t *testing.T, f *fleet) {
 	before := videoPackets(tech)
 	waitFor(t, "media still flowing after the drain", func() bool { return videoPackets(tech) > before+20 })
 }
-
