@@ -158,8 +158,11 @@ function guestsSection(ctx) {
 // The channels an invitation goes by (channel.*).
 const CHANNELS = ['email', 'sms'];
 const channelLabel = (c) => (CHANNELS.includes(c) ? t(`channel.${c}`) : c);
-// Delivery states of an invitation (delivery.*); others show as sent.
-const DELIVERY = ['queued', 'sent', 'failed'];
+// Delivery states of an invitation (delivery.*): what the service did, then
+// what the provider reported back (delivered, bounced, complained), and
+// suppressed when the address is blocked after a bounce or a complaint.
+const DELIVERY = ['queued', 'sent', 'failed', 'delivered', 'bounced', 'complained', 'suppressed'];
+const WITH_REASON = new Set(['failed', 'bounced', 'suppressed']);
 
 // One status in words, distinct from the Active switch and the Validated flag
 // shown under it, so no two labels in a row say the same thing (guestStatus.*).
@@ -178,8 +181,13 @@ function delivery(g) {
   const d = (g.invitation && g.invitation.delivery) || {};
   const rows = Object.entries(d).map(([ch, s]) => h('div', { class: `delivery d-${s.status}` },
     h('span', { text: `${channelLabel(ch)}: ` }), h('strong', { text: DELIVERY.includes(s.status) ? t(`delivery.${s.status}`) : s.status }),
-    s.status === 'failed' && s.reason ? h('span', { class: 'reason', text: ` — ${s.reason}` }) : null,
+    WITH_REASON.has(s.status) && s.reason ? h('span', { class: 'reason', text: ` — ${s.reason}` }) : null,
     s.attempts > 1 ? h('span', { class: 'muted', text: ` ${t('guests.attempts', { count: s.attempts })}` }) : null));
+  if (g.emailBlocked) {
+    rows.push(h('div', { class: 'delivery d-blocked' },
+      h('strong', { text: t('guests.emailBlocked') }),
+      g.emailBlocked.reason ? h('span', { class: 'reason', text: ` — ${g.emailBlocked.reason}` }) : null));
+  }
   return rows.length ? rows : h('span', { class: 'muted', text: '—' });
 }
 
@@ -416,12 +424,17 @@ function reinviteDialog(org, g, done, opener) {
   const period = periodFieldset(t('guests.newPeriod'));
   const to = h('strong', { text: g.email });
   const sms = g.phone && (g.channels || []).includes('sms');
+  // A blocked address is mailed again only once it is corrected here.
+  const email = h('input', { type: 'email', name: 'email', value: g.email, required: true, autocomplete: 'off' });
+  const emailField = field(t('field.email'), email, g.emailBlocked ? t('guests.emailBlockedHint', { reason: g.emailBlocked.reason || '' }) : undefined);
   openDialog({
     title: t('guests.reinviteTitle', { name: g.name }), submitLabel: t('guests.send'), opener,
     body: [h('p', { class: 'muted' }, g.kind === 'company' ? tx('guests.reinviteCompany', { to })
-      : tx(sms ? 'guests.reinviteCaseSms' : 'guests.reinviteCase', { to, phone: g.phone })), period],
+      : tx(sms ? 'guests.reinviteCaseSms' : 'guests.reinviteCase', { to, phone: g.phone })), emailField, period],
     onSubmit: async () => {
-      await api('POST', orgPath(org, 'guests', g.id, 'reinvite'), { period: period.period() });
+      const body = { period: period.period() };
+      if (email.value.trim() && email.value.trim() !== g.email) body.email = email.value.trim();
+      await api('POST', orgPath(org, 'guests', g.id, 'reinvite'), body);
       announce(t('guests.reinvited', { name: g.name }));
       done();
     },
