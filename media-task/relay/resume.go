@@ -406,6 +406,14 @@ func (p *Participant) holdSeat() bool {
 	if p.srv.grace() <= 0 {
 		return false
 	}
+	// A participant on its way out (closing its tracks renegotiates, which
+	// may fail) has no seat left to hold, and its close is already running.
+	p.mu.Lock()
+	leaving := p.closed
+	p.mu.Unlock()
+	if leaving {
+		return true
+	}
 	p.net.mu.Lock()
 	ever := p.net.everConnected
 	p.net.mu.Unlock()

@@ -220,8 +220,11 @@ func (p *Peer) Start() error {
 // negotiate sends a new offer now, or after the pending answer.
 func (p *Peer) negotiate() {
 	p.negMu.Lock()
-	defer p.negMu.Unlock()
-	if err := p.negotiateLocked(); err != nil && !p.isClosed() {
+	err := p.negotiateLocked()
+	p.negMu.Unlock()
+	// fail calls out to the participant, which may ask for an ICE restart
+	// and so for negMu again: it runs after the lock is released.
+	if err != nil && !p.isClosed() {
 		p.e.log.Warn("renegotiation failed", "peer", p.cfg.ID, "err", err)
 		p.fail(err)
 	}
