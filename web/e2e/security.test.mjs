@@ -23,8 +23,11 @@ after(async () => {
 
 function checkHeaders(h, what) {
   const csp = h['content-security-policy'] || '';
-  for (const want of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self'", "style-src 'self'", "img-src 'self' blob: data:",
-    "media-src 'self' blob:", `connect-src 'self' ${stack.relayOrigin}`, "frame-ancestors 'none'"]) {
+  // The attachments bucket (the local S3 emulator here) serves thumbnails,
+  // recordings and takes uploads; nothing else is allowed beyond the site.
+  for (const want of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self'", "style-src 'self'",
+    `img-src 'self' blob: data: ${stack.s3}`, `media-src 'self' blob: ${stack.s3}`,
+    `connect-src 'self' ${stack.relayOrigin} ${stack.s3}`, "frame-ancestors 'none'"]) {
     assert.ok(csp.split(/;\s*/).includes(want), `${what}: CSP ${JSON.stringify(csp)} lacks ${want}`);
   }
   // WebAssembly compilation (the scanning tools) is the one exception.
