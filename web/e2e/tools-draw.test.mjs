@@ -47,8 +47,11 @@ const hasPicture = (page) => page.waitForFunction(() => [...document.querySelect
   null, { timeout: 30_000 });
 
 // clientAt is the page position of frame point (x, y) of the picture shown.
+// The picture is scrolled into view first: the tool buttons sit below it,
+// and a page taller than the window scrolls when they are pressed.
 const clientAt = (page, x, y) => page.evaluate(([x, y]) => {
   const v = [...document.querySelectorAll('.cam-viewport > video, .cam-viewport > .cam-still')].find((e) => !e.hidden);
+  v.scrollIntoView({ block: 'center', inline: 'center' });
   const r = v.getBoundingClientRect();
   const w = v.videoWidth || v.naturalWidth, h = v.videoHeight || v.naturalHeight;
   const k = Math.min(r.width / w, r.height / h);
