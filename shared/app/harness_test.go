@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,6 +56,28 @@ const testBucket = "guestbridge-test-attachments"
 
 var tableSeq atomic.Int64
 
+// parallelTests remembers the tests runBeside has made parallel: a test may
+// build more than one env, and t.Parallel may be called only once.
+var parallelTests sync.Map
+
+// runBeside lets the test run beside the package's other tests. Each env
+// has its own table, clock, SMS capture, servers and addresses, and the
+// tests spend most of their time waiting on DynamoDB Local and on argon2id,
+// so two at a time use both cores. GB_TEST_SERIAL=1 runs them one by one.
+func runBeside(t *testing.T) {
+	if os.Getenv("GB_TEST_SERIAL") != "" {
+		return
+	}
+	if _, seen := parallelTests.LoadOrStore(t, true); !seen {
+		t.Parallel()
+	}
+}
+
+// contractAlways is the test whose envs check the OpenAPI contract
+// whatever GB_OPENAPI_VALIDATE says (no t.Setenv: it cannot be used in a
+// parallel test).
+var contractAlways atomic.Pointer[testing.T]
+
 // env is one isolated Guestbridge: its own table, clock, SMS capture and API server.
 type env struct {
 	t     *testing.T
@@ -73,6 +96,7 @@ type envOption func(*config.Config)
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
+	runBeside(t)
 	e := &env{t: t, clock: clock.NewManual(time.Now().UTC().Truncate(time.Second)), sms: smscapture.New(time.Now)}
 	e.table = fmt.Sprintf("gb_%d_%d", time.Now().UnixNano(), tableSeq.Add(1))
 	e.tag = strings.TrimPrefix(e.table, "gb_")
@@ -92,7 +116,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	must(t, e.app.SeedOrg(ctx, "other", "Other Corp", []app.DemoAccount{
 		{Email: e.email("otheradmin"), Name: "Oscar Other", Role: "admin"},
 	}, testPassword))
-	e.srv = httptest.NewServer(checkContract(t, e.app.Handler()))
+	e.srv = httptest.NewServer(checkContract(t, e.app.Handler(), contractAlways.Load() == t))
 	t.Cleanup(e.srv.Close)
 	e.relay = newFakeRelay(t, e.app.Minter.PublicKey())
 	e.registerRelay("task-1", e.relay.signalURL(), 0)

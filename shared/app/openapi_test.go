@@ -43,7 +43,7 @@ func TestOpenAPIDocumentServed(t *testing.T) {
 // invitation by email, its preview, a refused and an accepted acceptance,
 // the guest's own view and the refusals it meets, the lists with their ETag.
 func TestOpenAPIFlowFitsTheDocument(t *testing.T) {
-	t.Setenv("GB_OPENAPI_VALIDATE", "1")
+	contractAlways.Store(t)
 	e := newEnv(t)
 	admin := e.login(e.email("admin"))
 	e.expect(e.call("POST", "/v1/auth/login", "", map[string]string{"email": e.email("admin"), "password": "wrong"}), 401, "invalid_credentials")
