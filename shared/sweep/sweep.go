@@ -38,7 +38,9 @@ type Sweeper struct {
 	log          *slog.Logger
 }
 
-// New returns a sweeper that reminds reminderDays before the end and calls
+// New returns a sweeper that reminds each company's guests as many days
+// before the end as the company chose (identity.Org.ReminderDays, 0 for no
+// reminder), reminderDays when the company cannot be read, and calls
 // disconnect (if not nil) for each expired guest's live session seats.
 func New(s Store, c clock.Clock, reminderDays int, log *slog.Logger, disconnect func(ctx context.Context, orgID, email, reason string) error) *Sweeper {
 	return &Sweeper{store: s, clock: c, reminderDays: reminderDays, log: log, disconnect: disconnect}
@@ -54,13 +56,29 @@ type Result struct {
 // the next run sees the new state.
 func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 	now := s.clock.Now()
-	horizon := now.Add(time.Duration(s.reminderDays) * 24 * time.Hour)
+	// Guests ending within the longest reminder any company may choose;
+	// each one's own company decides below whether it is reminded yet.
+	horizon := now.Add(time.Duration(max(s.reminderDays, identity.ReminderDaysLimit)) * 24 * time.Hour)
 	gs, err := s.store.GuestsEndingBy(ctx, horizon)
 	if err != nil {
 		return Result{}, err
 	}
 	var res Result
 	var errs []error
+	reminderDays := map[string]int{}
+	daysOf := func(orgID string) int {
+		days, ok := reminderDays[orgID]
+		if !ok {
+			days = s.reminderDays
+			if org, err := s.store.Org(ctx, orgID); err == nil {
+				days = org.ReminderDays
+			} else {
+				s.log.WarnContext(ctx, "company not read for its reminder days; the service's are used", "org", orgID, "err", err)
+			}
+			reminderDays[orgID] = days
+		}
+		return days
+	}
 	for _, g := range gs {
 		switch {
 		case !now.Before(g.ValidUntil):
@@ -78,7 +96,7 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 			} else if err != nil {
 				errs = append(errs, err)
 			}
-		case g.ReminderDue(now, s.reminderDays):
+		case g.ReminderDue(now, daysOf(g.OrgID)):
 			err := s.store.MarkReminded(ctx, g, s.reminders(ctx, g, now), audit.Entry{
 				ID: secret.NewID("a_"), OrgID: g.OrgID, At: now, Action: audit.GuestReminded,
 				Target: g.ID, TargetName: g.Name, Details: map[string]string{"validUntil": g.ValidUntil.Format(time.RFC3339)},
