@@ -156,10 +156,14 @@ test-browser: deps ## browser tests (web/e2e) in chromium against their own loca
 
 # The browser tests without deps, for `make test`, which has installed them. On
 # failure the screenshots and console logs are in web/e2e/results/.
+# functions/local and the relay are built once here rather than by each file's stack.
 test-browser-run:
+	@echo "==> go build functions/local and the relay for the browser tests (build/e2e/)"
+	@$(GO) build -o build/e2e/local ./functions/local && $(GO) build -o build/e2e/media-task ./media-task
 	@echo "==> node --test web/e2e/ (chromium)"
 	@rm -rf web/e2e/results
-	@node --test --test-concurrency=1 web/e2e/ || { echo "browser tests failed: see web/e2e/results/" >&2; exit 1; }
+	@GB_E2E_LOCAL_BIN=$(ROOT)/build/e2e/local GB_RELAY_BIN=$(ROOT)/build/e2e/media-task \
+		node --test --test-concurrency=1 web/e2e/ || { echo "browser tests failed: see web/e2e/results/" >&2; exit 1; }
 
 bench: deps ## run the API benchmark against the local stack
 	@echo "==> go run ./tools/bench"

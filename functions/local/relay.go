@@ -36,12 +36,17 @@ type relayOptions struct {
 // answers. The relay registers itself in the table with a heartbeat, so the API
 // places sessions on it as it would on ECS.
 func startRelay(ctx context.Context, o relayOptions) (*relayProcess, error) {
-	bin := filepath.Join(o.dataDir, "bin", "media-task")
-	fmt.Fprintln(os.Stderr, "building the relay (media-task) ...")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./media-task")
-	build.Dir, build.Stdout, build.Stderr = o.root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build relay: %w", err)
+	// GB_RELAY_BIN names a relay built beforehand (the browser tests build
+	// it once for all their stacks); otherwise it is built from this tree.
+	bin := os.Getenv("GB_RELAY_BIN")
+	if bin == "" {
+		bin = filepath.Join(o.dataDir, "bin", "media-task")
+		fmt.Fprintln(os.Stderr, "building the relay (media-task) ...")
+		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./media-task")
+		build.Dir, build.Stdout, build.Stderr = o.root, os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, fmt.Errorf("build relay: %w", err)
+		}
 	}
 	signal := fmt.Sprintf("ws://localhost:%d/signal", o.httpPort)
 	cmd := exec.Command(bin)

@@ -33,8 +33,13 @@ const udpPort = () => new Promise((ok, fail) => {
  */
 export async function startStack({ timeoutMs = 180_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gb-e2e-'));
-  const bin = join(dir, 'local');
-  execFileSync('go', ['build', '-o', bin, './functions/local'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  // `make test` builds functions/local and the relay once for every file
+  // (GB_E2E_LOCAL_BIN, GB_RELAY_BIN); a file run alone builds its own.
+  let bin = process.env.GB_E2E_LOCAL_BIN;
+  if (!bin) {
+    bin = join(dir, 'local');
+    execFileSync('go', ['build', '-o', bin, './functions/local'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  }
   const [api, ddb, ses, s3, relay, udp] = [await tcpPort(), await tcpPort(), await tcpPort(), await tcpPort(), await tcpPort(), await udpPort()];
   const password = 'demo-e2e-password';
   const child = spawn(bin, [], {

@@ -186,7 +186,15 @@ test('annotation, freeze, zoom and flash on every page', async () => {
     // A reload during the freeze brings the same still back.
     await page.reload();
     assert.equal((await stillHash(page)).hash, stills[0].hash);
-    await page.getByRole('button', { name: 'Back to live', exact: true }).click();
+    // The reloaded page shows the still (it comes with joined) before its data
+    // channel is open; a command pressed before that is refused on the page
+    // ("not connected yet"), so press until the page itself goes live.
+    for (let i = 0; i < 30; i++) {
+      await page.getByRole('button', { name: 'Back to live', exact: true }).click();
+      const live = await page.waitForFunction(() => document.querySelector('.cam-still').hidden, null, { timeout: 1000 })
+        .then(() => true, () => false);
+      if (live) break;
+    }
     for (const p of [page, guest, cust]) {
       await p.waitForFunction(() => document.querySelector('.cam-still').hidden && !document.querySelector('.cam-viewport > video').hidden);
     }

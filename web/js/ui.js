@@ -213,14 +213,23 @@ export function actionMenu(label, items) {
   const wrap = h('div', { class: 'menu-wrap' }, btn, menu);
   const entries = () => [...menu.querySelectorAll('[role=menuitem]')];
   const outside = (e) => { if (!wrap.contains(e.target)) close(false); };
-  const onScroll = () => close(false);
-  function open() {
-    menu.hidden = false;
-    // Fixed position, so that a scrolling table does not clip the menu.
+  // The menu is placed where its button is (fixed, so that a scrolling table
+  // does not clip it). A scroll that moves the button moves the menu with it,
+  // and closes it only once the button is out of sight; a chat or activity
+  // list scrolling to a new line leaves it alone.
+  function place() {
     const r = btn.getBoundingClientRect();
     const below = r.bottom + 4 + menu.offsetHeight <= window.innerHeight;
     menu.style.top = `${below ? r.bottom + 4 : Math.max(4, r.top - 4 - menu.offsetHeight)}px`;
     menu.style.left = `${Math.max(4, r.right - menu.offsetWidth)}px`;
+    return r.bottom > 0 && r.top < window.innerHeight;
+  }
+  const onScroll = (e) => {
+    if ((e.target === document || e.target.contains?.(wrap)) && !place()) close(false);
+  };
+  function open() {
+    menu.hidden = false;
+    place();
     window.addEventListener('scroll', onScroll, true);
     btn.setAttribute('aria-expanded', 'true');
     entries()[0]?.focus();
