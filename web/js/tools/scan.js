@@ -50,16 +50,22 @@ function reader() {
   return zxing;
 }
 
-/** frame copies the video's current picture at its own resolution. */
+/**
+ * frame copies the picture everyone sees at its own resolution: the frozen
+ * still when the picture is frozen (the customer's full-resolution frame,
+ * tools/freeze.js), else the video's current frame.
+ */
 export function frame(video) {
-  const w = video?.videoWidth || 0;
-  const hgt = video?.videoHeight || 0;
+  const still = video?.parentElement?.querySelector(':scope > .cam-still');
+  const src = still && !still.hidden && still.complete && still.naturalWidth ? still : video;
+  const w = src === still ? still.naturalWidth : video?.videoWidth || 0;
+  const hgt = src === still ? still.naturalHeight : video?.videoHeight || 0;
   if (!w || !hgt) throw fail('scan.noVideo');
   const canvas = document.createElement('canvas');
   canvas.width = w;
   canvas.height = hgt;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  ctx.drawImage(video, 0, 0, w, hgt);
+  ctx.drawImage(src, 0, 0, w, hgt);
   return { canvas, image: ctx.getImageData(0, 0, w, hgt) };
 }
 
