@@ -12,7 +12,12 @@ ROOT        := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 FUNCTIONS   := api sender sweep delivery
 LOCAL_TOOLS := tools/local
 NPM_STAMP   := $(LOCAL_TOOLS)/node_modules/.stamp
-# The API reference viewer's files (make apidocs).
+# Files copied from npm into web/vendor/ by deps: the scanning tools' decoders (zxing-wasm,
+# tesseract.js) and the API reference viewer (make apidocs). Defined before the deps rule,
+# whose prerequisites are expanded where it is read.
+NODE_MODULES  ?= $(LOCAL_TOOLS)/node_modules
+WEB_VENDOR    := web/vendor
+VENDOR_STAMP  := $(WEB_VENDOR)/.stamp
 APIDOCS_NPM   ?= $(LOCAL_TOOLS)/node_modules
 APIDOCS_DIR   := web/vendor/apidocs
 APIDOCS_STAMP := $(APIDOCS_DIR)/.stamp
@@ -79,9 +84,6 @@ $(NPM_STAMP): $(LOCAL_TOOLS)/package-lock.json $(LOCAL_TOOLS)/package.json | sys
 # (with and without SIMD) and the English data (tessdata_best, integer: LSTM-only and a third
 # of the size of the default data). The core finds its .wasm beside the worker script, so the
 # Tesseract files share one folder. NODE_MODULES may point at another npm install.
-NODE_MODULES ?= $(LOCAL_TOOLS)/node_modules
-WEB_VENDOR   := web/vendor
-VENDOR_STAMP := $(WEB_VENDOR)/.stamp
 $(VENDOR_STAMP): $(NPM_STAMP) Makefile
 	@echo "==> $(WEB_VENDOR) (zxing-wasm, tesseract.js)"
 	rm -rf $(WEB_VENDOR)/zxing-wasm $(WEB_VENDOR)/tesseract
