@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from './stack.mjs';
+import { startStack, signInAs, sessionInviteLink } from './stack.mjs';
 import { launch, watchedContext } from './browser.mjs';
 
 let stack;
@@ -25,26 +25,9 @@ after(async () => {
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
-async function signIn(page, email) {
-  await page.goto(stack.base + '/');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(stack.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
-}
+const signIn = (page, email) => signInAs(stack, page, email);
 
-// joinLink waits for the outbox sender to put the session invitation to addr
-// into the SES emulator, and returns its link.
-async function joinLink(addr) {
-  for (let i = 0; i < 100; i++) {
-    const { emails = [] } = await (await fetch(`${stack.ses}/store`)).json();
-    const m = emails.reverse().find((e) => e.destination?.to?.includes(addr));
-    const link = m?.body?.text?.match(/https?:\/\/\S+\/join#[\w-]+/)?.[0];
-    if (link) return link;
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-  throw new Error(`no session invitation to ${addr}`);
-}
+const joinLink = (addr) => sessionInviteLink(stack, addr);
 
 // videoPlays waits until the page's remote video has a picture and its
 // time advances.

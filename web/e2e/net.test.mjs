@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from './stack.mjs';
+import { startStack, signInAs, sessionInviteLink } from './stack.mjs';
 import { launch, watchedContext } from './browser.mjs';
 
 let stack;
@@ -26,24 +26,9 @@ after(async () => {
   await stack?.stop();
 });
 
-async function signIn(page, email) {
-  await page.goto(stack.base + '/');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(stack.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
-}
+const signIn = (page, email) => signInAs(stack, page, email);
 
-async function joinLink(addr) {
-  for (let i = 0; i < 100; i++) {
-    const { emails = [] } = await (await fetch(`${stack.ses}/store`)).json();
-    const m = emails.reverse().find((e) => e.destination?.to?.includes(addr));
-    const link = m?.body?.text?.match(/https?:\/\/\S+\/join#[\w-]+/)?.[0];
-    if (link) return link;
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-  throw new Error(`no session invitation to ${addr}`);
-}
+const joinLink = (addr) => sessionInviteLink(stack, addr);
 
 // videoAdvances waits until the page's remote video has a picture whose time
 // moves on by half a second from now.

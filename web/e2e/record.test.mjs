@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack } from './stack.mjs';
+import { startStack, signInAs } from './stack.mjs';
 import { launch, watchedContext } from './browser.mjs';
 
 let stack;
@@ -21,13 +21,7 @@ after(async () => {
   await stack?.stop();
 });
 
-async function signIn(page, email) {
-  await page.goto(stack.base + '/');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(stack.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
-}
+const signIn = (page, email) => signInAs(stack, page, email);
 
 // liveVideoAt waits until the page's remote video has a picture and returns
 // its current time.

@@ -107,3 +107,27 @@ export async function callAPI(stack, method, path, token, body) {
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return data;
 }
+
+/** signInAs signs page in to the stack's web client as email with the demo password. */
+export async function signInAs(stack, page, email) {
+  await page.goto(stack.base + '/');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(stack.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+}
+
+/**
+ * sessionInviteLink waits for the outbox sender to put the session invitation to addr into
+ * the SES emulator, and returns its link.
+ */
+export async function sessionInviteLink(stack, addr) {
+  for (let i = 0; i < 100; i++) {
+    const { emails = [] } = await (await fetch(`${stack.ses}/store`)).json();
+    const m = emails.reverse().find((e) => e.destination?.to?.includes(addr));
+    const link = m?.body?.text?.match(/https?:\/\/\S+\/join#[\w-]+/)?.[0];
+    if (link) return link;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  throw new Error(`no session invitation to ${addr}`);
+}

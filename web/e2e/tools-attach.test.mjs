@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, callAPI } from './stack.mjs';
+import { startStack, callAPI, signInAs } from './stack.mjs';
 import { launch, watchedContext } from './browser.mjs';
 
 let stack;
@@ -24,13 +24,7 @@ after(async () => {
   await stack?.stop();
 });
 
-async function signIn(page, email) {
-  await page.goto(stack.base + '/');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(stack.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
-}
+const signIn = (page, email) => signInAs(stack, page, email);
 
 // mailLink waits for a message to addr in the SES emulator and returns the
 // first link in it matching re.

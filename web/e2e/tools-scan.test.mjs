@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack, ROOT } from './stack.mjs';
+import { startStack, ROOT, signInAs } from './stack.mjs';
 import { launchWithCamera, watchedContextWith } from './browser.mjs';
 
 const QR_TEXT = 'https://example.test/pump/4711';
@@ -40,13 +40,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function signIn(page, email) {
-  await page.goto(stack.base + '/');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(stack.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
-}
+const signIn = (page, email) => signInAs(stack, page, email);
 
 // videoPlays waits until the page's remote video has a picture.
 async function videoPlays(page) {
