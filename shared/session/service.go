@@ -661,7 +661,12 @@ func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (View
 	if err != nil {
 		return View{}, err
 	}
-	i := slices.IndexFunc(parts, func(x Participant) bool { return x.UserID == p.UserID })
+	// The caller's own seat decides what they see; a member seated twice
+	// (the primary's seat and another) is seen as the primary.
+	i := slices.IndexFunc(parts, func(x Participant) bool { return x.UserID == p.UserID && x.Kind == toolmatrix.Primary })
+	if i < 0 {
+		i = slices.IndexFunc(parts, func(x Participant) bool { return x.UserID == p.UserID })
+	}
 	if i < 0 && !p.Has(access.CasesRead) {
 		return View{}, access.ErrForbidden
 	}
